@@ -1,0 +1,2 @@
+export declare const subpaths: Record<string, string>
+export declare const entries: Record<string, string>

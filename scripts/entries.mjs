@@ -1,0 +1,19 @@
+/**
+ * The package's entry points: subpath export -> source file.
+ * tsup builds exactly these; scripts/check-exports.mjs proves package.json agrees.
+ */
+export const subpaths = {
+  '.': 'src/index.ts',
+  './drivers/memory': 'src/drivers/memory/index.ts',
+  './drivers/ioredis': 'src/drivers/ioredis/index.ts',
+  './drivers/upstash': 'src/drivers/upstash/index.ts',
+  './testing': 'src/testing/index.ts',
+}
+
+/** tsup entry map: output name (without extension) -> source file. */
+export const entries = Object.fromEntries(
+  Object.entries(subpaths).map(([subpath, source]) => [
+    subpath === '.' ? 'index' : `${subpath.slice(2)}/index`,
+    source,
+  ]),
+)

@@ -1,0 +1,14 @@
+import { DriverError, type DriverErrorOptions } from './driver-error.js'
+
+/** A driver call did not answer within its timeout. The command may still run on the server. */
+export class DriverTimeoutError extends DriverError {
+  override readonly code: string = 'DRIVER_TIMEOUT'
+  override readonly name: string = 'DriverTimeoutError'
+  /** The timeout that elapsed, in milliseconds. */
+  readonly timeoutMs: number
+
+  constructor(command: string, timeoutMs: number, options: DriverErrorOptions = {}) {
+    super(`${options.driver ?? 'driver'}: ${command} did not answer within ${timeoutMs} ms`, options)
+    this.timeoutMs = timeoutMs
+  }
+}

@@ -1,0 +1,7 @@
+export { CachekitError, ERROR_DOCS_BASE, type CachekitErrorOptions } from './cachekit-error.js'
+export { ValidationError } from './validation-error.js'
+export { DriverError, type DriverErrorOptions } from './driver-error.js'
+export { DriverTimeoutError } from './driver-timeout-error.js'
+export { DriverClosedError } from './driver-closed-error.js'
+export { CommandError, type CommandErrorOptions } from './command-error.js'
+export { CrossSlotError } from './cross-slot-error.js'

@@ -1,0 +1,11 @@
+import { CachekitError, type CachekitErrorOptions } from './cachekit-error.js'
+
+/** Bad input: an empty key, a negative TTL, an unserializable value, a malformed duration. */
+export class ValidationError extends CachekitError {
+  override readonly code: string = 'VALIDATION_ERROR'
+  override readonly name: string = 'ValidationError'
+
+  constructor(message: string, options?: CachekitErrorOptions) {
+    super(message, options)
+  }
+}

@@ -1,0 +1,1 @@
+export { memoryDriver, type MemoryDriverOptions } from './memory-driver.js'
