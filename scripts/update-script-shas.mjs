@@ -1,18 +1,23 @@
-// Recomputes the `sha1` constant of every script in src/scripts/ from its `lua` source.
-// Run after editing a script's Lua: `node scripts/update-script-shas.mjs`.
+// Recomputes the `sha1` of every script defined in src/scripts/ and src/testing/ from
+// its `lua` source (the `sha1:` property must directly follow `lua:`).
+// Run after editing a script's Lua: `npm run scripts:sha`.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 
-const dir = new URL('../src/scripts/', import.meta.url)
-for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'index.ts')) {
-  const path = new URL(file, dir)
-  const source = readFileSync(path, 'utf8')
-  const lua = /lua: `([\s\S]*?)`,/.exec(source)?.[1]
-  if (lua === undefined) continue
-  const sha1 = createHash('sha1').update(lua).digest('hex')
-  const updated = source.replace(/sha1: '[0-9a-f]{40}'/, `sha1: '${sha1}'`)
-  if (updated !== source) {
-    writeFileSync(path, updated)
-    console.log(`${file}: ${sha1}`)
+const DEFINITION = /lua: `([\s\S]*?)`,(\s*)sha1: '[0-9a-f]{40}'/g
+
+for (const folder of ['../src/scripts/', '../src/testing/']) {
+  const dir = new URL(folder, import.meta.url)
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+    const path = new URL(file, dir)
+    const source = readFileSync(path, 'utf8')
+    const updated = source.replace(DEFINITION, (_, lua, space) => {
+      const sha1 = createHash('sha1').update(lua).digest('hex')
+      return `lua: \`${lua}\`,${space}sha1: '${sha1}'`
+    })
+    if (updated !== source) {
+      writeFileSync(path, updated)
+      console.log(`updated ${folder}${file}`)
+    }
   }
 }

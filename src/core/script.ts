@@ -138,3 +138,27 @@ export function isNoScriptError(error: unknown): boolean {
   const message = error instanceof Error ? error.message : String(error)
   return /NOSCRIPT/i.test(message)
 }
+
+/**
+ * Formats a double as Redis 7.0 does in replies to Lua (`%.17g`), so a JS twin that
+ * returns a sorted-set score returns the same string the Lua half does.
+ */
+export function formatRedisDouble(value: number): string {
+  if (Number.isNaN(value)) return 'nan'
+  if (value === Number.POSITIVE_INFINITY) return 'inf'
+  if (value === Number.NEGATIVE_INFINITY) return '-inf'
+  if (value === 0) return Object.is(value, -0) ? '-0' : '0'
+  const [mantissa, exponentText] = value.toExponential(16).split('e') as [string, string]
+  const exponent = Number(exponentText)
+  if (exponent < -4 || exponent >= 17) {
+    const digits = stripZeros(mantissa)
+    const sign = exponent < 0 ? '-' : '+'
+    return `${digits}e${sign}${String(Math.abs(exponent)).padStart(2, '0')}`
+  }
+  return stripZeros(value.toFixed(16 - exponent))
+}
+
+function stripZeros(text: string): string {
+  if (!text.includes('.')) return text
+  return text.replace(/\.?0+$/, '')
+}

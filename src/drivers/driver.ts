@@ -10,7 +10,8 @@
  * after `close()` rejects with {@link DriverClosedError}; a server that does not answer
  * in time rejects with {@link DriverTimeoutError}; a refused command rejects with
  * {@link CommandError}; a multi-key call over several cluster slots rejects with
- * {@link CrossSlotError} before anything is sent.
+ * {@link CrossSlotError} before anything is sent. Every method reports every error as a
+ * rejected promise, never a synchronous throw.
  */
 import type { Script, ScoredMember } from '../core/script.js'
 
