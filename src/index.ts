@@ -15,6 +15,8 @@ export { parseDuration, type Duration } from './core/duration.js'
 export { hashSlot, sameSlot } from './core/slot.js'
 export {
   defineScript,
+  formatRedisDouble,
+  luaArray,
   type Script,
   type ScriptContext,
   type ScriptDefinition,

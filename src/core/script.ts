@@ -162,3 +162,13 @@ function stripZeros(text: string): string {
   if (!text.includes('.')) return text
   return text.replace(/\.?0+$/, '')
 }
+
+/**
+ * Builds a reply array the way Lua does: a table ends at its first `nil`, so items
+ * after an `undefined` are dropped. (`false` in Lua, which twins write as `null`,
+ * does not end the table; it becomes a nil entry.)
+ */
+export function luaArray(...items: (ScriptReply | undefined)[]): ScriptReply[] {
+  const end = items.indexOf(undefined)
+  return (end === -1 ? items : items.slice(0, end)) as ScriptReply[]
+}

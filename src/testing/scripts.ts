@@ -1,13 +1,13 @@
 /** Scripts the conformance suite uses to probe a driver's script support. */
-import { defineScript, formatRedisDouble, type ScriptReply } from '../core/script.js'
+import { defineScript, formatRedisDouble, luaArray, type ScriptReply } from '../core/script.js'
 
-/** Returns `{#KEYS, KEYS[1], ARGV[1], 3.7, {1, 'x', {}}}`: checks reply conversion (3.7 becomes 3). */
+/** Returns `{#KEYS, KEYS[1], ARGV[1], 3.7, {1, 'x', {}}}`: checks reply conversion (3.7 becomes 3, a nil ends the table). */
 export const echoScript = defineScript<ScriptReply>({
   name: 'conformance-echo',
   numKeys: 'any',
   lua: `return {#KEYS, KEYS[1], ARGV[1], 3.7, {1, 'x', {}}}`,
   sha1: '8d4b6f35cb7029501c9bfe6c7197bfe010f0d5e6',
-  run: (_ctx, keys, args) => [keys.length, keys[0] ?? null, args[0] ?? null, 3, [1, 'x', []]],
+  run: (_ctx, keys, args) => luaArray(keys.length, keys[0], args[0], 3, [1, 'x', []]),
 })
 
 /** Sets every KEYS[i] to ARGV[1] and returns how many keys it wrote: the cross-slot probe. */

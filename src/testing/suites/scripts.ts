@@ -9,6 +9,7 @@ export function scriptsSuite(ctx: SuiteContext): void {
     it('converts replies as Redis does: integers, strings, nested arrays', async () => {
       const key = ctx.key('k')
       expect(await ctx.driver().eval(echoScript, [key], ['arg ✓'])).toEqual([1, key, 'arg ✓', 3, [1, 'x', []]])
+      expect(await ctx.driver().eval(echoScript, [], [])).toEqual([0])
     })
 
     it('turns nil and false into null and true into 1', async () => {
