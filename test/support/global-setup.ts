@@ -4,6 +4,7 @@
  * their own (see redis-server.ts) so they never disturb these.
  */
 import type { TestProject } from 'vitest/node'
+import { startRedisCluster, type ClusterNodeAddress } from './redis-cluster.js'
 import { startRedisServer } from './redis-server.js'
 import { startUpstashServer } from './upstash-server.js'
 
@@ -17,10 +18,15 @@ declare module 'vitest' {
     upstashToken: string
     /** redis://host:port of the redis-server behind it (its own, so SCRIPT FLUSH there disturbs nobody else). */
     upstashRedisUrl: string
+    /** The masters of the shared local 3-master Redis Cluster (redis-cluster.ts). */
+    clusterNodes: ClusterNodeAddress[]
   }
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // The cluster takes seconds to form: start it first and let the other servers start meanwhile.
+  const clusterStarting = startRedisCluster()
+  clusterStarting.catch(() => undefined)
   const redis = await startRedisServer()
   project.provide('redisUrl', redis.url)
   const upstashRedis = await startRedisServer()
@@ -28,7 +34,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('upstashUrl', upstash.url)
   project.provide('upstashToken', upstash.token)
   project.provide('upstashRedisUrl', upstashRedis.url)
+  const cluster = await clusterStarting
+  project.provide('clusterNodes', cluster.nodes)
   return async () => {
+    await cluster.stop()
     await upstash.stop()
     await upstashRedis.stop()
     await redis.stop()
