@@ -1,4 +1,5 @@
 /** Redis Cluster hash slots: CRC16 (XMODEM) of the key, or of its `{hash tag}`, mod 16384. */
+import { ValidationError } from './errors/index.js'
 
 const TABLE = buildTable()
 const encoder = new TextEncoder()
@@ -56,4 +57,24 @@ function buildTable(): Uint16Array {
     table[i] = crc
   }
   return table
+}
+
+/**
+ * A key beside `base` that hashes to the same cluster slot (for leases and other
+ * companions a script touches together with `base`): `base + suffix` when `base` has a
+ * hash tag, else `{base}` + suffix.
+ *
+ * @throws {ValidationError} when `base` contains `}` without forming a hash tag, the one
+ * shape for which no companion key can be built (keys from `defineKeys` never have it).
+ */
+export function derivedKey(base: string, suffix: string): string {
+  const open = base.indexOf('{')
+  if (open !== -1) {
+    const close = base.indexOf('}', open + 1)
+    if (close > open + 1) return base + suffix
+  }
+  if (base.includes('}')) {
+    throw new ValidationError(`cannot derive a same-slot key from ${JSON.stringify(base)}: it contains '}' outside a hash tag`)
+  }
+  return `{${base}}${suffix}`
 }

@@ -1,0 +1,17 @@
+import { DriverError, type DriverErrorOptions } from './driver-error.js'
+
+/**
+ * The circuit breaker is open: the driver failed repeatedly, so calls fail at once
+ * instead of waiting on a dead server. It closes again after a successful probe.
+ */
+export class CircuitOpenError extends DriverError {
+  override readonly code: string = 'CIRCUIT_OPEN'
+  override readonly name: string = 'CircuitOpenError'
+  /** When the breaker will let a probe call through (epoch ms). */
+  readonly retryAt: number
+
+  constructor(retryAt: number, options: DriverErrorOptions = {}) {
+    super(`${options.driver ?? 'driver'}: circuit open after repeated failures; calls fail fast until a probe succeeds`, options)
+    this.retryAt = retryAt
+  }
+}

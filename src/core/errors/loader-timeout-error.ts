@@ -1,0 +1,17 @@
+import { CachekitError, type CachekitErrorOptions } from './cachekit-error.js'
+
+/** A `getOrSet` loader ran past its `hardTimeout`; its `signal` was aborted. */
+export class LoaderTimeoutError extends CachekitError {
+  override readonly code: string = 'LOADER_TIMEOUT'
+  override readonly name: string = 'LoaderTimeoutError'
+  /** The key being loaded. */
+  readonly key: string
+  /** The hard timeout that elapsed, in ms. */
+  readonly timeoutMs: number
+
+  constructor(key: string, timeoutMs: number, options?: CachekitErrorOptions) {
+    super(`loader for ${JSON.stringify(key)} did not finish within ${timeoutMs} ms`, options)
+    this.key = key
+    this.timeoutMs = timeoutMs
+  }
+}
