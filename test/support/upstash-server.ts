@@ -11,7 +11,9 @@
  * - `Upstash-Encoding: base64`: every string in a result is base64 of its bytes, except a
  *   top-level `"OK"`; numbers and nulls pass through; arrays recurse. Maps (HGETALL) are
  *   flattened to `[field, value, ...]` arrays, as Upstash returns them.
- * - `upstash-sync-token` is echoed back (the client's read-your-writes handshake).
+ * - Every answer carries an `upstash-sync-token` (the client's read-your-writes handshake:
+ *   it sends the last token back with its next request). One node is always consistent, so
+ *   the token is just a counter.
  * - `POST /subscribe/<channel>` and `/psubscribe/<pattern>` stream Server-Sent Events:
  *   `data: subscribe,<channel>,<count>` then `data: message,<channel>,<message>`.
  *
@@ -40,8 +42,10 @@ export interface UpstashServerHandle {
   readonly token: string
   /** The backing redis-server. */
   readonly redisUrl: string
-  /** Path of every HTTP request received, in order (to count round trips). */
-  readonly requests: readonly string[]
+  /** Every HTTP request received, in order (to count round trips and see what was sent). */
+  readonly requests: readonly UpstashRequestRecord[]
+  /** Requests `hang()` holds whose connection the client has not closed yet. */
+  readonly heldRequests: number
   /** Holds every request unanswered until `restore()`: a hung server. */
   hang(): Promise<void>
   /** Answers every request with `status` and a JSON error: a failing gateway. */
@@ -51,6 +55,15 @@ export interface UpstashServerHandle {
   /** Serves normally again; requests held by `hang()` are dropped. */
   restore(): Promise<void>
   stop(): Promise<void>
+}
+
+/** One HTTP request as the server saw it. */
+export interface UpstashRequestRecord {
+  path: string
+  /** Lowercased command names in the body (`['evalsha']`, `['get', 'set']`); empty for streams. */
+  commands: string[]
+  /** The `upstash-sync-token` the client sent ('' when none). */
+  syncToken: string
 }
 
 type Mode = { kind: 'serve' } | { kind: 'hang' } | { kind: 'cut' } | { kind: 'fail'; status: number }
@@ -68,18 +81,19 @@ export async function startUpstashServer(options: UpstashServerOptions): Promise
   const redis = new Redis(options.redisUrl, { protocol: 2, maxRetriesPerRequest: 1 })
   const sockets = new Set<Socket>()
   const held = new Set<ServerResponse>()
-  const requests: string[] = []
+  const requests: UpstashRequestRecord[] = []
+  let syncPosition = 0
+  const state: ServerState = { redis, token, log: requests, nextSyncToken: () => String(++syncPosition) }
   let mode: Mode = { kind: 'serve' }
 
   const server = createServer((req, res) => {
-    requests.push(req.url ?? '/')
     if (mode.kind === 'hang') {
       held.add(res)
       res.on('close', () => held.delete(res))
       return
     }
     if (mode.kind === 'fail') return sendJson(res, mode.status, { error: 'upstash-server: injected failure' })
-    route(req, res, redis, token).catch((error: unknown) => sendJson(res, 500, { error: errorText(error) }))
+    route(req, res, state).catch((error: unknown) => sendJson(res, 500, { error: errorText(error) }))
   })
   server.on('connection', (socket) => {
     if (mode.kind === 'cut') return void socket.destroy()
@@ -98,6 +112,9 @@ export async function startUpstashServer(options: UpstashServerOptions): Promise
     token,
     redisUrl: options.redisUrl,
     requests,
+    get heldRequests() {
+      return held.size
+    },
     hang: async () => {
       mode = { kind: 'hang' }
     },
@@ -122,14 +139,22 @@ export async function startUpstashServer(options: UpstashServerOptions): Promise
   }
 }
 
-async function route(req: IncomingMessage, res: ServerResponse, redis: Redis, token: string): Promise<void> {
+interface ServerState {
+  redis: Redis
+  token: string
+  log: UpstashRequestRecord[]
+  nextSyncToken(): string
+}
+
+async function route(req: IncomingMessage, res: ServerResponse, { redis, token, log, nextSyncToken }: ServerState): Promise<void> {
   if (req.method !== 'POST') return sendJson(res, 405, { error: 'ERR only POST is supported here' })
   if (req.headers.authorization !== `Bearer ${token}`) return sendJson(res, 401, { error: 'Unauthorized' })
-  const syncToken = req.headers['upstash-sync-token']
-  if (typeof syncToken === 'string' && syncToken !== '') res.setHeader('upstash-sync-token', syncToken)
+  res.setHeader('upstash-sync-token', nextSyncToken())
   const encoding: Encoding = req.headers['upstash-encoding'] === 'base64' ? 'base64' : 'utf8'
   const path = new URL(req.url ?? '/', 'http://local').pathname
   const body = await readJson(req)
+  const syncToken = req.headers['upstash-sync-token']
+  log.push({ path, commands: commandNames(body), syncToken: typeof syncToken === 'string' ? syncToken : '' })
 
   if (path === '/') {
     const command = toCommand(body)
@@ -236,6 +261,12 @@ function encode(reply: unknown, encoding: Encoding, topLevel: boolean): unknown 
   // ioredis turns HGETALL into an object even for callBuffer; Upstash returns the flat array.
   if (typeof reply === 'object') return Object.entries(reply).flatMap(([field, value]) => [encode(field, encoding, false), encode(value, encoding, false)])
   return encode(String(reply), encoding, topLevel)
+}
+
+function commandNames(body: unknown): string[] {
+  if (!Array.isArray(body) || body.length === 0) return []
+  const commands = Array.isArray(body[0]) ? body : [body]
+  return commands.map((command: unknown) => (Array.isArray(command) ? String(command[0]).toLowerCase() : ''))
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
