@@ -10,6 +10,13 @@ export const subpaths = {
   './testing': 'src/testing/index.ts',
 }
 
+/**
+ * Subpaths that must run on edge runtimes: they import no `node:` module and no Node
+ * builtin, transitively (test/package/edge-safe.test.ts bundles each one to prove it).
+ * Add './next' here when the Next.js adapter lands.
+ */
+export const edgeSafeSubpaths = ['.', './drivers/memory', './drivers/upstash']
+
 /** tsup entry map: output name (without extension) -> source file. */
 export const entries = Object.fromEntries(
   Object.entries(subpaths).map(([subpath, source]) => [

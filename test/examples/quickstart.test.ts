@@ -1,0 +1,28 @@
+/**
+ * The quickstart is what a new user runs first (`npm start`, per the README), so it runs
+ * here exactly that way, as a child process, and its output is the specification.
+ */
+import { spawnSync } from 'node:child_process'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+
+const root = join(import.meta.dirname, '..', '..')
+
+describe('examples/quickstart (npm start)', () => {
+  it('demonstrates every driver feature of today on the memory driver and exits 0', () => {
+    const run = spawnSync('npm', ['start', '--silent'], { cwd: root, encoding: 'utf8', timeout: 60_000 })
+
+    expect(run.stderr.split('\n').filter((line) => line !== '' && !line.startsWith('npm warn'))).toEqual([])
+    expect(run.status).toBe(0)
+    expect(run.stdout.trimEnd().split('\n')).toEqual([
+      'set/get  greeting = hello (expires in 60 s)',
+      'expiry   session:abc after 50 ms = null',
+      'set NX   worker-1 won: true, worker-2 won: false, owner = worker-1',
+      'script   release by worker-2: false, by worker-1: true',
+      'scan     user:* matches user:1, user:2, user:3',
+      'pub/sub  1 subscriber received: video:9 changed (on events)',
+      'refused: key must not be empty (VALIDATION_ERROR, see https://github.com/cachekit/cachekit/blob/main/docs/errors.md#validation-error)',
+      'closed   driver closed, timers released',
+    ])
+  })
+})
