@@ -1,0 +1,61 @@
+import { SuperJSON, type SuperJSONValue } from 'superjson'
+import { assertSerializable, type SerializableProfile } from './assert-serializable.js'
+import type { Codec } from './codec.js'
+import { guardEncode } from './encode-guard.js'
+
+// Marks a value that needed superjson metadata. Plain JSON text never starts with it.
+const RICH_MARK = '~'
+
+/**
+ * The default codec: superjson, so Date, Map, Set, BigInt, RegExp, URL, typed arrays,
+ * `undefined`, NaN/±Infinity/-0 and shared or circular references survive a round trip.
+ * Plain data is stored as plain JSON (no superjson wrapper: same size, `JSON.parse` speed);
+ * only values that need metadata pay for it. Functions, symbols, class instances, Errors
+ * and other values superjson would silently change throw `ValidationError`.
+ *
+ * Uses a private superjson instance: registrations on the global `SuperJSON` do not
+ * affect it. To store registered classes, use {@link createSuperjsonCodec}.
+ */
+export const superjsonCodec: Codec = createSuperjsonCodec()
+
+/**
+ * A superjson codec over your own instance, so classes, symbols and custom transformers
+ * registered on it round-trip (their values are trusted as registered).
+ *
+ * @param id The codec id stored in envelopes; entries written under another id read as misses.
+ * @example
+ * const sj = new SuperJSON()
+ * sj.registerClass(Money)
+ * const codec = createSuperjsonCodec(sj)
+ */
+export function createSuperjsonCodec(instance?: SuperJSON, id = 'sj'): Codec {
+  const superjson = instance ?? new SuperJSON()
+  const profile: SerializableProfile = Object.freeze(
+    instance === undefined ? { rich: true } : { rich: true, isExtension: (value: unknown) => isRegistered(superjson, value) },
+  )
+  return Object.freeze({
+    id,
+    encode: (value: unknown): string =>
+      guardEncode(id, () => {
+        assertSerializable(value, profile)
+        const { json, meta } = superjson.serialize(value as SuperJSONValue)
+        return meta === undefined ? JSON.stringify(json) : RICH_MARK + JSON.stringify({ json, meta })
+      }),
+    decode: (text: string): unknown => {
+      if (!text.startsWith(RICH_MARK)) return JSON.parse(text)
+      const document: unknown = JSON.parse(text.slice(RICH_MARK.length))
+      if (typeof document !== 'object' || document === null || !('json' in document) || !('meta' in document)) {
+        throw new SyntaxError('not a superjson document')
+      }
+      return superjson.deserialize(document as Parameters<SuperJSON['deserialize']>[0])
+    },
+  })
+}
+
+function isRegistered(superjson: SuperJSON, value: unknown): boolean {
+  if (typeof value === 'symbol') return superjson.symbolRegistry.getIdentifier(value) !== undefined
+  if (superjson.customTransformerRegistry.findApplicable(value) !== undefined) return true
+  if (typeof value !== 'object' || value === null) return false
+  const constructor = (value as { constructor?: unknown }).constructor
+  return typeof constructor === 'function' && superjson.classRegistry.getIdentifier(constructor as new () => unknown) !== undefined
+}
