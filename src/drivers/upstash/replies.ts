@@ -46,9 +46,10 @@ export function asStrings(reply: unknown, command: string): string[] {
 export function asFieldMap(reply: unknown, command: string): Record<string, string> {
   const flat = asStrings(reply, command)
   if (flat.length % 2 !== 0) throw unexpected(reply, command)
-  const fields: Record<string, string> = {}
-  for (let index = 0; index < flat.length; index += 2) fields[flat[index] as string] = flat[index + 1] as string
-  return fields
+  const pairs: [string, string][] = []
+  for (let index = 0; index < flat.length; index += 2) pairs.push([flat[index] as string, flat[index + 1] as string])
+  // fromEntries defines own properties: a field named "__proto__" stays a field.
+  return Object.fromEntries(pairs)
 }
 
 /** A score as Redis prints it (`"1.5"`, `"inf"`, `"-inf"`), or nil. */
