@@ -1,0 +1,104 @@
+/**
+ * The cache bus: one pub/sub channel per kit namespace that tells every instance which
+ * keys changed, so each drops its L1 copy, and wakes instances waiting for another
+ * instance's loader to fill a key (cross-process stampede protection).
+ *
+ * Messages are tiny JSON objects: `{ o: origin, t: 'set' | 'del' | 'clear', k: keys }`.
+ * An instance ignores its own messages.
+ */
+import type { Driver, Unsubscribe } from '../drivers/driver.js'
+
+export interface BusMessage {
+  /** The instance that sent it. */
+  o: string
+  t: 'set' | 'del' | 'clear'
+  k: string[]
+}
+
+export type BusListener = (message: BusMessage) => void
+
+export class CacheBus {
+  readonly channel: string
+  private readonly listeners = new Set<BusListener>()
+  private readonly waiters = new Map<string, Set<() => void>>()
+  private subscription: Promise<Unsubscribe | undefined> | undefined
+  private closed = false
+
+  constructor(
+    private readonly driver: Driver,
+    namespacePrefix: string,
+    readonly origin: string,
+    private readonly onError: (error: unknown) => void,
+  ) {
+    this.channel = `${namespacePrefix}__cachekit:bus`
+  }
+
+  /** True when the driver can deliver bus messages. */
+  get available(): boolean {
+    return this.driver.capabilities.pubsub
+  }
+
+  /** Subscribes to the channel once; failures are reported, never thrown. */
+  start(): Promise<unknown> {
+    if (!this.available || this.closed) return Promise.resolve()
+    this.subscription ??= this.driver.subscribe(this.channel, (raw) => this.receive(raw)).catch((error: unknown) => {
+      this.subscription = undefined
+      this.onError(error)
+      return undefined
+    })
+    return this.subscription
+  }
+
+  onMessage(listener: BusListener): void {
+    this.listeners.add(listener)
+  }
+
+  /** Tells the other instances that `keys` changed. Best effort: failures are reported. */
+  publish(type: BusMessage['t'], keys: string[]): void {
+    if (this.closed) return
+    const message: BusMessage = { o: this.origin, t: type, k: keys }
+    this.driver.publish(this.channel, JSON.stringify(message)).catch(this.onError)
+  }
+
+  /** Resolves when another instance announces a write to `key`, or after `timeoutMs`. */
+  waitForWrite(key: string, timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      let set = this.waiters.get(key)
+      if (!set) {
+        set = new Set()
+        this.waiters.set(key, set)
+      }
+      const waiters = set
+      const done = () => {
+        clearTimeout(timer)
+        waiters.delete(done)
+        if (waiters.size === 0 && this.waiters.get(key) === waiters) this.waiters.delete(key)
+        resolve()
+      }
+      const timer = setTimeout(done, timeoutMs)
+      waiters.add(done)
+    })
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    const unsubscribe = await this.subscription
+    this.subscription = undefined
+    for (const waiters of this.waiters.values()) for (const wake of [...waiters]) wake()
+    await unsubscribe?.().catch(() => undefined)
+  }
+
+  private receive(raw: string): void {
+    let message: BusMessage
+    try {
+      message = JSON.parse(raw) as BusMessage
+    } catch {
+      return
+    }
+    if (message.o === this.origin || !Array.isArray(message.k)) return
+    for (const listener of this.listeners) listener(message)
+    if (message.t === 'set') {
+      for (const key of message.k) for (const wake of [...(this.waiters.get(key) ?? [])]) wake()
+    }
+  }
+}

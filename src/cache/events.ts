@@ -1,0 +1,21 @@
+import type { CircuitState } from '../drivers/resilient.js'
+
+/** Where a hit was served from. */
+export type Tier = 'l1' | 'remote'
+
+/** Events of `kit.cache` (subscribe with `kit.events.on(name, listener)`). */
+export interface CacheEvents {
+  hit: { key: string; family: string; tier: Tier }
+  'stale-hit': { key: string; family: string; tier: Tier }
+  miss: { key: string; family: string }
+  load: { key: string; family: string; durationMs: number }
+  'load-error': { key: string; family: string; error: unknown; servedStale: boolean }
+  set: { key: string; family: string }
+  delete: { keys: readonly string[] }
+  /** A stored value failed its schema or could not be decoded: treated as a miss. */
+  invalid: { key: string; family: string; reason: 'schema' | 'corrupt'; issues?: readonly unknown[] }
+  /** The driver failed and the cache answered without it (fail open), or a write was dropped. */
+  degraded: { key?: string; family?: string; operation: string; error: unknown }
+  /** The circuit breaker changed state. */
+  circuit: { state: CircuitState; previous: CircuitState }
+}

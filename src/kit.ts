@@ -1,0 +1,213 @@
+/**
+ * `createCachekit()`: one object that owns the driver, the namespace, the key table and
+ * the features built on them, and closes them together.
+ */
+import { CacheBus } from './cache/bus.js'
+import { CacheService } from './cache/cache-service.js'
+import { createEntryCodec } from './cache/entry-codec.js'
+import type { CacheEvents } from './cache/events.js'
+import { L1Cache } from './cache/l1.js'
+import type { Codec } from './codec/codec.js'
+import { jsonCodec } from './codec/json-codec.js'
+import { superjsonCodec } from './codec/superjson-codec.js'
+import { parseDuration, type Duration } from './core/duration.js'
+import { ValidationError } from './core/errors/index.js'
+import { Emitter } from './core/events.js'
+import type { Driver } from './drivers/driver.js'
+import { memoryDriver } from './drivers/memory/index.js'
+import { resilientDriver, type BreakerOptions, type CircuitState, type ResilientDriver } from './drivers/resilient.js'
+import { createNamespace, type Namespace } from './keys/namespace.js'
+
+/** Options of the in-process L1 tier. */
+export interface L1TierOptions {
+  /**
+   * At most this many entries.
+   * @default 10_000
+   */
+  maxEntries?: number
+  /**
+   * At most this many bytes (estimated from the encoded size).
+   * @default 67_108_864 (64 MiB)
+   */
+  maxBytes?: number
+  /**
+   * How long an instance serves an entry from L1 without asking the driver. With a
+   * driver that has pub/sub, other instances' writes evict L1 copies at once and this
+   * only bounds how long a lost message can matter; without pub/sub it is the staleness
+   * window between instances.
+   * @default 60_000 with pub/sub, 5_000 without
+   */
+  ttl?: Duration
+}
+
+/** Options of {@link createCachekit}. */
+export interface CachekitOptions<Keys = undefined> {
+  /**
+   * Where entries live. Any cachekit driver; the kit closes it on `close()` (a driver
+   * never closes a client you handed to it).
+   * @default memoryDriver()
+   */
+  driver?: Driver
+  /**
+   * Namespace of every key: `prefix` segments, then `environment`. Two kits with different
+   * namespaces never see each other's entries, even on one Redis.
+   * @example { prefix: 'app', environment: 'prod' } // keys look like app:prod:user:42
+   */
+  prefix?: string
+  /** One segment naming the environment (`prod`, `dev`), placed after `prefix`. */
+  environment?: string
+  /** The key table from `defineKeys`, exposed as `kit.keys`. */
+  keys?: Keys
+  /**
+   * How values are serialized: `'superjson'` keeps Date, Map, Set, BigInt, undefined;
+   * `'json'` is plain JSON (and refuses values it would mangle); or your own `Codec`.
+   * @default 'superjson'
+   */
+  codec?: 'superjson' | 'json' | Codec
+  /**
+   * The in-process tier in front of the driver. `true` for defaults.
+   * @default false
+   */
+  l1?: boolean | L1TierOptions
+  /**
+   * TTL for plain string keys called without `ttl`. Keys from `defineKeys` carry their own.
+   * @default none: a plain key without ttl is refused
+   */
+  defaultTtl?: Duration
+  /**
+   * Grace for plain string keys.
+   * @default 0
+   */
+  defaultGrace?: Duration
+  /** Cross-process stampede protection. */
+  stampede?: {
+    /**
+     * How long a loading instance holds a key's lease; others wait at most this long.
+     * @default '10s'
+     */
+    lease?: Duration
+  }
+  /**
+   * The circuit breaker in front of the driver (`false` to disable).
+   * @default { failureThreshold: 5, cooldownMs: 2000 }
+   */
+  breaker?: false | Omit<BreakerOptions, 'onStateChange'>
+  /**
+   * What driver failures do to cache calls: `'fail-open'` answers without the driver
+   * (loaders run, writes are dropped, `degraded` events report it); `'throw'` rejects.
+   * @default 'fail-open'
+   */
+  onError?: 'fail-open' | 'throw'
+  /**
+   * The kill switch: `false` turns every read into a call of the loader and every write
+   * into a no-op, without code changes.
+   * @default true, unless the environment variable CACHEKIT_DISABLED is `1` or `true`
+   */
+  enabled?: boolean
+}
+
+/** What {@link createCachekit} returns. */
+export interface Cachekit<Keys = undefined> {
+  /** Cache-aside, write-through and friends. */
+  readonly cache: CacheService
+  /** The key table passed in `options.keys`. */
+  readonly keys: Keys
+  /** The driver, behind the circuit breaker. */
+  readonly driver: Driver
+  /** The namespace every key lives under. */
+  readonly namespace: Namespace
+  /** Cache events: hit, miss, stale-hit, load, load-error, set, delete, invalid, degraded, circuit. */
+  readonly events: Emitter<CacheEvents>
+  /** The circuit breaker's state (`closed` when disabled). */
+  readonly circuit: CircuitState
+  /** True unless the kill switch is on. */
+  readonly enabled: boolean
+  /** Stops the bus and closes the driver. Idempotent. */
+  close(): Promise<void>
+}
+
+const L1_DEFAULTS = Object.freeze({ maxEntries: 10_000, maxBytes: 64 * 1024 * 1024, ttlWithBusMs: 60_000, ttlWithoutBusMs: 5_000 })
+const DEFAULT_LEASE_MS = 10_000
+
+/**
+ * Creates a kit: driver, namespace, keys and features wired together.
+ *
+ * @example
+ * const kit = createCachekit({ driver: ioredisDriver({ url }), prefix: 'app', environment: 'prod', keys })
+ * const user = await kit.cache.getOrSet(keys.user({ id: 42 }), () => db.user(42))
+ */
+export function createCachekit<Keys = undefined>(options: CachekitOptions<Keys> = {}): Cachekit<Keys> {
+  const namespace = createNamespace({ prefix: options.prefix, environment: options.environment })
+  const events = new Emitter<CacheEvents>()
+  const baseDriver = options.driver ?? memoryDriver()
+  const driver: Driver | ResilientDriver =
+    options.breaker === false
+      ? baseDriver
+      : resilientDriver(baseDriver, { ...options.breaker, onStateChange: (state, previous) => events.emit('circuit', { state, previous }) })
+  const enabled = options.enabled ?? !killSwitchFromEnvironment()
+  const onError = options.onError ?? 'fail-open'
+  if (onError !== 'fail-open' && onError !== 'throw') throw new ValidationError(`onError must be 'fail-open' or 'throw', got ${String(onError)}`)
+  const origin = globalThis.crypto.randomUUID()
+  const bus = driver.capabilities.pubsub ? new CacheBus(driver, namespace.prefix, origin, (error) => events.emit('degraded', { operation: 'bus', error })) : undefined
+  const l1 = resolveL1(options.l1, bus !== undefined)
+  const leaseMs = parseDuration(options.stampede?.lease ?? DEFAULT_LEASE_MS, 'stampede.lease')
+  const cache = new CacheService({
+    driver,
+    namespace,
+    codec: createEntryCodec(resolveCodec(options.codec)),
+    events,
+    bus,
+    l1,
+    enabled,
+    defaultTtlMs: options.defaultTtl === undefined ? undefined : parseDuration(options.defaultTtl, 'defaultTtl'),
+    defaultGraceMs: parseDuration(options.defaultGrace ?? 0, 'defaultGrace'),
+    leaseMs,
+    waitMs: leaseMs,
+    onError,
+  })
+  if (enabled && (l1 || bus)) bus?.start()
+  let closing: Promise<void> | undefined
+  return {
+    cache,
+    keys: options.keys as Keys,
+    driver,
+    namespace,
+    events,
+    enabled,
+    get circuit(): CircuitState {
+      return 'circuit' in driver ? (driver as ResilientDriver).circuit : 'closed'
+    },
+    close() {
+      closing ??= (async () => {
+        await bus?.close()
+        l1?.cache.clear()
+        await driver.close()
+      })()
+      return closing
+    },
+  }
+}
+
+function resolveCodec(codec: CachekitOptions['codec']): Codec {
+  if (codec === undefined || codec === 'superjson') return superjsonCodec
+  if (codec === 'json') return jsonCodec
+  if (typeof codec === 'object' && codec !== null && typeof codec.encode === 'function' && typeof codec.decode === 'function') return codec
+  throw new ValidationError(`codec must be 'superjson', 'json' or a Codec, got ${String(codec)}`)
+}
+
+function resolveL1(option: CachekitOptions['l1'], hasBus: boolean): { cache: L1Cache; ttlMs: number } | undefined {
+  if (option === undefined || option === false) return undefined
+  const settings = option === true ? {} : option
+  const maxEntries = settings.maxEntries ?? L1_DEFAULTS.maxEntries
+  const maxBytes = settings.maxBytes ?? L1_DEFAULTS.maxBytes
+  for (const [name, value] of [['l1.maxEntries', maxEntries], ['l1.maxBytes', maxBytes]] as const) {
+    if (!Number.isSafeInteger(value) || value <= 0) throw new ValidationError(`${name} must be a positive integer, got ${value}`)
+  }
+  const ttlMs = settings.ttl === undefined ? (hasBus ? L1_DEFAULTS.ttlWithBusMs : L1_DEFAULTS.ttlWithoutBusMs) : parseDuration(settings.ttl, 'l1.ttl')
+  return { cache: new L1Cache({ maxEntries, maxBytes }), ttlMs }
+}
+
+function killSwitchFromEnvironment(): boolean {
+  const value = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.CACHEKIT_DISABLED
+  return value === '1' || value === 'true'
+}
