@@ -56,7 +56,8 @@ interface Resolved {
 
 type Lookup =
   | { kind: 'fresh' | 'stale'; entry: StoredEntry; tier: Tier }
-  | { kind: 'miss' | 'lease' | 'invalid' }
+  /** `expired`: an entry past its grace that the server still holds (clock skew between hosts). */
+  | { kind: 'miss' | 'lease' | 'invalid' | 'expired' }
 
 interface Outcome<Value> {
   value: Value
@@ -304,8 +305,9 @@ export class CacheService {
    * key and cluster-safe) and load; or, when another instance holds it, wait for its
    * value, bounded by `waitMs`, then load anyway.
    */
-  private async loadWithLease<Value>(resolved: Resolved, loader: Loader<Value>, options: GetOrSetOptions<Value>, found: 'miss' | 'lease' | 'invalid'): Promise<Value> {
-    if (found === 'invalid') return this.loadAndStore(resolved, loader, options, undefined)
+  private async loadWithLease<Value>(resolved: Resolved, loader: Loader<Value>, options: GetOrSetOptions<Value>, found: 'miss' | 'lease' | 'invalid' | 'expired'): Promise<Value> {
+    // The key holds something unusable: overwrite it (single flight still applies in process).
+    if (found === 'invalid' || found === 'expired') return this.loadAndStore(resolved, loader, options, undefined)
     const deadline = Date.now() + this.config.waitMs
     let state: 'miss' | 'lease' = found
     for (;;) {
@@ -324,7 +326,7 @@ export class CacheService {
       if (Date.now() >= deadline) return this.loadAndStore(resolved, loader, options, undefined)
       const waited = await this.waitForFill(resolved, deadline)
       if (waited.kind === 'fresh' || waited.kind === 'stale') return waited.entry.value as Value
-      if (waited.kind === 'invalid') return this.loadAndStore(resolved, loader, options, undefined)
+      if (waited.kind === 'invalid' || waited.kind === 'expired') return this.loadAndStore(resolved, loader, options, undefined)
       state = waited.kind
     }
   }
@@ -411,7 +413,7 @@ export class CacheService {
       this.config.events.emit('invalid', { key: resolved.full, family: resolved.family, reason: 'corrupt' })
       return { kind: 'invalid' }
     }
-    if (decoded.staleUntil <= now) return { kind: 'miss' }
+    if (decoded.staleUntil <= now) return { kind: 'expired' }
     let entry = decoded
     if (resolved.schema) {
       const result = await resolved.schema['~standard'].validate(decoded.value)

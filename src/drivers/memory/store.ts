@@ -162,6 +162,8 @@ export class MemoryStore implements ScriptContext {
   }
 
   hset(key: string, fields: Readonly<Record<string, string>>): number {
+    // Redis never holds an empty collection: an empty write changes nothing.
+    if (Object.keys(fields).length === 0) return 0
     const entry = this.write(key, 'hash', () => new Map<string, string>())
     const hash = entry.value as Map<string, string>
     let added = 0
@@ -199,7 +201,10 @@ export class MemoryStore implements ScriptContext {
 
   hgetall(key: string): Record<string, string> {
     const entry = this.read(key, 'hash')
-    return entry ? Object.fromEntries(entry.value as Map<string, string>) : {}
+    const result: Record<string, string> = {}
+    // defineProperty, not assignment: a field named `__proto__` must stay a field.
+    if (entry) for (const [field, value] of entry.value as Map<string, string>) Object.defineProperty(result, field, { value, enumerable: true, writable: true, configurable: true })
+    return result
   }
 
   hincrBy(key: string, field: string, by: number): number {
@@ -212,6 +217,7 @@ export class MemoryStore implements ScriptContext {
   // ---- sets ----
 
   sadd(key: string, members: readonly string[]): number {
+    if (members.length === 0) return 0
     const entry = this.write(key, 'set', () => new Set<string>())
     const set = entry.value as Set<string>
     let added = 0
@@ -258,6 +264,7 @@ export class MemoryStore implements ScriptContext {
   // ---- sorted sets ----
 
   zadd(key: string, entries: readonly ScoredMember[]): number {
+    if (entries.length === 0) return 0
     const entry = this.write(key, 'zset', (): SortedSet => ({ scores: new Map(), ordered: undefined }))
     const zset = entry.value as SortedSet
     let added = 0

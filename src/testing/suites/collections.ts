@@ -44,6 +44,24 @@ export function collectionsSuite(ctx: SuiteContext): void {
       expect(await ctx.driver().hgetall(key)).toEqual({ 'ключ 🔑': 'значение 🎉', '': 'empty name' })
     })
 
+    it('keeps a field named __proto__ as an ordinary field', async () => {
+      const key = ctx.key('h')
+      await ctx.driver().hset(key, JSON.parse('{"__proto__":"p","constructor":"c"}') as Record<string, string>)
+      const all = await ctx.driver().hgetall(key)
+      expect(Object.keys(all).sort()).toEqual(['__proto__', 'constructor'])
+      expect(Object.getPrototypeOf(all)).toBe(Object.prototype)
+      expect(await ctx.driver().hget(key, '__proto__')).toBe('p')
+    })
+
+    it('writes nothing for empty field, member and entry lists', async () => {
+      expect(await ctx.driver().hset(ctx.key('h'), {})).toBe(0)
+      expect(await ctx.driver().sadd(ctx.key('s'), [])).toBe(0)
+      expect(await ctx.driver().zadd(ctx.key('z'), [])).toBe(0)
+      expect(await ctx.driver().exists([ctx.key('h'), ctx.key('s'), ctx.key('z')])).toBe(0)
+      expect(await ctx.driver().hdel(ctx.key('h'), [])).toBe(0)
+      expect(await ctx.driver().srem(ctx.key('s'), [])).toBe(0)
+    })
+
     it('refuses a non-string field value', async () => {
       await expect(ctx.driver().hset(ctx.key('h'), { a: 1 as unknown as string })).rejects.toBeInstanceOf(ValidationError)
       expect(await ctx.driver().exists([ctx.key('h')])).toBe(0)
