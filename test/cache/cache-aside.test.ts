@@ -153,7 +153,7 @@ describe.each(targets('memory', 'redis'))('cache-aside on $name', ({ createDrive
   it('refuses a whole setMany when one value cannot be serialized', async () => {
     const kit = make()
     await expect(
-      kit.cache.setMany([
+      kit.cache.setMany<unknown>([
         { key: 'ok:1', value: 1, options: { ttl: '1m' } },
         { key: 'bad:1', value: () => 1, options: { ttl: '1m' } },
       ]),
