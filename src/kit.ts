@@ -122,6 +122,12 @@ export interface Cachekit<Keys = undefined> {
   readonly circuit: CircuitState
   /** True unless the kill switch is on. */
   readonly enabled: boolean
+  /**
+   * Resolves once the kit is fully connected: the cache bus is subscribed, so L1 copies
+   * are kept and other instances' writes reach this one. Never rejects (a bus failure is
+   * reported as `degraded`; the kit then works without L1 copies).
+   */
+  ready(): Promise<void>
   /** Stops the bus and closes the driver. Idempotent. */
   close(): Promise<void>
 }
@@ -165,7 +171,7 @@ export function createCachekit<Keys = undefined>(options: CachekitOptions<Keys> 
     waitMs: leaseMs,
     onError,
   })
-  if (enabled && (l1 || bus)) bus?.start()
+  const started = enabled ? bus?.start() : undefined
   let closing: Promise<void> | undefined
   return {
     cache,
@@ -176,6 +182,9 @@ export function createCachekit<Keys = undefined>(options: CachekitOptions<Keys> 
     enabled,
     get circuit(): CircuitState {
       return 'circuit' in driver ? (driver as ResilientDriver).circuit : 'closed'
+    },
+    async ready() {
+      await started
     },
     close() {
       closing ??= (async () => {

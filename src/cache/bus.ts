@@ -23,6 +23,8 @@ export class CacheBus {
   private readonly waiters = new Map<string, Set<() => void>>()
   private subscription: Promise<Unsubscribe | undefined> | undefined
   private closed = false
+  /** True while the subscription is active: only then may L1 copies be trusted for long. */
+  ready = false
 
   constructor(
     private readonly driver: Driver,
@@ -41,11 +43,17 @@ export class CacheBus {
   /** Subscribes to the channel once; failures are reported, never thrown. */
   start(): Promise<unknown> {
     if (!this.available || this.closed) return Promise.resolve()
-    this.subscription ??= this.driver.subscribe(this.channel, (raw) => this.receive(raw)).catch((error: unknown) => {
-      this.subscription = undefined
-      this.onError(error)
-      return undefined
-    })
+    this.subscription ??= this.driver.subscribe(this.channel, (raw) => this.receive(raw)).then(
+      (unsubscribe) => {
+        this.ready = !this.closed
+        return unsubscribe
+      },
+      (error: unknown) => {
+        this.subscription = undefined
+        this.onError(error)
+        return undefined
+      },
+    )
     return this.subscription
   }
 
@@ -82,6 +90,7 @@ export class CacheBus {
 
   async close(): Promise<void> {
     this.closed = true
+    this.ready = false
     const unsubscribe = await this.subscription
     this.subscription = undefined
     for (const waiters of this.waiters.values()) for (const wake of [...waiters]) wake()

@@ -461,7 +461,8 @@ export class CacheService {
 
   private remember(resolved: Resolved, entry: StoredEntry, bytes: number): void {
     const l1 = this.config.l1
-    if (!l1) return
+    // Until the bus is subscribed, another instance's write could go unnoticed: keep no copy.
+    if (!l1 || (this.config.bus && !this.config.bus.ready)) return
     const l1Entry: L1Entry = { ...entry, l1Until: Date.now() + l1.ttlMs, bytes: bytes * 2 + resolved.full.length * 2 + 64, referenced: false }
     l1.cache.set(resolved.full, l1Entry)
   }
