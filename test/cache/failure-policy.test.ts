@@ -1,0 +1,119 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { inject } from 'vitest'
+import { CircuitOpenError, DriverError } from '../../src/core/errors/index.js'
+import { ioredisDriver } from '../../src/drivers/ioredis/index.js'
+import { defineKeys } from '../../src/keys/index.js'
+import { createCachekit, type Cachekit } from '../../src/kit.js'
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js'
+import { uniquePrefix } from '../support/targets.js'
+
+const keys = defineKeys({ item: { template: 'item:{id}', ttl: '1h', grace: '1h' } })
+const TIMEOUT_MS = 200
+
+let proxy: FaultProxy
+const unhandled: unknown[] = []
+const onUnhandled = (reason: unknown) => unhandled.push(reason)
+
+beforeAll(async () => {
+  const url = new URL(inject('redisUrl'))
+  proxy = await startFaultProxy({ host: url.hostname, port: Number(url.port) })
+  process.on('unhandledRejection', onUnhandled)
+})
+afterAll(async () => {
+  process.off('unhandledRejection', onUnhandled)
+  await proxy.close()
+})
+
+describe('one failure policy, through a real broken network', () => {
+  let kit: Cachekit<typeof keys>
+  const make = (options: Parameters<typeof createCachekit>[0] = {}) => {
+    kit = createCachekit({
+      driver: ioredisDriver({ url: proxy.url, commandTimeoutMs: TIMEOUT_MS }),
+      prefix: uniquePrefix(),
+      keys,
+      breaker: { failureThreshold: 3, cooldownMs: 300 },
+      ...options,
+    }) as Cachekit<typeof keys>
+    return kit
+  }
+  afterEach(async () => {
+    await proxy.restore()
+    await kit?.close()
+    expect(unhandled).toEqual([])
+  })
+
+  it('answers from the loader while Redis hangs, within the command timeout, and says degraded', async () => {
+    const kit = make()
+    await kit.cache.set(keys.item({ id: 0 }), 'warm')
+    await proxy.hang()
+    const degraded = vi.fn()
+    kit.events.on('degraded', degraded)
+    const started = Date.now()
+    expect(await kit.cache.getOrSet(keys.item({ id: 1 }), async () => 'from loader')).toBe('from loader')
+    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS * 4 + 500)
+    expect(degraded).toHaveBeenCalledWith(expect.objectContaining({ operation: 'get', family: 'item' }))
+    expect(degraded.mock.calls[0]?.[0].error).toBeInstanceOf(DriverError)
+  })
+
+  it('opens the circuit after repeated failures, so later calls cost no timeout at all', async () => {
+    const kit = make()
+    await kit.cache.set(keys.item({ id: 0 }), 'warm')
+    await proxy.hang()
+    for (let id = 1; id <= 3; id++) await kit.cache.getOrSet(keys.item({ id }), async () => id)
+    expect(kit.circuit).toBe('open')
+    const degraded = vi.fn()
+    kit.events.on('degraded', degraded)
+    const started = Date.now()
+    expect(await kit.cache.getOrSet(keys.item({ id: 9 }), async () => 9)).toBe(9)
+    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS)
+    expect(degraded.mock.calls[0]?.[0].error).toBeInstanceOf(CircuitOpenError)
+  })
+
+  it('closes the circuit again once Redis is back', async () => {
+    const kit = make()
+    const states: string[] = []
+    kit.events.on('circuit', ({ state }) => states.push(state))
+    await kit.cache.set(keys.item({ id: 0 }), 'warm')
+    await proxy.cut()
+    for (let id = 1; id <= 3; id++) await kit.cache.getOrSet(keys.item({ id }), async () => id)
+    expect(kit.circuit).toBe('open')
+    await proxy.restore()
+    await vi.waitFor(
+      async () => {
+        await kit.cache.getOrSet(keys.item({ id: 5 }), async () => 5)
+        expect(kit.circuit).toBe('closed')
+      },
+      { timeout: 10_000, interval: 100 },
+    )
+    expect(states).toEqual(['open', 'half-open', 'closed'].slice(0, states.length))
+    expect(states).toContain('closed')
+    expect(await kit.cache.get(keys.item({ id: 5 }))).toBe(5)
+  })
+
+  it('drops writes while Redis is down, resolving false instead of throwing', async () => {
+    const kit = make()
+    await kit.cache.set(keys.item({ id: 0 }), 'warm')
+    await proxy.cut()
+    const degraded = vi.fn()
+    kit.events.on('degraded', degraded)
+    expect(await kit.cache.set(keys.item({ id: 1 }), 'lost')).toBe(false)
+    expect(await kit.cache.delete(keys.item({ id: 1 }))).toBe(0)
+    expect(degraded).toHaveBeenCalledWith(expect.objectContaining({ operation: 'set' }))
+  })
+
+  it('serves nothing stale from a dead Redis but still answers get as a miss', async () => {
+    const kit = make()
+    await kit.cache.set(keys.item({ id: 1 }), 'v')
+    await proxy.cut()
+    expect(await kit.cache.get(keys.item({ id: 1 }))).toBeUndefined()
+    expect(await kit.cache.has(keys.item({ id: 1 }))).toBe(false)
+    expect(await kit.cache.getMany([keys.item({ id: 1 })])).toEqual([undefined])
+  })
+
+  it("rejects with the driver's error when asked to with onError: 'throw'", async () => {
+    const kit = make()
+    await kit.cache.set(keys.item({ id: 0 }), 'warm')
+    await proxy.cut()
+    await expect(kit.cache.getOrSet(keys.item({ id: 1 }), async () => 1, { onError: 'throw' })).rejects.toBeInstanceOf(DriverError)
+  })
+})
