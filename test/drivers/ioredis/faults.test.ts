@@ -64,7 +64,8 @@ describe('ioredis driver through network faults', () => {
     const elapsed = Date.now() - started
     for (const error of errors) expect(error).toBeInstanceOf(DriverTimeoutError)
     expect(elapsed).toBeGreaterThanOrEqual(TIMEOUT_MS - 5)
-    expect(elapsed).toBeLessThan(TIMEOUT_MS + 250)
+    // A backlog would cost multiples of the timeout; slack covers a loaded machine.
+    expect(elapsed).toBeLessThan(TIMEOUT_MS * 2)
   })
 
   it('costs each call its own timeout, not the backlog of earlier ones, while the hang lasts', async () => {
@@ -72,7 +73,7 @@ describe('ioredis driver through network faults', () => {
     for (let i = 0; i < 3; i++) {
       const started = Date.now()
       expect(await outcome(driver.get('a'))).toBeInstanceOf(DriverTimeoutError)
-      expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 150)
+      expect(Date.now() - started).toBeLessThan(TIMEOUT_MS * 2)
     }
   })
 
@@ -90,7 +91,7 @@ describe('ioredis driver through network faults', () => {
     await waitUntil(() => outcome(driver.get('a')).then((error) => !(error instanceof DriverTimeoutError)), 'the driver to notice the cut', 2_000)
     const started = Date.now()
     const error = await outcome(driver.get('a'))
-    expect(Date.now() - started).toBeLessThan(50)
+    expect(Date.now() - started).toBeLessThan(100)
     expect(error).toBeInstanceOf(DriverError)
     expect(error).not.toBeInstanceOf(DriverTimeoutError)
     expect((error as Error).message).not.toContain(PASSWORD)
@@ -129,7 +130,7 @@ describe('ioredis driver through network faults', () => {
     const pending = outcome(own.get('a'))
     const started = Date.now()
     await own.close()
-    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 150)
+    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS * 2)
     expect(await pending).toBeInstanceOf(DriverError)
   })
 

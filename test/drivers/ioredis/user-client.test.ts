@@ -53,6 +53,32 @@ describe('ioredis driver with a client the user owns', () => {
     await driver.close()
   })
 
+  it('hands a throwing handler\'s error to onHandlerError and keeps delivering, even if that throws too', async () => {
+    const reported: Array<[unknown, string]> = []
+    const driver = ioredisDriver({
+      client: userClient(),
+      onHandlerError: (error, channel) => {
+        reported.push([error, channel])
+        throw new Error('the reporter fails as well (expected by this test)')
+      },
+    })
+    const channel = `${testPrefix('throws')}c`
+    const received: string[] = []
+    const failure = new Error('handler failure (expected by this test)')
+    await driver.subscribe(channel, () => {
+      throw failure
+    })
+    await driver.subscribe(channel, (message) => received.push(message))
+    await driver.publish(channel, 'one')
+    await driver.publish(channel, 'two')
+    await waitUntil(() => received.length === 2, 'both messages')
+    expect(reported).toEqual([
+      [failure, channel],
+      [failure, channel],
+    ])
+    await driver.close()
+  })
+
   // ioredis returns different shapes per protocol and reply mapping; the driver must not.
   describe.each<[string, RedisOptions]>([
     ['RESP2', { protocol: 2 }],
