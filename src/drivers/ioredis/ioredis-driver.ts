@@ -375,7 +375,7 @@ class IoredisDriver implements Driver {
 
   /** QUIT, bounded by the command timeout; a server that does not answer gets disconnected. */
   private async quit(client: Client): Promise<void> {
-    if (client.status === 'wait' || client.status === 'end' || DOWN_STATUSES.has(client.status)) {
+    if (client.status === 'wait' || DOWN_STATUSES.has(client.status)) {
       client.disconnect()
       return
     }
