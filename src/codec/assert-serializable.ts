@@ -14,7 +14,9 @@ export interface SerializableProfile {
 
 /**
  * Throws {@link ValidationError} naming the first part of `value` that `profile` cannot
- * represent faithfully.
+ * represent faithfully. Returns whether `value` is plain JSON data, which
+ * `JSON.stringify` round-trips exactly (no `undefined`, no -0 or non-finite numbers, no
+ * rich types, no shared or circular references), so a rich format can skip its metadata.
  *
  * Both profiles refuse functions, symbols (values or keys), class instances, boxed
  * primitives, Errors, holes in arrays, and `undefined` array elements where the format
@@ -23,8 +25,10 @@ export interface SerializableProfile {
  * `undefined` object properties (JSON drops them; reading the property still gives
  * `undefined`) and `-0` (read back as `0`, which `===` equals), as JSON users expect.
  */
-export function assertSerializable(value: unknown, profile: SerializableProfile): void {
-  new Walker(profile).visit(value, true)
+export function assertSerializable(value: unknown, profile: SerializableProfile): boolean {
+  const walker = new Walker(profile)
+  walker.visit(value, true)
+  return walker.plain
 }
 
 const TYPED_ARRAYS: ReadonlySet<object> = new Set(
@@ -37,23 +41,32 @@ class Walker {
   private readonly path: string[] = []
   private readonly ancestors = new Set<object>()
   private readonly done = new Set<object>()
+  /** Still true when everything seen so far is exact JSON. */
+  plain = true
 
   constructor(private readonly profile: SerializableProfile) {}
 
   visit(value: unknown, topLevel = false): void {
-    if (this.profile.isExtension?.(value)) return
+    if (this.profile.isExtension?.(value)) {
+      this.plain = false
+      return
+    }
     switch (typeof value) {
       case 'string':
       case 'boolean':
         return
       case 'number':
+        if (Number.isFinite(value) && !Object.is(value, -0)) return
         if (!this.profile.rich && !Number.isFinite(value)) this.fail(`${value} becomes null in JSON`)
+        this.plain = false
         return
       case 'undefined':
         if (!this.profile.rich) this.fail(topLevel ? 'undefined has no JSON form' : 'undefined in an array becomes null in JSON')
+        this.plain = false
         return
       case 'bigint':
         if (!this.profile.rich) this.fail('BigInt has no JSON form')
+        this.plain = false
         return
       case 'symbol':
         return this.fail('symbols are not data')
@@ -66,10 +79,14 @@ class Walker {
   }
 
   private visitObject(value: object): void {
-    if (this.done.has(value)) return
+    if (this.done.has(value)) {
+      this.plain = false
+      return
+    }
     if (this.ancestors.has(value)) {
-      if (this.profile.rich) return
-      this.fail('circular reference (JSON cannot represent cycles)')
+      if (!this.profile.rich) this.fail('circular reference (JSON cannot represent cycles)')
+      this.plain = false
+      return
     }
     this.ancestors.add(value)
     this.visitContents(value)
@@ -82,6 +99,7 @@ class Walker {
     if (proto === Object.prototype || proto === null) return this.visitPlainObject(value as Record<string, unknown>)
     if (proto === Array.prototype && Array.isArray(value)) return this.visitArray(value)
     if (!this.profile.rich) return this.fail(`${typeName(value)} has no faithful JSON form${RICH_TYPES.has(proto) ? '; use superjsonCodec' : ''}`)
+    this.plain = false
     if (proto === Date.prototype) {
       if (Number.isNaN((value as Date).getTime())) this.fail('an invalid Date would be read back as null')
       return
@@ -106,7 +124,10 @@ class Walker {
     for (const key of Object.keys(value)) {
       const property = value[key]
       // JSON drops undefined properties; reading them back still gives undefined.
-      if (property === undefined && !this.profile.rich) continue
+      if (property === undefined && !this.profile.rich) {
+        this.plain = false
+        continue
+      }
       this.within(/^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`, property)
     }
   }
@@ -136,7 +157,8 @@ const RICH_TYPES: ReadonlySet<unknown> = new Set([Date.prototype, Map.prototype,
 
 function typeName(value: object): string {
   const name = (value as { constructor?: { name?: unknown } }).constructor?.name
-  return typeof name === 'string' && name.length > 0 ? `a ${name} instance` : 'an object with a custom prototype'
+  if (typeof name !== 'string' || name.length === 0) return 'an object with a custom prototype'
+  return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name} instance`
 }
 
 function describeKey(key: unknown): string {

@@ -82,11 +82,11 @@ export type KeyBuilder<Template extends string, Value> = [ParamNames<Template>] 
 export type KeyFamily<Template extends string = string, Value = unknown> = KeyBuilder<Template, Value> & KeyFamilyInfo<Template, Value>
 
 /** The value type of a key or key family: `KeyValue<typeof keys.user>`. */
-export type KeyValue<K> = K extends CacheKey<infer Value, AnyKeyParams>
-  ? Value
-  : K extends KeyFamilyInfo<string, infer Value>
+export type KeyValue<K> = K extends { readonly schema: infer Schema }
+  ? NonNullable<Schema> extends StandardSchemaV1<unknown, infer Value>
     ? Value
-    : never
+    : unknown
+  : never
 
 /** A family, resolved and checked by `defineKeys`. */
 export interface KeyFamilySpec {
