@@ -74,7 +74,7 @@ class MemoryDriver implements Driver {
   async mget(keys: readonly string[]): Promise<(string | null)[]> {
     this.open('mget')
     check.assertKeys(keys)
-    return keys.map((key) => this.store.get(key))
+    return this.store.mget(keys)
   }
 
   async set(key: string, value: string, options?: SetOptions): Promise<boolean> {

@@ -81,6 +81,16 @@ export class MemoryStore implements ScriptContext {
     return entry ? (entry.value as string) : null
   }
 
+  /** MGET semantics: a key of another type reads as null instead of WRONGTYPE. */
+  mget(keys: readonly string[]): (string | null)[] {
+    return keys.map((key) => {
+      const entry = this.lookup(key)
+      if (!entry || entry.kind !== 'string') return null
+      this.touch(key, entry)
+      return entry.value as string
+    })
+  }
+
   set(key: string, value: string, options: ScriptSetOptions = {}): boolean {
     const existing = this.lookup(key)
     if (options.nx && existing) return false
@@ -156,6 +166,7 @@ export class MemoryStore implements ScriptContext {
   }
 
   hmget(key: string, fields: readonly string[]): (string | null)[] {
+    if (fields.length === 0) return []
     const entry = this.read(key, 'hash')
     const hash = entry?.value as Map<string, string> | undefined
     return fields.map((field) => hash?.get(field) ?? null)
@@ -184,6 +195,8 @@ export class MemoryStore implements ScriptContext {
   }
 
   hdel(key: string, fields: readonly string[]): number {
+    // An empty list is a no-op on every driver (Redis would refuse the command).
+    if (fields.length === 0) return 0
     const entry = this.read(key, 'hash')
     if (!entry) return 0
     const hash = entry.value as Map<string, string>
@@ -233,6 +246,7 @@ export class MemoryStore implements ScriptContext {
   }
 
   srem(key: string, members: readonly string[]): number {
+    if (members.length === 0) return 0
     const entry = this.read(key, 'set')
     if (!entry) return 0
     const set = entry.value as Set<string>
@@ -290,6 +304,7 @@ export class MemoryStore implements ScriptContext {
   }
 
   zrem(key: string, members: readonly string[]): number {
+    if (members.length === 0) return 0
     const entry = this.read(key, 'zset')
     if (!entry) return 0
     const zset = entry.value as SortedSet

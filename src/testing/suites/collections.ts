@@ -190,6 +190,12 @@ export function collectionsSuite(ctx: SuiteContext): void {
       expect(await ctx.driver().get(key)).toBe('v')
     })
 
+    it('reads a key of another type as null in mget, as Redis does', async () => {
+      await ctx.driver().sadd(ctx.key('set'), ['m'])
+      await ctx.driver().set(ctx.key('string'), 'v')
+      expect(await ctx.driver().mget([ctx.key('set'), ctx.key('string')])).toEqual([null, 'v'])
+    })
+
     it('replaces a key of any type on set', async () => {
       const key = ctx.key('k')
       await ctx.driver().sadd(key, ['m'])
