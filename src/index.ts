@@ -1,18 +1,75 @@
 // cachekit: the public core API. Edge-safe: nothing here imports a `node:` module.
+
+// The kit
+export { createCachekit, type Cachekit, type CachekitOptions, type L1TierOptions } from './kit.js'
+export { CacheService, type CacheKeyInput, type EntryCodec } from './cache/cache-service.js'
+export type { CacheEvents, Tier } from './cache/events.js'
+export type { FamilyStats } from './cache/stats.js'
+export type { CacheCallOptions, GetOrSetOptions, Loader, LoaderContext, StoredEntry } from './cache/types.js'
+export { Emitter, type Listener } from './core/events.js'
+
+// Keys
+export {
+  createNamespace,
+  defineKeys,
+  escapeParam,
+  formatDuration,
+  typed,
+  unescapeParam,
+  type AnyKeyParams,
+  type CacheKey,
+  type DefinitionValue,
+  type InferSchemaOutput,
+  type KeyBuilder,
+  type KeyDefinition,
+  type KeyDescription,
+  type KeyFamily,
+  type KeyFamilyInfo,
+  type KeyParams,
+  type KeyPriority,
+  type Keys,
+  type KeysMethods,
+  type KeyValue,
+  type Namespace,
+  type NamespaceOptions,
+  type ParamNames,
+  type ParamValue,
+  type StandardSchemaV1,
+  type Typed,
+} from './keys/index.js'
+
+// Values
+export {
+  createSuperjsonCodec,
+  decodeEnvelope,
+  encodeEnvelope,
+  jsonCodec,
+  superjsonCodec,
+  type Codec,
+  type DecodeEnvelopeResult,
+  type Envelope,
+  type InvalidEnvelopeReason,
+} from './codec/index.js'
+
+// Errors
 export {
   CachekitError,
+  CircuitOpenError,
   CommandError,
   CrossSlotError,
   DriverClosedError,
   DriverError,
   DriverTimeoutError,
+  LoaderTimeoutError,
   ValidationError,
   type CachekitErrorOptions,
   type CommandErrorOptions,
   type DriverErrorOptions,
 } from './core/errors/index.js'
+
+// Durations, slots and scripts
 export { parseDuration, type Duration } from './core/duration.js'
-export { hashSlot, sameSlot } from './core/slot.js'
+export { derivedKey, hashSlot, sameSlot } from './core/slot.js'
 export {
   defineScript,
   formatRedisDouble,
@@ -24,6 +81,10 @@ export {
   type ScriptSetOptions,
   type ScoredMember,
 } from './core/script.js'
+export { compareAndDelete, compareAndExpire, incrWithTtl } from './scripts/index.js'
+
+// Drivers
+export { resilientDriver, BREAKER_DEFAULTS, type BreakerOptions, type CircuitState, type ResilientDriver } from './drivers/resilient.js'
 export type {
   Driver,
   DriverCapabilities,
