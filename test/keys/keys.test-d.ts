@@ -130,6 +130,14 @@ describe('definitions', () => {
     defineKeys({ a: { template: 'a:{id}', ttl: 1, tags: ({ name }) => [String(name)] } })
   })
 
+  it('keeps templates typed when the definitions are declared apart, as const', () => {
+    const definitions = { user: { template: 'user:{id}', ttl: '1h', schema: User } } as const
+    const apart = defineKeys(definitions)
+    expectTypeOf<KeyValue<typeof apart.user>>().toEqualTypeOf<User>()
+    // @ts-expect-error still a missing parameter
+    apart.user({})
+  })
+
   it('refuses hash tags that are not parameters', () => {
     // @ts-expect-error the template has no {name}
     defineKeys({ a: { template: 'a:{id}', ttl: 1, hashTag: 'name' } })
