@@ -1,7 +1,28 @@
-import { SuperJSON, type SuperJSONValue } from 'superjson'
+import { SuperJSON } from 'superjson'
 import { assertSerializable, type SerializableProfile } from './assert-serializable.js'
 import type { Codec } from './codec.js'
 import { guardEncode } from './encode-guard.js'
+
+/** A superjson document: the JSON-safe data plus the metadata that restores rich types. */
+export interface SuperjsonDocument {
+  json: unknown
+  meta?: unknown
+}
+
+/**
+ * The parts of a `SuperJSON` instance the codec uses. Typed structurally so the
+ * package's declarations never import superjson (ESM-only), which CommonJS type
+ * resolution would refuse; a `new SuperJSON()` fits it.
+ */
+export interface SuperjsonInstance {
+  // Method syntax on purpose: parameters compare bivariantly, so SuperJSON's narrower
+  // parameter types still fit.
+  serialize(value: unknown): SuperjsonDocument
+  deserialize(document: SuperjsonDocument): unknown
+  readonly symbolRegistry: { getIdentifier(value: symbol): string | undefined }
+  readonly customTransformerRegistry: { findApplicable(value: unknown): unknown }
+  readonly classRegistry: { getIdentifier(value: new () => unknown): string | undefined }
+}
 
 // Marks a value that needed superjson metadata. Plain JSON text never starts with it.
 const RICH_MARK = '~'
@@ -30,8 +51,8 @@ export const superjsonCodec: Codec = createSuperjsonCodec()
  * sj.registerClass(Money)
  * const codec = createSuperjsonCodec(sj)
  */
-export function createSuperjsonCodec(instance?: SuperJSON, id = 'sj'): Codec {
-  const superjson = instance ?? new SuperJSON()
+export function createSuperjsonCodec(instance?: SuperjsonInstance, id = 'sj'): Codec {
+  const superjson: SuperjsonInstance = instance ?? new SuperJSON()
   const profile: SerializableProfile = Object.freeze(
     instance === undefined ? { rich: true } : { rich: true, isExtension: (value: unknown) => isRegistered(superjson, value) },
   )
@@ -40,7 +61,7 @@ export function createSuperjsonCodec(instance?: SuperJSON, id = 'sj'): Codec {
     encode: (value: unknown): string =>
       guardEncode(id, () => {
         if (assertSerializable(value, profile)) return JSON.stringify(value)
-        return RICH_MARK + JSON.stringify(superjson.serialize(value as SuperJSONValue))
+        return RICH_MARK + JSON.stringify(superjson.serialize(value))
       }),
     decode: (text: string): unknown => {
       if (!text.startsWith(RICH_MARK)) return JSON.parse(text)
@@ -48,12 +69,12 @@ export function createSuperjsonCodec(instance?: SuperJSON, id = 'sj'): Codec {
       if (typeof document !== 'object' || document === null || !('json' in document)) {
         throw new SyntaxError('not a superjson document')
       }
-      return superjson.deserialize(document as Parameters<SuperJSON['deserialize']>[0])
+      return superjson.deserialize(document as SuperjsonDocument)
     },
   })
 }
 
-function isRegistered(superjson: SuperJSON, value: unknown): boolean {
+function isRegistered(superjson: SuperjsonInstance, value: unknown): boolean {
   if (typeof value === 'symbol') return superjson.symbolRegistry.getIdentifier(value) !== undefined
   if (superjson.customTransformerRegistry.findApplicable(value) !== undefined) return true
   if (typeof value !== 'object' || value === null) return false
