@@ -7,7 +7,6 @@ import { parseDuration } from '../core/duration.js'
 import { DriverError, LoaderTimeoutError, ValidationError } from '../core/errors/index.js'
 import type { Emitter } from '../core/events.js'
 import { compareAndDelete } from '../scripts/index.js'
-import { derivedKey } from '../core/slot.js'
 import type { Driver } from '../drivers/driver.js'
 import type { CacheBus } from './bus.js'
 import type { CacheEvents, Tier } from './events.js'
@@ -283,7 +282,9 @@ export class CacheService {
   private refresh<Value>(resolved: Resolved, loader: Loader<Value>, options: GetOrSetOptions<Value>, stale: Value): Promise<Value | undefined> {
     return this.loads
       .run(resolved.full, async () => {
-        const leaseKey = derivedKey(resolved.full, ':__refresh')
+        // A space never appears in keys built by defineKeys (it is always escaped), so the
+        // lease cannot collide with an entry; it stays inside the namespace for clear().
+        const leaseKey = `${resolved.full} refresh-lease`
         const token = `${LEASE_PREFIX}${randomToken()}`
         const leased = await this.driver.set(leaseKey, token, { nx: true, ttlMs: this.config.leaseMs }).catch(() => true)
         if (!leased) return undefined as Value
