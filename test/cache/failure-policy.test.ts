@@ -85,8 +85,10 @@ describe('one failure policy, through a real broken network', () => {
       },
       { timeout: 10_000, interval: 100 },
     )
-    expect(states).toEqual(['open', 'half-open', 'closed'].slice(0, states.length))
-    expect(states).toContain('closed')
+    // A probe (half-open) closes it; so may a call that was already in flight and succeeds.
+    expect(states[0]).toBe('open')
+    expect(states.at(-1)).toBe('closed')
+    expect(states.every((state) => ['open', 'half-open', 'closed'].includes(state))).toBe(true)
     expect(await kit.cache.get(keys.item({ id: 5 }))).toBe(5)
   })
 
