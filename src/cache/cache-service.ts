@@ -515,6 +515,7 @@ export class CacheService {
   private resolve<Value>(key: CacheKeyInput<Value>, options: CacheCallOptions<Value>, needsTtl = true): Resolved {
     if (typeof key === 'string') {
       if (key.length === 0) throw new ValidationError('cache key must not be empty')
+      if (key.startsWith('__')) throw new ValidationError(`cache key ${JSON.stringify(key)}: keys starting with '__' are reserved for cachekit's own features`)
       const ttlMs = options.ttl === undefined ? this.config.defaultTtlMs : parseDuration(options.ttl, 'ttl')
       if (ttlMs === undefined && !needsTtl) return { full: this.namespace.key(key), family: familyOf(key), ttlMs: 0, graceMs: 0, tags: NO_TAGS, schema: undefined }
       if (ttlMs === undefined) throw new ValidationError(`cache key ${JSON.stringify(key)} has no ttl: pass { ttl } or set the kit's defaultTtl`)

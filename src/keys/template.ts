@@ -47,6 +47,9 @@ const FORBIDDEN_LITERAL = /[\x00-\x20\x7f%*?[\]\\]/
  */
 export function compileTemplate(template: string, hashTag: readonly string[] = [], what = 'template'): CompiledTemplate {
   if (typeof template !== 'string' || template.length === 0) throw new ValidationError(`${what} must be a non-empty string`)
+  // cachekit's own features (rate limits, locks, counters, tags...) keep their keys under
+  // `__`-prefixed segments of the namespace, so user families can never collide with them.
+  if (template.startsWith('__')) throw new ValidationError(`${what} ${JSON.stringify(template)}: templates starting with '__' are reserved for cachekit's own keys`)
   const { names, literals } = split(template, what)
   checkSegments(template, names, literals, what)
   return { template, names, literals: withHashTag(names, literals, hashTag, what) }

@@ -171,10 +171,11 @@ describe.each(targets('memory', 'redis'))('cache-aside on $name', ({ createDrive
     expect(await kit.cache.get(key)).toBe('buongiorno')
   })
 
-  it('refuses a plain key without a TTL, and an empty key', async () => {
+  it('refuses a plain key without a TTL, an empty key and a reserved key', async () => {
     const kit = make()
     await expect(kit.cache.getOrSet('no-ttl', async () => 1)).rejects.toBeInstanceOf(ValidationError)
     await expect(kit.cache.set('', 1, { ttl: '1m' })).rejects.toBeInstanceOf(ValidationError)
+    await expect(kit.cache.set('__rl:x', 1, { ttl: '1m' })).rejects.toBeInstanceOf(ValidationError)
   })
 
   it('keeps environments apart', async () => {

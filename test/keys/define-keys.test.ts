@@ -219,3 +219,9 @@ describe('defineKeys: families never collide', () => {
     expect(define({ left: { template: left, ttl: 1 }, right: { template: right, ttl: 1, hashTag } })).not.toThrow()
   })
 })
+
+describe('reserved key space', () => {
+  it("refuses templates starting with '__', which cachekit's own features use", () => {
+    expect(() => defineKeys({ sneaky: { template: '__rl:{id}', ttl: '1m' } })).toThrow(/reserved/)
+  })
+})
