@@ -1,72 +1,78 @@
 /**
- * cachekit quickstart: the in-memory driver, so no server is needed. Run it with `npm start`.
+ * cachekit quickstart: typed keys and the cache on the in-memory driver, so no server is
+ * needed. Run it with `npm start`. Set REDIS_URL to run the same code on Redis.
  *
- * Every call below behaves the same on `ioredisDriver` and `upstashDriver`: one Driver
- * contract, proven by one conformance suite. (Inside this repository `cachekit` resolves to
- * src/ through tsconfig.json `paths`; in your app it is the installed package.)
+ * (Inside this repository `cachekit` resolves to src/ through tsconfig.json `paths`; in
+ * your app it is the installed package.)
  */
-import { createHash } from 'node:crypto'
-import { CachekitError, defineScript } from 'cachekit'
-import { memoryDriver } from 'cachekit/drivers/memory'
+import { createCachekit, defineKeys } from 'cachekit'
+import { ioredisDriver } from 'cachekit/drivers/ioredis'
+import { z } from 'zod'
 
-const driver = memoryDriver()
+// One place names every key: its template, TTL, grace, schema and tags.
+const User = z.object({ id: z.number(), name: z.string(), joined: z.date() })
 
-// Strings with a TTL, in milliseconds.
-await driver.set('greeting', 'hello', { ttlMs: 60_000 })
-const ttlMs = await driver.pttl('greeting')
-show('set/get', `greeting = ${await driver.get('greeting')} (expires in ${Math.ceil(ttlMs / 1000)} s)`)
-
-await driver.set('session:abc', 'alice', { ttlMs: 20 })
-await new Promise((resolve) => setTimeout(resolve, 50))
-show('expiry', `session:abc after 50 ms = ${await driver.get('session:abc')}`)
-
-// SET NX: only the first writer wins, the building block of locks and idempotency.
-const first = await driver.set('job:42:owner', 'worker-1', { nx: true, ttlMs: 30_000 })
-const second = await driver.set('job:42:owner', 'worker-2', { nx: true, ttlMs: 30_000 })
-show('set NX', `worker-1 won: ${first}, worker-2 won: ${second}, owner = ${await driver.get('job:42:owner')}`)
-
-// A script: Lua for Redis and Upstash, and a JavaScript twin that the memory driver runs.
-const releaseLua = `if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0`
-const releaseIfOwner = defineScript<boolean>({
-  name: 'release-if-owner',
-  numKeys: 1,
-  lua: releaseLua,
-  sha1: createHash('sha1').update(releaseLua).digest('hex'),
-  run: (redis, [key], [owner]) => (redis.get(key as string) === owner ? redis.del([key as string]) : 0),
-  parse: (reply) => reply === 1,
+const keys = defineKeys({
+  user: { template: 'user:{id}', ttl: '1h', schema: User, tags: ({ id }) => [`user:${id}`] },
+  trending: { template: 'videos:trending', ttl: '100ms', grace: '1h' },
 })
-const releasedByIntruder = await driver.eval(releaseIfOwner, ['job:42:owner'], ['worker-2'])
-const releasedByOwner = await driver.eval(releaseIfOwner, ['job:42:owner'], ['worker-1'])
-show('script', `release by worker-2: ${releasedByIntruder}, by worker-1: ${releasedByOwner}`)
 
-// SCAN with a glob pattern, in batches: never KEYS.
-await Promise.all(['user:1', 'user:2', 'user:3', 'video:9'].map((key) => driver.set(key, '{}')))
-const users: string[] = []
-for await (const batch of driver.scan('user:*')) users.push(...batch)
-show('scan', `user:* matches ${users.sort().join(', ')}`)
+// The memory driver is the default; any driver works the same.
+const driver = process.env.REDIS_URL ? ioredisDriver({ url: process.env.REDIS_URL }) : undefined
+const kit = createCachekit({ driver, prefix: 'demo', environment: 'dev', keys })
 
-// Publish/subscribe: how cachekit will tell other processes to drop their local copies.
-let onMessage: (text: string) => void = () => {}
-const received = new Promise<string>((resolve) => (onMessage = resolve))
-const unsubscribe = await driver.subscribe('events', (message, channel) => onMessage(`${message} (on ${channel})`))
-const receivers = await driver.publish('events', 'video:9 changed')
-show('pub/sub', `${receivers} subscriber received: ${await received}`)
-await unsubscribe()
-
-// Bad input fails fast with a typed error that links to its explanation.
-try {
-  await driver.set('', 'no key')
-} catch (error) {
-  if (!CachekitError.is(error, 'VALIDATION_ERROR')) throw error
-  console.log(`refused: ${error.message} (${error.code}, see ${error.docs})`)
+// A pretend database that counts its queries.
+const db = {
+  queries: 0,
+  async user(id: number) {
+    this.queries++
+    await sleep(20)
+    return { id, name: 'Ada', joined: new Date('2024-03-01T00:00:00Z') }
+  },
+  async trending(round: number) {
+    this.queries++
+    await sleep(20)
+    return [`video-${round}a`, `video-${round}b`]
+  },
 }
 
-await driver.close()
-show('closed', 'driver closed, timers released')
+// Cache-aside: the first call misses and loads, the second is a hit. The value is a typed User.
+const first = await kit.cache.getOrSet(keys.user({ id: 42 }), () => db.user(42))
+const again = await kit.cache.getOrSet(keys.user({ id: 42 }), () => db.user(42))
+show('miss/hit', `${again.name} joined ${again.joined.toISOString().slice(0, 10)}; same value: ${first.name === again.name}; queries: ${db.queries}`)
+
+// Stampede protection: 100 concurrent misses on one key share one query.
+db.queries = 0
+const crowd = await Promise.all(Array.from({ length: 100 }, () => kit.cache.getOrSet(keys.user({ id: 7 }), () => db.user(7))))
+show('stampede', `${crowd.length} callers, ${db.queries} query`)
+
+// Stale-while-revalidate: past its TTL but within grace, the stale value comes back at
+// once while one background refresh replaces it.
+db.queries = 0
+await kit.cache.getOrSet(keys.trending(), () => db.trending(1))
+await sleep(150)
+const stale = await kit.cache.getOrSet(keys.trending(), () => db.trending(2))
+await sleep(50)
+const fresh = await kit.cache.getOrSet(keys.trending(), () => db.trending(3))
+show('stale', `after the TTL: ${stale.join(', ')} (served at once), then: ${fresh.join(', ')}; queries: ${db.queries}`)
+
+// Write-through: store what the database write returns.
+await kit.cache.update(keys.user({ id: 42 }), async () => ({ id: 42, name: 'Ada Lovelace', joined: new Date('2024-03-01T00:00:00Z') }))
+show('update', `user 42 is now ${(await kit.cache.get(keys.user({ id: 42 })))?.name}`)
+
+// Hit rates per key family, for the 70-80% targets teams set.
+const stats = kit.cache.stats()
+show('stats', `user: ${stats.user?.hits} hits, ${stats.user?.misses} misses, ${stats.user?.loads} loads; trending: ${stats.trending?.staleHits} stale hit`)
+
+// Every key lives under the kit's namespace.
+show('keys', kit.cache.keyOf(keys.user({ id: 42 })))
+
+await kit.close()
 
 function show(step: string, text: string): void {
-  console.log(`${step.padEnd(8)} ${text}`)
+  console.log(`${step.padEnd(9)} ${text}`)
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
 }

@@ -9,8 +9,25 @@ import { describe, expect, it } from 'vitest'
 const root = join(import.meta.dirname, '..', '..')
 
 describe('examples/quickstart (npm start)', () => {
-  it('demonstrates every driver feature of today on the memory driver and exits 0', () => {
+  it('demonstrates miss, hit, single flight, stale-while-revalidate and write-through on the memory driver, and exits 0', () => {
     const run = spawnSync('npm', ['start', '--silent'], { cwd: root, encoding: 'utf8', timeout: 60_000 })
+
+    expect(run.stderr.split('\n').filter((line) => line !== '' && !line.startsWith('npm warn'))).toEqual([])
+    expect(run.status).toBe(0)
+    expect(run.stdout.trimEnd().split('\n')).toEqual([
+      'miss/hit  Ada joined 2024-03-01; same value: true; queries: 1',
+      'stampede  100 callers, 1 query',
+      'stale     after the TTL: video-1a, video-1b (served at once), then: video-2a, video-2b; queries: 2',
+      'update    user 42 is now Ada Lovelace',
+      'stats     user: 2 hits, 101 misses, 2 loads; trending: 1 stale hit',
+      'keys      demo:dev:user:42',
+    ])
+  })
+})
+
+describe('examples/drivers (npm run example:drivers)', () => {
+  it('demonstrates the Driver contract on the memory driver and exits 0', () => {
+    const run = spawnSync('npm', ['run', 'example:drivers', '--silent'], { cwd: root, encoding: 'utf8', timeout: 60_000 })
 
     expect(run.stderr.split('\n').filter((line) => line !== '' && !line.startsWith('npm warn'))).toEqual([])
     expect(run.status).toBe(0)
