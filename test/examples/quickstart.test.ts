@@ -43,3 +43,21 @@ describe('examples/drivers (npm run example:drivers)', () => {
     ])
   })
 })
+
+describe('examples/cache (npm run example:cache)', () => {
+  it('demonstrates events, plain keys, negative caching, hard timeouts, write-through, batches and the kill switch', () => {
+    const run = spawnSync('npm', ['run', 'example:cache', '--silent'], { cwd: root, encoding: 'utf8', timeout: 60_000 })
+
+    expect(run.stderr.split('\n').filter((line) => line !== '' && !line.startsWith('npm warn'))).toEqual([])
+    expect(run.status).toBe(0)
+    expect(run.stdout.trimEnd().split('\n')).toEqual([
+      'events    miss:product, hit:product:l1',
+      'plain     {"text":"Spring sale"}',
+      'nullish   1 lookup for two reads',
+      'timeout   LOADER_TIMEOUT after 50 ms',
+      'update    price now 1499',
+      'many      500, -, 700',
+      'disabled  2 loader calls for two reads',
+    ])
+  })
+})
