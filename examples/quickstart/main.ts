@@ -5,7 +5,7 @@
  * (Inside this repository `cachekit` resolves to src/ through tsconfig.json `paths`; in
  * your app it is the installed package.)
  */
-import { createCachekit, defineKeys } from 'cachekit'
+import { createCachekit, defineKeys, typed } from 'cachekit'
 import { ioredisDriver } from 'cachekit/drivers/ioredis'
 import { z } from 'zod'
 
@@ -14,7 +14,7 @@ const User = z.object({ id: z.number(), name: z.string(), joined: z.date() })
 
 const keys = defineKeys({
   user: { template: 'user:{id}', ttl: '1h', schema: User, tags: ({ id }) => [`user:${id}`] },
-  trending: { template: 'videos:trending', ttl: '100ms', grace: '1h' },
+  trending: { template: 'videos:trending', ttl: '100ms', grace: '1h', value: typed<string[]>() },
 })
 
 // The memory driver is the default; any driver works the same.
