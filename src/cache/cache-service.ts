@@ -13,7 +13,7 @@ import type { CacheEvents, Tier } from './events.js'
 import type { L1Cache, L1Entry } from './l1.js'
 import { SingleFlight } from './single-flight.js'
 import { CacheStats, type FamilyStats } from './stats.js'
-import type { AnyKeyParams, CacheKey } from '../keys/key-family.js'
+import type { AnyKeyParams, CacheKey, KeyPriority } from '../keys/key-family.js'
 import type { Namespace } from '../keys/namespace.js'
 import type { CacheCallOptions, GetOrSetOptions, Loader, StoredEntry } from './types.js'
 
@@ -42,11 +42,17 @@ export interface CacheServiceConfig {
   /** How long an instance waits for another's loader before loading itself. */
   waitMs: number
   onError: 'fail-open' | 'throw'
+  /**
+   * Consulted before every write of an entry: `false` skips it (the call resolves `false`).
+   * The memory guard uses it to keep low-priority families out of a nearly full Redis.
+   */
+  admit?: (family: string, priority: KeyPriority) => boolean
 }
 
 interface Resolved {
   full: string
   family: string
+  priority: KeyPriority
   ttlMs: number
   graceMs: number
   tags: readonly string[]
@@ -362,10 +368,12 @@ export class CacheService {
       return value
     }
     const storeOptions = nullish && options.cacheNullish ? { ...options, ttl: options.cacheNullish.ttl, grace: 0 } : options
-    await this.store(resolved, value, storeOptions).catch((error: unknown) => {
+    const stored = await this.store(resolved, value, storeOptions).catch((error: unknown) => {
       if (leaseToken) this.releaseLease(resolved, leaseToken)
       throw error
     })
+    // A skipped or failed write leaves the lease marker behind: free the key for others.
+    if (!stored && leaseToken) this.releaseLease(resolved, leaseToken)
     return value
   }
 
@@ -446,6 +454,7 @@ export class CacheService {
   }
 
   private async write(resolved: Resolved, entry: StoredEntry, text: string): Promise<boolean> {
+    if (this.config.admit && !this.config.admit(resolved.family, resolved.priority)) return false
     this.remember(resolved, entry, text.length)
     this.stats_.count(resolved.family, 'sets')
     this.config.events.emit('set', { key: resolved.full, family: resolved.family })
@@ -517,14 +526,14 @@ export class CacheService {
       if (key.length === 0) throw new ValidationError('cache key must not be empty')
       if (key.startsWith('__')) throw new ValidationError(`cache key ${JSON.stringify(key)}: keys starting with '__' are reserved for cachekit's own features`)
       const ttlMs = options.ttl === undefined ? this.config.defaultTtlMs : parseDuration(options.ttl, 'ttl')
-      if (ttlMs === undefined && !needsTtl) return { full: this.namespace.key(key), family: familyOf(key), ttlMs: 0, graceMs: 0, tags: NO_TAGS, schema: undefined }
+      if (ttlMs === undefined && !needsTtl) return { full: this.namespace.key(key), family: familyOf(key), priority: 'normal', ttlMs: 0, graceMs: 0, tags: NO_TAGS, schema: undefined }
       if (ttlMs === undefined) throw new ValidationError(`cache key ${JSON.stringify(key)} has no ttl: pass { ttl } or set the kit's defaultTtl`)
-      return { full: this.namespace.key(key), family: familyOf(key), ttlMs, graceMs: this.config.defaultGraceMs, tags: NO_TAGS, schema: undefined }
+      return { full: this.namespace.key(key), family: familyOf(key), priority: 'normal', ttlMs, graceMs: this.config.defaultGraceMs, tags: NO_TAGS, schema: undefined }
     }
     if (typeof key !== 'object' || key === null || typeof key.key !== 'string') {
       throw new ValidationError('cache key must be a string or a key built by defineKeys')
     }
-    return { full: this.namespace.key(key.key), family: key.family, ttlMs: key.ttlMs, graceMs: key.graceMs, tags: key.tags, schema: key.schema }
+    return { full: this.namespace.key(key.key), family: key.family, priority: key.priority, ttlMs: key.ttlMs, graceMs: key.graceMs, tags: key.tags, schema: key.schema }
   }
 }
 
