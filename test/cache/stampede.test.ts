@@ -13,12 +13,13 @@ function message<T>(child: ChildProcess): Promise<T> {
   })
 }
 
-async function runStampede(options: { processes: number; calls: number; cluster: boolean }): Promise<{ loads: number; values: unknown[] }> {
+async function runStampede(options: { processes: number; calls: number; cluster?: boolean; upstash?: boolean }): Promise<{ loads: number; values: unknown[] }> {
   const prefix = uniquePrefix('stampede')
   const nodes = inject('clusterNodes')
-  const url = inject('redisUrl')
+  const url = options.upstash ? inject('upstashRedisUrl') : inject('redisUrl')
   const counterKey = `${prefix}:loads`
-  const job = { url, cluster: options.cluster ? nodes : undefined, prefix, key: 'hot:1', counterKey, calls: options.calls, loaderMs: 150 }
+  const upstash = options.upstash ? { url: inject('upstashUrl'), token: inject('upstashToken') } : undefined
+  const job = { url, cluster: options.cluster ? nodes : undefined, upstash, prefix, key: 'hot:1', counterKey, calls: options.calls, loaderMs: 150 }
   const children = Array.from({ length: options.processes }, () => fork(WORKER, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }))
   try {
     const ready = children.map((child) => message(child))
@@ -38,7 +39,7 @@ async function runStampede(options: { processes: number; calls: number; cluster:
 
 describe('stampede protection across processes', () => {
   it('runs the loader once for concurrent misses in 4 processes on one Redis', async () => {
-    const { loads, values } = await runStampede({ processes: 4, calls: 25, cluster: false })
+    const { loads, values } = await runStampede({ processes: 4, calls: 25 })
     expect(loads).toBe(1)
     expect(values).toHaveLength(100)
     expect(new Set(values.map((value) => JSON.stringify(value))).size).toBe(1)
@@ -46,6 +47,12 @@ describe('stampede protection across processes', () => {
 
   it('runs the loader once across 3 processes on a Redis Cluster', async () => {
     const { loads, values } = await runStampede({ processes: 3, calls: 20, cluster: true })
+    expect(loads).toBe(1)
+    expect(new Set(values.map((value) => JSON.stringify(value))).size).toBe(1)
+  })
+
+  it('runs the loader once across 3 processes over the Upstash REST protocol', async () => {
+    const { loads, values } = await runStampede({ processes: 3, calls: 20, upstash: true })
     expect(loads).toBe(1)
     expect(new Set(values.map((value) => JSON.stringify(value))).size).toBe(1)
   })
