@@ -51,6 +51,8 @@ export interface CacheServiceConfig {
 
 interface Resolved {
   full: string
+  /** The key below the namespace: what the L1 tier is keyed by (one kit, one namespace). */
+  rel: string
   family: string
   priority: KeyPriority
   ttlMs: number
@@ -88,7 +90,11 @@ export class CacheService {
     config.bus?.onMessage((message) => {
       if (!config.l1) return
       if (message.t === 'clear') config.l1.cache.clear()
-      else for (const key of message.k) config.l1.cache.delete(key)
+      else
+        for (const key of message.k) {
+          const rel = config.namespace.strip(key)
+          if (rel !== null) config.l1.cache.delete(rel)
+        }
     })
   }
 
@@ -104,19 +110,22 @@ export class CacheService {
    */
   getOrSet<Value>(key: CacheKeyInput<Value>, loader: Loader<Value>, options: GetOrSetOptions<Value> = {}): Promise<Value> {
     if (!this.config.enabled) return this.passThrough(key, loader)
+    const l1 = this.config.l1
+    if (l1 !== undefined && options.forceFresh !== true) {
+      // The hot path: no key resolution, no allocation. L1 is keyed by the relative key,
+      // a string the caller's key object already holds (its hash is cached by V8).
+      const now = Date.now()
+      const hit = l1.cache.get(typeof key === 'string' ? key : key.key, now)
+      if (hit !== undefined && hit.expiresAt > now) {
+        this.recordL1Hit(typeof key === 'string' ? familyOf(key) : key.family, key)
+        return Promise.resolve(hit.value as Value)
+      }
+    }
     let resolved: Resolved
     try {
       resolved = this.resolve(key, options)
     } catch (error) {
       return Promise.reject(error)
-    }
-    if (!options.forceFresh && this.config.l1) {
-      const now = Date.now()
-      const hit = this.config.l1.cache.get(resolved.full, now)
-      if (hit !== undefined && hit.expiresAt > now) {
-        this.recordHit(resolved, 'l1')
-        return Promise.resolve(hit.value as Value)
-      }
     }
     return this.getOrSetSlow(resolved, loader, options)
   }
@@ -150,7 +159,7 @@ export class CacheService {
     const results: (Value | undefined)[] = new Array(keys.length).fill(undefined)
     const remote: number[] = []
     resolved.forEach((r, index) => {
-      const hit = this.config.l1?.cache.get(r.full, now)
+      const hit = this.config.l1?.cache.get(r.rel, now)
       if (hit !== undefined && hit.expiresAt > now) {
         results[index] = hit.value as Value
         this.recordHit(r, 'l1')
@@ -219,7 +228,7 @@ export class CacheService {
     const list = (Array.isArray(keys) ? keys : [keys]) as CacheKeyInput<unknown>[]
     const resolved = list.map((key) => this.resolve(key, {}, false))
     const full = resolved.map((r) => r.full)
-    for (const key of full) this.config.l1?.cache.delete(key)
+    for (const r of resolved) this.config.l1?.cache.delete(r.rel)
     for (const r of resolved) this.stats_.count(r.family, 'deletes')
     this.config.bus?.publish('del', full)
     this.config.events.emit('delete', { keys: full })
@@ -405,7 +414,7 @@ export class CacheService {
   private async lookup(resolved: Resolved): Promise<Lookup> {
     const now = Date.now()
     // A stale L1 entry is not served from L1: another instance may have refreshed it.
-    const l1 = this.config.l1?.cache.get(resolved.full, now)
+    const l1 = this.config.l1?.cache.get(resolved.rel, now)
     if (l1 !== undefined && l1.expiresAt > now) return { kind: 'fresh', entry: l1, tier: 'l1' }
     const text = await this.driver.get(resolved.full)
     const lookup = await this.interpret(resolved, text, Date.now())
@@ -473,8 +482,18 @@ export class CacheService {
     const l1 = this.config.l1
     // Until the bus is subscribed, another instance's write could go unnoticed: keep no copy.
     if (!l1 || (this.config.bus && !this.config.bus.ready)) return
-    const l1Entry: L1Entry = { ...entry, l1Until: Date.now() + l1.ttlMs, bytes: bytes * 2 + resolved.full.length * 2 + 64, referenced: false }
-    l1.cache.set(resolved.full, l1Entry)
+    // Built field by field so every L1 entry has one shape (monomorphic reads on the hot path).
+    const l1Entry: L1Entry = {
+      value: entry.value,
+      expiresAt: entry.expiresAt,
+      staleUntil: entry.staleUntil,
+      l1Until: Date.now() + l1.ttlMs,
+      createdAt: entry.createdAt,
+      tags: entry.tags,
+      bytes: bytes * 2 + resolved.full.length * 2 + 64,
+      referenced: false,
+    }
+    l1.cache.set(resolved.rel, l1Entry)
   }
 
   // ---- failure handling ----
@@ -515,6 +534,12 @@ export class CacheService {
     if (events.has(name)) events.emit(name, { key: resolved.full, family: resolved.family, tier })
   }
 
+  private recordL1Hit(family: string, key: CacheKeyInput<unknown>): void {
+    this.stats_.countL1Hit(family)
+    const events = this.config.events
+    if (events.has('hit')) events.emit('hit', { key: this.namespace.key(typeof key === 'string' ? key : key.key), family, tier: 'l1' })
+  }
+
   private recordMiss(resolved: Resolved): void {
     this.stats_.count(resolved.family, 'misses')
     if (this.config.events.has('miss')) this.config.events.emit('miss', { key: resolved.full, family: resolved.family })
@@ -526,14 +551,14 @@ export class CacheService {
       if (key.length === 0) throw new ValidationError('cache key must not be empty')
       if (key.startsWith('__')) throw new ValidationError(`cache key ${JSON.stringify(key)}: keys starting with '__' are reserved for cachekit's own features`)
       const ttlMs = options.ttl === undefined ? this.config.defaultTtlMs : parseDuration(options.ttl, 'ttl')
-      if (ttlMs === undefined && !needsTtl) return { full: this.namespace.key(key), family: familyOf(key), priority: 'normal', ttlMs: 0, graceMs: 0, tags: NO_TAGS, schema: undefined }
+      if (ttlMs === undefined && !needsTtl) return { full: this.namespace.key(key), rel: key, family: familyOf(key), priority: 'normal', ttlMs: 0, graceMs: 0, tags: NO_TAGS, schema: undefined }
       if (ttlMs === undefined) throw new ValidationError(`cache key ${JSON.stringify(key)} has no ttl: pass { ttl } or set the kit's defaultTtl`)
-      return { full: this.namespace.key(key), family: familyOf(key), priority: 'normal', ttlMs, graceMs: this.config.defaultGraceMs, tags: NO_TAGS, schema: undefined }
+      return { full: this.namespace.key(key), rel: key, family: familyOf(key), priority: 'normal', ttlMs, graceMs: this.config.defaultGraceMs, tags: NO_TAGS, schema: undefined }
     }
     if (typeof key !== 'object' || key === null || typeof key.key !== 'string') {
       throw new ValidationError('cache key must be a string or a key built by defineKeys')
     }
-    return { full: this.namespace.key(key.key), family: key.family, priority: key.priority, ttlMs: key.ttlMs, graceMs: key.graceMs, tags: key.tags, schema: key.schema }
+    return { full: this.namespace.key(key.key), rel: key.key, family: key.family, priority: key.priority, ttlMs: key.ttlMs, graceMs: key.graceMs, tags: key.tags, schema: key.schema }
   }
 }
 

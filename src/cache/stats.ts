@@ -42,6 +42,13 @@ export class CacheStats {
     this.family(family)[counter]++
   }
 
+  /** A hit served by L1: one lookup for both counters (the hot path). */
+  countL1Hit(family: string): void {
+    const counters = this.family(family)
+    counters.hits++
+    counters.l1Hits++
+  }
+
   recordLoad(family: string, durationMs: number): void {
     const counters = this.family(family)
     counters.loads++
