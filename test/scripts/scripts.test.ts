@@ -6,6 +6,7 @@ import { defineScript, type Script, type ScriptReply } from '../../src/core/scri
 import type { Driver } from '../../src/drivers/driver.js'
 import { memoryDriver } from '../../src/drivers/memory/index.js'
 import { compareAndDelete, compareAndExpire, incrWithTtl, scripts } from '../../src/scripts/index.js'
+import { compareAndSet, invalidateTag, replaceCollections, swapCollection } from '../../src/scripts/index.js'
 import { conformanceScripts, echoScript, nilScript, readTypesScript, setAllScript } from '../../src/testing/scripts.js'
 import { rawRedis, testPrefix } from '../support/raw-redis.js'
 
@@ -115,6 +116,86 @@ describe('Lua and JS twin parity', () => {
       }),
       { numRuns: 150 },
     )
+  })
+})
+
+describe('Lua and JS twin parity: invalidation and builder scripts', () => {
+  const STAMP = '1700000000000'
+  const scenarios: Scenario[] = [
+    { name: 'invalidate-tag on a new tag', script: invalidateTag, keys: ['t'], args: ['hard', STAMP, '60000'] },
+    { name: 'invalidate-tag soft keeps the hard stamp', script: invalidateTag, setup: [{ op: 'set', key: 't', value: '100:50' }], keys: ['t'], args: ['soft', STAMP, '60000'] },
+    { name: 'invalidate-tag never moves a stamp back', script: invalidateTag, setup: [{ op: 'set', key: 't', value: '1800000000000:7' }], keys: ['t'], args: ['hard', STAMP, '60000'] },
+    { name: 'invalidate-tag keeps a longer TTL', script: invalidateTag, setup: [{ op: 'set', key: 't', value: '1:1', ttlMs: 60_000 }], keys: ['t'], args: ['hard', STAMP, '1000'] },
+    { name: 'invalidate-tag extends a shorter TTL', script: invalidateTag, setup: [{ op: 'set', key: 't', value: '1:1', ttlMs: 1000 }], keys: ['t'], args: ['soft', STAMP, '60000'] },
+    { name: 'invalidate-tag over a corrupt stamp', script: invalidateTag, setup: [{ op: 'set', key: 't', value: 'garbage' }], keys: ['t'], args: ['hard', STAMP, '60000'] },
+    { name: 'invalidate-tag on a hash (WRONGTYPE)', script: invalidateTag, setup: [{ op: 'hset', key: 't', fields: { a: '1' } }], keys: ['t'], args: ['hard', STAMP, '60000'] },
+    { name: 'compare-and-set on a missing key', script: compareAndSet, keys: ['k'], args: ['old', 'new', '60000'] },
+    { name: 'compare-and-set on the expected value', script: compareAndSet, setup: [{ op: 'set', key: 'k', value: 'old', ttlMs: 1000 }], keys: ['k'], args: ['old', 'new', '60000'] },
+    { name: 'compare-and-set on another value', script: compareAndSet, setup: [{ op: 'set', key: 'k', value: 'other' }], keys: ['k'], args: ['old', 'new', '60000'] },
+    { name: 'compare-and-set on a set (WRONGTYPE)', script: compareAndSet, setup: [{ op: 'sadd', key: 'k', members: ['a'] }], keys: ['k'], args: ['old', 'new', '60000'] },
+    {
+      name: 'replace-collections replaces sorted sets',
+      script: replaceCollections,
+      setup: [{ op: 'zadd', key: 'a', entries: [{ member: 'gone', score: 1 }, { member: 'x', score: 9 }] }],
+      keys: ['a', 'b'],
+      args: ['zset', '60000', 'replace', '2', '1.5', 'x', '-2', 'y', '1', '3e21', 'z'],
+    },
+    { name: 'replace-collections adds to a sorted set', script: replaceCollections, setup: [{ op: 'zadd', key: 'a', entries: [{ member: 'x', score: 1 }] }], keys: ['a'], args: ['zset', '60000', 'add', '2', '5', 'x', '6', 'y'] },
+    { name: 'replace-collections keeps the last score of a repeated member', script: replaceCollections, keys: ['a'], args: ['zset', '60000', 'replace', '2', '1', 'm', '2', 'm'] },
+    { name: 'replace-collections with no members deletes', script: replaceCollections, setup: [{ op: 'zadd', key: 'a', entries: [{ member: 'x', score: 1 }] }], keys: ['a'], args: ['zset', '60000', 'replace', '0'] },
+    { name: 'replace-collections adding no members leaves the key', script: replaceCollections, setup: [{ op: 'sadd', key: 'a', members: ['x'] }], keys: ['a'], args: ['set', '60000', 'add', '0'] },
+    { name: 'replace-collections replaces sets', script: replaceCollections, setup: [{ op: 'sadd', key: 'a', members: ['old'] }], keys: ['a', 'b'], args: ['set', '60000', 'replace', '2', 'p', 'q', '1', 'r'] },
+    { name: 'replace-collections over a string (WRONGTYPE on add)', script: replaceCollections, setup: [{ op: 'set', key: 'a', value: 'v' }], keys: ['a'], args: ['zset', '60000', 'add', '1', '1', 'x'] },
+    {
+      name: 'swap-collection swaps a complete copy in',
+      script: swapCollection,
+      setup: [
+        { op: 'zadd', key: 'tmp', entries: [{ member: 'a', score: 1 }, { member: 'b', score: 2 }] },
+        { op: 'zadd', key: 'dst', entries: [{ member: 'old', score: 1 }] },
+      ],
+      keys: ['tmp', 'dst'],
+      args: ['60000', 'zset', '2'],
+    },
+    {
+      name: 'swap-collection keeps the old index when the copy is partial',
+      script: swapCollection,
+      setup: [
+        { op: 'zadd', key: 'tmp', entries: [{ member: 'a', score: 1 }] },
+        { op: 'zadd', key: 'dst', entries: [{ member: 'old', score: 1 }] },
+      ],
+      keys: ['tmp', 'dst'],
+      args: ['60000', 'zset', '2'],
+    },
+    { name: 'swap-collection without a copy keeps the old index', script: swapCollection, setup: [{ op: 'sadd', key: 'dst', members: ['old'] }], keys: ['tmp', 'dst'], args: ['60000', 'set', '3'] },
+    { name: 'swap-collection swaps a set', script: swapCollection, setup: [{ op: 'sadd', key: 'tmp', members: ['a', 'b', 'c'] }], keys: ['tmp', 'dst'], args: ['60000', 'set', '3'] },
+  ]
+
+  it.each(scenarios.map((scenario) => [scenario.name, scenario] as const))('%s', async (_, scenario) => {
+    const { memory, redis: fromRedis } = await runBoth(scenario)
+    expect(fromRedis).toEqual(memory)
+  })
+
+  it('replace-collections and swap-collection leave the same set members on both sides', async () => {
+    const prefix = `{${testPrefix('parity-sets')}}`
+    const driver = memoryDriver()
+    try {
+      const steps: [Script<unknown>, string[], string[]][] = [
+        [replaceCollections, ['a', 'b'], ['set', '60000', 'replace', '3', 'x', 'y', 'x', '1', 'z']],
+        [replaceCollections, ['tmp'], ['set', '60000', 'add', '2', 'p', 'q']],
+        [swapCollection, ['tmp', 'b'], ['60000', 'set', '2']],
+      ]
+      for (const [script, keys, args] of steps) {
+        const full = keys.map((key) => prefix + key)
+        await driver.eval(script, full, args)
+        await redis.evalsha(script.sha1, full.length, ...full, ...args)
+      }
+      for (const key of ['a', 'b', 'tmp'].map((name) => prefix + name)) {
+        expect((await redis.smembers(key)).sort()).toEqual((await driver.smembers(key)).sort())
+      }
+      expect((await driver.smembers(prefix + 'b')).sort()).toEqual(['p', 'q'])
+    } finally {
+      await driver.close()
+    }
   })
 })
 

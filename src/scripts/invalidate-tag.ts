@@ -1,0 +1,77 @@
+import { defineScript, type ScriptContext } from '../core/script.js'
+
+/** A tag's invalidation times (epoch ms; 0 = never), as stored under its tag key. */
+export interface TagStampReply {
+  /** Entries of the tag created at or before this time are misses. */
+  hardAt: number
+  /** Entries of the tag created at or before this time are stale (servable within their grace). */
+  softAt: number
+}
+
+/**
+ * Raises one tag's invalidation time. KEYS[1] is the tag key, holding `"<hardAt>:<softAt>"`;
+ * ARGV[1] is `hard` or `soft`, ARGV[2] the invalidation time (epoch ms), ARGV[3] the
+ * key's TTL in ms. Times only move forward (a host with a slower clock cannot undo a
+ * newer invalidation) and the TTL only grows. Returns `{hardAt, softAt}` as stored.
+ *
+ * One key per call: tag keys live in many cluster slots, so each tag is its own script.
+ */
+export const invalidateTag = defineScript<TagStampReply>({
+  name: 'invalidate-tag',
+  numKeys: 1,
+  lua: `local current = redis.call('GET', KEYS[1])
+local hard, soft = 0, 0
+if current then
+  local sep = string.find(current, ':', 1, true)
+  if sep then
+    hard = tonumber(string.sub(current, 1, sep - 1)) or 0
+    soft = tonumber(string.sub(current, sep + 1)) or 0
+  end
+end
+local stamp = tonumber(ARGV[2])
+if ARGV[1] == 'hard' then
+  if stamp > hard then hard = stamp end
+elseif stamp > soft then
+  soft = stamp
+end
+local ttl = tonumber(ARGV[3])
+local left = redis.call('PTTL', KEYS[1])
+if left > ttl then ttl = left end
+redis.call('SET', KEYS[1], string.format('%.0f:%.0f', hard, soft), 'PX', ttl)
+return {hard, soft}`,
+  sha1: 'd4dad3574e1a4c48f1e08aee95cbd81aa47444f2',
+  run: (ctx, [key], [mode, stampText, ttlText]) => {
+    const [storedHard, storedSoft] = parseStored(ctx, key as string)
+    const stamp = Number(stampText)
+    const hard = mode === 'hard' ? Math.max(storedHard, stamp) : storedHard
+    const soft = mode === 'hard' ? storedSoft : Math.max(storedSoft, stamp)
+    const ttlMs = Math.max(Number(ttlText), ctx.pttl(key as string))
+    ctx.set(key as string, `${hard}:${soft}`, { ttlMs })
+    return [hard, soft]
+  },
+  parse: (reply) => {
+    const [hardAt, softAt] = reply as [number, number]
+    return { hardAt, softAt }
+  },
+})
+
+/**
+ * Parses a stored tag stamp, `"<hardAt>:<softAt>"`. Anything else counts as never
+ * invalidated, as the Lua half reads it.
+ */
+export function parseTagStamp(text: string | null): TagStampReply {
+  if (text === null) return { hardAt: 0, softAt: 0 }
+  const sep = text.indexOf(':')
+  if (sep === -1) return { hardAt: 0, softAt: 0 }
+  return { hardAt: finiteOrZero(text.slice(0, sep)), softAt: finiteOrZero(text.slice(sep + 1)) }
+}
+
+function parseStored(ctx: ScriptContext, key: string): [number, number] {
+  const { hardAt, softAt } = parseTagStamp(ctx.get(key))
+  return [hardAt, softAt]
+}
+
+function finiteOrZero(text: string): number {
+  const value = text === '' ? Number.NaN : Number(text)
+  return Number.isFinite(value) ? value : 0
+}
