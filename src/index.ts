@@ -95,3 +95,19 @@ export type {
   ZRangeByScoreOptions,
   ZRangeOptions,
 } from './drivers/driver.js'
+
+// Locks
+export {
+  Locks,
+  LOCK_DEFAULTS,
+  MAX_LOCK_TTL_MS,
+  MAX_SEMAPHORE_LIMIT,
+  Semaphore,
+  type AcquireOptions,
+  type Lock,
+  type LockResource,
+  type RetryOptions,
+  type SemaphoreOptions,
+  type WithLockOptions,
+} from './lock/index.js'
+export { LockLostError, LockNotAcquiredError, type LockNotAcquiredErrorOptions } from './core/errors/index.js'

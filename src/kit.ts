@@ -17,6 +17,7 @@ import type { Driver } from './drivers/driver.js'
 import { memoryDriver } from './drivers/memory/index.js'
 import { resilientDriver, type BreakerOptions, type CircuitState, type ResilientDriver } from './drivers/resilient.js'
 import { createNamespace, type Namespace } from './keys/namespace.js'
+import { Locks } from './lock/locks.js'
 
 /** Options of the in-process L1 tier. */
 export interface L1TierOptions {
@@ -110,6 +111,8 @@ export interface CachekitOptions<Keys = undefined> {
 export interface Cachekit<Keys = undefined> {
   /** Cache-aside, write-through and friends. */
   readonly cache: CacheService
+  /** Distributed locks with fencing tokens, and counting semaphores. See docs/locks.md. */
+  readonly locks: Locks
   /** The key table passed in `options.keys`. */
   readonly keys: Keys
   /** The driver, behind the circuit breaker. */
@@ -175,6 +178,7 @@ export function createCachekit<Keys = undefined>(options: CachekitOptions<Keys> 
   let closing: Promise<void> | undefined
   return {
     cache,
+    locks: new Locks(driver, namespace.prefix),
     keys: options.keys as Keys,
     driver,
     namespace,

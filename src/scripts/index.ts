@@ -1,13 +1,41 @@
 import { compareAndDelete } from './compare-and-delete.js'
 import { compareAndExpire } from './compare-and-expire.js'
+import { counterCommit } from './counter-commit.js'
+import { counterIncr } from './counter-incr.js'
+import { counterRestore } from './counter-restore.js'
+import { counterTake } from './counter-take.js'
+import { counterTrendIncr } from './counter-trend-incr.js'
 import { incrWithTtl } from './incr-with-ttl.js'
+import { lockAcquire } from './lock-acquire.js'
+import { semaphoreAcquire } from './semaphore-acquire.js'
+import { semaphoreExtend } from './semaphore-extend.js'
+import { semaphoreRelease } from './semaphore-release.js'
 import { compareAndSet } from './compare-and-set.js'
 import { invalidateTag } from './invalidate-tag.js'
 import { replaceCollections } from './replace-collections.js'
 import { swapCollection } from './swap-collection.js'
 
 export { compareAndDelete, compareAndExpire, incrWithTtl }
+export { lockAcquire, semaphoreAcquire, semaphoreExtend, semaphoreRelease }
+export { counterCommit, counterIncr, counterRestore, counterTake, counterTrendIncr }
 export { compareAndSet, invalidateTag, replaceCollections, swapCollection }
 
 /** Every script cachekit ships; the SHA and parity tests iterate over this list. */
-export const scripts = [compareAndDelete, compareAndExpire, incrWithTtl, compareAndSet, invalidateTag, replaceCollections, swapCollection] as const
+export const scripts = [
+  compareAndDelete,
+  compareAndExpire,
+  incrWithTtl,
+  lockAcquire,
+  semaphoreAcquire,
+  semaphoreExtend,
+  semaphoreRelease,
+  counterIncr,
+  counterTake,
+  counterRestore,
+  counterCommit,
+  counterTrendIncr,
+  compareAndSet,
+  invalidateTag,
+  replaceCollections,
+  swapCollection,
+] as const

@@ -22,6 +22,8 @@ const constructorArgs: Record<string, readonly unknown[]> = {
   CrossSlotError: ['mget', ['a', 'b']],
   CircuitOpenError: [Date.now() + 1000, { driver: 'ioredis' }],
   LoaderTimeoutError: ['user:42', 1000],
+  LockNotAcquiredError: ['royalty-run:7', 0, { retryAfterMs: 1500 }],
+  LockLostError: ['royalty-run:7', 12, 'its TTL ran out'],
 }
 
 const errorClasses = Object.entries(errors).filter(

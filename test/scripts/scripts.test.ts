@@ -6,6 +6,8 @@ import { defineScript, type Script, type ScriptReply } from '../../src/core/scri
 import type { Driver } from '../../src/drivers/driver.js'
 import { memoryDriver } from '../../src/drivers/memory/index.js'
 import { compareAndDelete, compareAndExpire, incrWithTtl, scripts } from '../../src/scripts/index.js'
+import { counterCommit, counterIncr, counterRestore, counterTake, counterTrendIncr } from '../../src/scripts/index.js'
+import { lockAcquire, semaphoreAcquire, semaphoreExtend, semaphoreRelease } from '../../src/scripts/index.js'
 import { compareAndSet, invalidateTag, replaceCollections, swapCollection } from '../../src/scripts/index.js'
 import { conformanceScripts, echoScript, nilScript, readTypesScript, setAllScript } from '../../src/testing/scripts.js'
 import { rawRedis, testPrefix } from '../support/raw-redis.js'
@@ -24,6 +26,8 @@ interface Scenario {
   setup?: Setup[]
   keys: string[]
   args: string[]
+  /** Maps each side's reply before comparing, for replies that hold clock readings (a PTTL, ms until expiry). */
+  reply?: (reply: unknown) => unknown
 }
 
 let redis: Redis
@@ -82,6 +86,85 @@ describe('Lua and JS twin parity', () => {
   it.each(scenarios.map((scenario) => [scenario.name, scenario] as const))('%s', async (_, scenario) => {
     const { memory, redis: fromRedis } = await runBoth(scenario)
     expect(fromRedis).toEqual(memory)
+  })
+
+  // A far-future lease (year 2255) and a long-expired one, as semaphore holders.
+  const FAR = 9e12
+  const leases = (...entries: [string, number][]): Setup => ({ op: 'zadd', key: 's', entries: entries.map(([member, score]) => ({ member, score })) })
+  const clockFree = (reply: unknown) => (Array.isArray(reply) ? [reply[0], typeof reply[1] === 'number' && reply[1] > 0] : reply)
+  const lockScenarios: Scenario[] = [
+    { name: 'lock-acquire on a free lock', script: lockAcquire, keys: ['l', 'l:fence'], args: ['owner', '60000'] },
+    { name: 'lock-acquire continues the fencing counter', script: lockAcquire, setup: [{ op: 'set', key: 'l:fence', value: '41' }], keys: ['l', 'l:fence'], args: ['owner', '60000'] },
+    {
+      name: 'lock-acquire on a held lock',
+      script: lockAcquire,
+      setup: [{ op: 'set', key: 'l', value: 'other', ttlMs: 5000 }, { op: 'set', key: 'l:fence', value: '7' }],
+      keys: ['l', 'l:fence'],
+      args: ['owner', '60000'],
+      reply: clockFree,
+    },
+    { name: 'lock-acquire on a lock held without TTL', script: lockAcquire, setup: [{ op: 'set', key: 'l', value: 'other' }], keys: ['l', 'l:fence'], args: ['owner', '60000'] },
+    { name: 'semaphore-acquire on an empty semaphore', script: semaphoreAcquire, keys: ['s', 's:fence'], args: ['me', '2', '60000'] },
+    { name: 'semaphore-acquire below its limit', script: semaphoreAcquire, setup: [leases(['a', FAR])], keys: ['s', 's:fence'], args: ['me', '2', '60000'] },
+    { name: 'semaphore-acquire at its limit', script: semaphoreAcquire, setup: [leases(['a', FAR], ['b', FAR])], keys: ['s', 's:fence'], args: ['me', '2', '60000'], reply: clockFree },
+    { name: 'semaphore-acquire cleans expired leases first', script: semaphoreAcquire, setup: [leases(['a', 1], ['b', FAR])], keys: ['s', 's:fence'], args: ['me', '2', '60000'] },
+    { name: 'semaphore-extend a live lease', script: semaphoreExtend, setup: [leases(['me', FAR], ['b', FAR])], keys: ['s'], args: ['me', '60000'] },
+    { name: 'semaphore-extend only checks with ttl 0', script: semaphoreExtend, setup: [leases(['me', FAR])], keys: ['s'], args: ['me', '0'] },
+    { name: 'semaphore-extend an expired lease', script: semaphoreExtend, setup: [leases(['me', 1], ['b', FAR])], keys: ['s'], args: ['me', '60000'] },
+    { name: 'semaphore-extend a missing lease', script: semaphoreExtend, keys: ['s'], args: ['me', '60000'] },
+    { name: 'semaphore-release a live lease', script: semaphoreRelease, setup: [leases(['me', FAR], ['b', FAR])], keys: ['s'], args: ['me'] },
+    { name: 'semaphore-release an expired lease', script: semaphoreRelease, setup: [leases(['me', 1])], keys: ['s'], args: ['me'] },
+    { name: 'semaphore-release a missing lease', script: semaphoreRelease, keys: ['s'], args: ['me'] },
+  ]
+  const pending = (...entries: [string, number][]): Setup => ({ op: 'zadd', key: 'p', entries: entries.map(([member, score]) => ({ member, score })) })
+  const counterScenarios: Scenario[] = [
+    { name: 'counter-incr a new counter with a TTL', script: counterIncr, keys: ['c', 'p'], args: ['5', '60000', 'video-9'] },
+    { name: 'counter-incr without TTL', script: counterIncr, setup: [{ op: 'set', key: 'c', value: '10' }], keys: ['c', 'p'], args: ['-3', '0', 'video-9'] },
+    { name: 'counter-incr adds to a pending delta', script: counterIncr, setup: [pending(['video-9', 4])], keys: ['c', 'p'], args: ['2', '0', 'video-9'] },
+    { name: 'counter-incr on a non-integer', script: counterIncr, setup: [{ op: 'set', key: 'c', value: 'x' }], keys: ['c', 'p'], args: ['1', '0', 'm'] },
+    { name: 'counter-take from an empty shard', script: counterTake, keys: ['p', 'i', 'b'], args: ['batch-1', '10', '1700000000000'] },
+    { name: 'counter-take everything, dropping zero deltas', script: counterTake, setup: [pending(['a', 3], ['b', 0], ['c', -2], ['d', 1e12])], keys: ['p', 'i', 'b'], args: ['batch-1', '10', '1700000000000'] },
+    { name: 'counter-take at most the batch size', script: counterTake, setup: [pending(['a', 3], ['b', 5], ['c', 7], ['d', 9])], keys: ['p', 'i', 'b'], args: ['batch-1', '2', '1700000000000'] },
+    {
+      name: 'counter-restore merges a batch back into newer deltas',
+      script: counterRestore,
+      setup: [pending(['a', 1]), { op: 'zadd', key: 'b', entries: [{ member: 'a', score: 3 }, { member: 'b', score: -2 }] }, { op: 'zadd', key: 'i', entries: [{ member: 'batch-1', score: 1 }] }],
+      keys: ['p', 'i', 'b'],
+      args: ['batch-1'],
+    },
+    { name: 'counter-restore a missing batch', script: counterRestore, keys: ['p', 'i', 'b'], args: ['batch-1'] },
+    {
+      name: 'counter-commit a listed batch',
+      script: counterCommit,
+      setup: [{ op: 'zadd', key: 'i', entries: [{ member: 'batch-1', score: 1 }, { member: 'batch-2', score: 2 }] }, { op: 'zadd', key: 'b', entries: [{ member: 'a', score: 3 }] }],
+      keys: ['i', 'b'],
+      args: ['batch-1'],
+    },
+    { name: 'counter-commit a batch committed already', script: counterCommit, keys: ['i', 'b'], args: ['batch-1'] },
+    { name: 'counter-trend-incr a new member', script: counterTrendIncr, keys: ['t1'], args: ['video-9', '1.5', '60000', '100', '0', '0'] },
+    {
+      name: 'counter-trend-incr into both eras',
+      script: counterTrendIncr,
+      setup: [{ op: 'zadd', key: 't1', entries: [{ member: 'video-9', score: 2 ** 40 }] }],
+      keys: ['t1', 't2'],
+      args: ['video-9', String(2 ** 40 + 0.25), '60000', '100', String(2 ** -20), '120000'],
+    },
+    {
+      name: 'counter-trend-incr trims to the highest members',
+      script: counterTrendIncr,
+      setup: [{ op: 'zadd', key: 't1', entries: [{ member: 'a', score: 1 }, { member: 'b', score: 2 }, { member: 'c', score: 3 }] }],
+      keys: ['t1'],
+      args: ['d', '2.5', '60000', '3', '0', '0'],
+    },
+  ]
+
+  it.each([...lockScenarios, ...counterScenarios].map((scenario) => [scenario.name, scenario] as const))('%s', async (_, scenario) => {
+    const { memory, redis: fromRedis } = await runBoth(scenario)
+    const reply = scenario.reply ?? ((value: unknown) => value)
+    const [memoryReply, ...memoryRest] = memory as [{ reply?: unknown }, ...unknown[]]
+    const [redisReply, ...redisRest] = fromRedis as [{ reply?: unknown }, ...unknown[]]
+    expect({ ...redisReply, reply: reply(redisReply.reply) }).toEqual({ ...memoryReply, reply: reply(memoryReply.reply) })
+    expect(redisRest).toEqual(memoryRest)
   })
 
   it('incr-with-ttl agrees on random increments and starting values', async () => {
@@ -216,10 +299,23 @@ async function runBoth(scenario: Scenario): Promise<{ memory: unknown; redis: un
     const strings = await Promise.all(touched.map((key) => redis.type(key)))
     const memoryValues = await Promise.all(touched.map((key, i) => (strings[i] === 'string' ? driver.get(key) : null)))
     const redisValues = await Promise.all(touched.map((key, i) => (strings[i] === 'string' ? redis.get(key) : null)))
-    return { memory: [memoryReply, memoryState, memoryValues], redis: [redisReply, redisState, redisValues] }
+    const memorySets = await Promise.all(touched.map(async (key, i) => (strings[i] === 'zset' ? (await driver.zrangeWithScores(key, 0, -1)).map(clockFreeScore) : null)))
+    const redisSets = await Promise.all(touched.map(async (key, i) => (strings[i] === 'zset' ? scoredMembers(await redis.zrange(key, '0', '-1', 'WITHSCORES')).map(clockFreeScore) : null)))
+    return { memory: [memoryReply, memoryState, memoryValues, memorySets], redis: [redisReply, redisState, redisValues, redisSets] }
   } finally {
     await driver.close()
   }
+}
+
+function scoredMembers(flat: string[]): { member: string; score: number }[] {
+  const members: { member: string; score: number }[] = []
+  for (let i = 0; i + 1 < flat.length; i += 2) members.push({ member: flat[i] as string, score: Number(flat[i + 1]) })
+  return members
+}
+
+/** Scores that are clock readings (a lease expiry) drift by milliseconds between the two runs. */
+function clockFreeScore({ member, score }: { member: string; score: number }): { member: string; score: number | string } {
+  return { member, score: Math.abs(score - Date.now()) < 86_400_000 ? 'a clock reading' : score }
 }
 
 function ok(reply: unknown): unknown {
