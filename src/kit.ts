@@ -17,6 +17,11 @@ import type { Driver } from './drivers/driver.js'
 import { memoryDriver } from './drivers/memory/index.js'
 import { resilientDriver, type BreakerOptions, type CircuitState, type ResilientDriver } from './drivers/resilient.js'
 import { createNamespace, type Namespace } from './keys/namespace.js'
+import type { MemoryGuard } from './guard/memory-guard.js'
+import type { GuardOptions } from './guard/options.js'
+import type { HealthReport, HealthThresholds } from './monitor/health.js'
+import type { MetricsSnapshot, Monitor } from './monitor/monitor.js'
+import { Operations } from './monitor/operations.js'
 import { Locks } from './lock/locks.js'
 
 /** Options of the in-process L1 tier. */
@@ -105,6 +110,19 @@ export interface CachekitOptions<Keys = undefined> {
    * @default true, unless the environment variable CACHEKIT_DISABLED is `1` or `true`
    */
   enabled?: boolean
+  /**
+   * The memory guard: `true` or options start its timer, which reads INFO memory every
+   * `interval` and skips, then evicts, low-priority key families as Redis fills up. Without
+   * it `kit.guard` still answers `check()` on demand. See docs/operations.md.
+   * @default off
+   * @example { budget: '20mb', warnAt: 0.8, criticalAt: 0.9 }
+   */
+  guard?: boolean | GuardOptions
+  /**
+   * Alert lines of `kit.health()`.
+   * @default { memory: 0.85, hitRate: 0.7, p99LatencyMs: 100, errorRate: 0.01 }
+   */
+  health?: HealthThresholds
 }
 
 /** What {@link createCachekit} returns. */
@@ -117,6 +135,18 @@ export interface Cachekit<Keys = undefined> {
   readonly keys: Keys
   /** The driver, behind the circuit breaker. */
   readonly driver: Driver
+  /** The memory guard: state, `check()`, `evict()`, `status()`, events. See docs/operations.md. */
+  readonly guard: MemoryGuard
+  /** Health, metrics, slow log, key distribution, feature metrics and recent events. */
+  readonly monitor: Monitor
+  /**
+   * Ping latency, server version, circuit and guard state, and issues judged against
+   * `options.health`. Never rejects.
+   * @example if ((await kit.health()).status === 'unhealthy') alert()
+   */
+  health(): Promise<HealthReport>
+  /** Parsed INFO, cache stats per key family, driver latency, guard, feature metrics. Never rejects. */
+  metrics(): Promise<MetricsSnapshot>
   /** The namespace every key lives under. */
   readonly namespace: Namespace
   /** Cache events: hit, miss, stale-hit, load, load-error, set, delete, invalid, degraded, circuit. */
@@ -148,7 +178,8 @@ const DEFAULT_LEASE_MS = 10_000
 export function createCachekit<Keys = undefined>(options: CachekitOptions<Keys> = {}): Cachekit<Keys> {
   const namespace = createNamespace({ prefix: options.prefix, environment: options.environment })
   const events = new Emitter<CacheEvents>()
-  const baseDriver = options.driver ?? memoryDriver()
+  const operations = new Operations(options)
+  const baseDriver = operations.measure(options.driver ?? memoryDriver())
   const driver: Driver | ResilientDriver =
     options.breaker === false
       ? baseDriver
@@ -160,6 +191,7 @@ export function createCachekit<Keys = undefined>(options: CachekitOptions<Keys> 
   const bus = driver.capabilities.pubsub ? new CacheBus(driver, namespace.prefix, origin, (error) => events.emit('degraded', { operation: 'bus', error })) : undefined
   const l1 = resolveL1(options.l1, bus !== undefined)
   const leaseMs = parseDuration(options.stampede?.lease ?? DEFAULT_LEASE_MS, 'stampede.lease')
+  const guard = operations.createGuard(driver, namespace, enabled)
   const cache = new CacheService({
     driver,
     namespace,
@@ -173,7 +205,10 @@ export function createCachekit<Keys = undefined>(options: CachekitOptions<Keys> 
     leaseMs,
     waitMs: leaseMs,
     onError,
+    admit: (family, priority) => guard.admit(family, priority),
   })
+  const circuit = (): CircuitState => ('circuit' in driver ? (driver as ResilientDriver).circuit : 'closed')
+  const monitor = operations.createMonitor({ driver, namespace, cache, events, guard, circuit })
   const started = enabled ? bus?.start() : undefined
   let closing: Promise<void> | undefined
   return {
@@ -181,17 +216,23 @@ export function createCachekit<Keys = undefined>(options: CachekitOptions<Keys> 
     locks: new Locks(driver, namespace.prefix),
     keys: options.keys as Keys,
     driver,
+    guard,
+    monitor,
+    health: () => monitor.health(),
+    metrics: () => monitor.metrics(),
     namespace,
     events,
     enabled,
     get circuit(): CircuitState {
-      return 'circuit' in driver ? (driver as ResilientDriver).circuit : 'closed'
+      return circuit()
     },
     async ready() {
       await started
     },
     close() {
       closing ??= (async () => {
+        guard.stop()
+        monitor.close()
         await bus?.close()
         l1?.cache.clear()
         await driver.close()

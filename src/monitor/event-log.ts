@@ -1,0 +1,65 @@
+/**
+ * The last few noteworthy events (not hits and misses, which are counted): driver
+ * failures the cache answered around, circuit changes, loader errors, invalid entries,
+ * guard state changes, evictions and warnings. For the dashboard and `metrics()`.
+ */
+import type { CacheEvents } from '../cache/events.js'
+import type { Emitter } from '../core/events.js'
+import type { GuardEvents } from '../guard/memory-guard.js'
+
+/** One logged event, JSON-safe. */
+export interface LoggedEvent {
+  /** Epoch ms. */
+  readonly at: number
+  readonly type: string
+  readonly message: string
+  readonly severity: 'info' | 'warning' | 'critical'
+}
+
+const CAPACITY = 50
+
+export class EventLog {
+  private readonly entries: LoggedEvent[] = []
+
+  /** Starts logging the kit's and the guard's events; returns a function that stops. */
+  attach(events: Emitter<CacheEvents>, guardEvents: Emitter<GuardEvents>): () => void {
+    const stops = [
+      events.on('degraded', (event) => this.add('degraded', 'warning', `${event.operation}${event.family ? ` (${event.family})` : ''} answered without the driver: ${errorText(event.error)}`)),
+      events.on('circuit', (event) => this.add('circuit', event.state === 'open' ? 'critical' : 'info', `circuit ${event.previous} -> ${event.state}`)),
+      events.on('load-error', (event) => this.add('load-error', 'warning', `loader of ${event.family} failed${event.servedStale ? ' (stale value served)' : ''}: ${errorText(event.error)}`)),
+      events.on('invalid', (event) => this.add('invalid', 'warning', `invalid entry in ${event.family} (${event.reason}), treated as a miss`)),
+      guardEvents.on('state', (event) =>
+        this.add('guard', event.state === 'critical' ? 'critical' : event.state === 'warn' ? 'warning' : 'info', `guard ${event.previous} -> ${event.state} at ${percent(event.usage.ratio)} of memory`),
+      ),
+      guardEvents.on('evicted', (event) => this.add('evicted', 'warning', `guard evicted ${event.total} keys (${Object.entries(event.byFamily).map(([family, count]) => `${family}: ${count}`).join(', ')})`)),
+      guardEvents.on('warning', (event) => this.add('config', 'warning', event.message)),
+      guardEvents.on('check-failed', (event) => this.add('guard-check', 'warning', `guard could not read the server: ${errorText(event.error)}`)),
+    ]
+    return () => {
+      for (const stop of stops) stop()
+    }
+  }
+
+  /** Adds an event (features may log their own). */
+  add(type: string, severity: LoggedEvent['severity'], message: string): void {
+    this.entries.push({ at: Date.now(), type, severity, message })
+    if (this.entries.length > CAPACITY) this.entries.shift()
+  }
+
+  /** Newest first. */
+  recent(): LoggedEvent[] {
+    return [...this.entries].reverse()
+  }
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code
+    return typeof code === 'string' ? code : error.name
+  }
+  return 'error'
+}
+
+function percent(ratio: number | null): string {
+  return ratio === null ? 'an unknown share' : `${(ratio * 100).toFixed(1)}%`
+}

@@ -1,0 +1,43 @@
+/**
+ * Wraps every method of a driver (including methods of custom drivers and of the
+ * breaker wrapper) with one interceptor, keeping its non-method properties live
+ * (`name`, `capabilities`, `circuit`). `scan` (an async iterable) and `close` pass
+ * through untouched.
+ */
+import type { Driver } from '../drivers/driver.js'
+
+/** Called around each driver call: `call()` runs the real method. */
+export type DriverInterceptor = (method: string, args: readonly unknown[], call: () => Promise<unknown>) => Promise<unknown>
+
+const PASS_THROUGH = new Set(['close', 'scan', 'constructor'])
+
+/** A driver whose calls go through `intercept`. */
+export function wrapDriver<D extends Driver>(driver: D, intercept: DriverInterceptor): D {
+  const wrapped: Record<string, unknown> = {}
+  for (const name of propertyNames(driver)) {
+    const value = (driver as unknown as Record<string, unknown>)[name]
+    if (typeof value !== 'function') {
+      Object.defineProperty(wrapped, name, { get: () => (driver as unknown as Record<string, unknown>)[name], enumerable: true })
+      continue
+    }
+    const method = (value as (...args: unknown[]) => unknown).bind(driver)
+    wrapped[name] = PASS_THROUGH.has(name)
+      ? method
+      : (...args: unknown[]) => {
+          try {
+            return intercept(name, args, () => Promise.resolve(method(...args)))
+          } catch (error) {
+            return Promise.reject(error)
+          }
+        }
+  }
+  return wrapped as unknown as D
+}
+
+function propertyNames(driver: object): string[] {
+  const names = new Set<string>()
+  for (let level: object | null = driver; level !== null && level !== Object.prototype; level = Object.getPrototypeOf(level) as object | null) {
+    for (const name of Object.getOwnPropertyNames(level)) if (name !== 'constructor') names.add(name)
+  }
+  return [...names]
+}
