@@ -111,3 +111,25 @@ export {
   type WithLockOptions,
 } from './lock/index.js'
 export { LockLostError, LockNotAcquiredError, type LockNotAcquiredErrorOptions } from './core/errors/index.js'
+
+// Rate limits
+export {
+  RATE_LIMIT_DEFAULTS,
+  rateLimitHeaders,
+  type FixedWindowPolicy,
+  type RateLimitAlgorithmName,
+  type RateLimitCallOptions,
+  type RateLimiter,
+  type RateLimitIdentifier,
+  type RateLimitPolicies,
+  type RateLimitPolicy,
+  type RateLimitPolicyBase,
+  type RateLimitPolicyName,
+  type RateLimitResult,
+  type RateLimits,
+  type ResolvedRateLimitPolicy,
+  type SlidingLogPolicy,
+  type SlidingWindowPolicy,
+  type TokenBucketPolicy,
+} from './ratelimit/index.js'
+export { RateLimitExceededError, type RateLimitExceededDetails } from './core/errors/index.js'

@@ -22,6 +22,11 @@ import type { GuardOptions } from './guard/options.js'
 import type { HealthReport, HealthThresholds } from './monitor/health.js'
 import type { MetricsSnapshot, Monitor } from './monitor/monitor.js'
 import { Operations } from './monitor/operations.js'
+import type { RateLimitIdentifier } from './ratelimit/keys.js'
+import type { RateLimitPolicies } from './ratelimit/policy.js'
+import type { RateLimiter } from './ratelimit/rate-limiter.js'
+import { createRateLimits, type RateLimitPolicyName, type RateLimits } from './ratelimit/rate-limits.js'
+import type { RateLimitCallOptions, RateLimitResult } from './ratelimit/result.js'
 import { Locks } from './lock/locks.js'
 
 /** Options of the in-process L1 tier. */
@@ -47,7 +52,7 @@ export interface L1TierOptions {
 }
 
 /** Options of {@link createCachekit}. */
-export interface CachekitOptions<Keys = undefined> {
+export interface CachekitOptions<Keys = undefined, Limits extends RateLimitPolicies = Record<never, never>> {
   /**
    * Where entries live. Any cachekit driver; the kit closes it on `close()` (a driver
    * never closes a client you handed to it).
@@ -123,16 +128,41 @@ export interface CachekitOptions<Keys = undefined> {
    * @default { memory: 0.85, hitRate: 0.7, p99LatencyMs: 100, errorRate: 0.01 }
    */
   health?: HealthThresholds
+  /**
+   * The rate-limit policy table: name to policy, checked at creation. Names become the
+   * typed first argument of `kit.rateLimit()`. See docs/rate-limiting.md.
+   * @default no policies
+   * @example { api: { algorithm: 'fixed-window', limit: 1000, window: '1h' }, login: { algorithm: 'sliding-window', limit: 5, window: '15m', onError: 'deny' } }
+   */
+  rateLimits?: Limits
 }
 
 /** What {@link createCachekit} returns. */
-export interface Cachekit<Keys = undefined> {
+export interface Cachekit<Keys = undefined, Limits extends RateLimitPolicies = Record<never, never>> {
   /** Cache-aside, write-through and friends. */
   readonly cache: CacheService
   /** Distributed locks with fencing tokens, and counting semaphores. See docs/locks.md. */
   readonly locks: Locks
   /** The key table passed in `options.keys`. */
   readonly keys: Keys
+  /** The rate limits of `options.rateLimits`. See docs/rate-limiting.md. */
+  readonly rateLimits: RateLimits<RateLimitPolicyName<Limits>>
+  /**
+   * Checks and counts one request of `identifier` under `policy`: one round trip. A denial
+   * is a value (`allowed: false`), never an error.
+   * @example const { allowed, retryAfterMs } = await kit.rateLimit('login', email)
+   */
+  rateLimit(policy: RateLimitPolicyName<Limits>, identifier: RateLimitIdentifier, options?: RateLimitCallOptions): Promise<RateLimitResult>
+  /**
+   * As {@link Cachekit.rateLimit}, but a denial rejects with `RateLimitExceededError`.
+   * @example await kit.rateLimitOrThrow('upload', userId)
+   */
+  rateLimitOrThrow(policy: RateLimitPolicyName<Limits>, identifier: RateLimitIdentifier, options?: RateLimitCallOptions): Promise<RateLimitResult>
+  /**
+   * The limiter of one policy: `limit`, `limitOrThrow`, `peek`, `reset` and the resolved `policy`.
+   * @example const login = kit.rateLimiter('login'); await login.reset(email)
+   */
+  rateLimiter(policy: RateLimitPolicyName<Limits>): RateLimiter
   /** The driver, behind the circuit breaker. */
   readonly driver: Driver
   /** The memory guard: state, `check()`, `evict()`, `status()`, events. See docs/operations.md. */
@@ -175,7 +205,7 @@ const DEFAULT_LEASE_MS = 10_000
  * const kit = createCachekit({ driver: ioredisDriver({ url }), prefix: 'app', environment: 'prod', keys })
  * const user = await kit.cache.getOrSet(keys.user({ id: 42 }), () => db.user(42))
  */
-export function createCachekit<Keys = undefined>(options: CachekitOptions<Keys> = {}): Cachekit<Keys> {
+export function createCachekit<Keys = undefined, Limits extends RateLimitPolicies = Record<never, never>>(options: CachekitOptions<Keys, Limits> = {}): Cachekit<Keys, Limits> {
   const namespace = createNamespace({ prefix: options.prefix, environment: options.environment })
   const events = new Emitter<CacheEvents>()
   const operations = new Operations(options)
@@ -209,12 +239,22 @@ export function createCachekit<Keys = undefined>(options: CachekitOptions<Keys> 
   })
   const circuit = (): CircuitState => ('circuit' in driver ? (driver as ResilientDriver).circuit : 'closed')
   const monitor = operations.createMonitor({ driver, namespace, cache, events, guard, circuit })
+  const rateLimits = createRateLimits<RateLimitPolicyName<Limits>>({
+    driver,
+    prefix: namespace.prefix,
+    policies: options.rateLimits,
+    onDegraded: ({ policy, operation, error }) => events.emit('degraded', { operation, family: policy, error }),
+  })
   const started = enabled ? bus?.start() : undefined
   let closing: Promise<void> | undefined
   return {
     cache,
     locks: new Locks(driver, namespace.prefix),
     keys: options.keys as Keys,
+    rateLimits,
+    rateLimit: (policy, identifier, callOptions) => rateLimits.limit(policy, identifier, callOptions),
+    rateLimitOrThrow: (policy, identifier, callOptions) => rateLimits.limitOrThrow(policy, identifier, callOptions),
+    rateLimiter: (policy) => rateLimits.limiter(policy),
     driver,
     guard,
     monitor,
@@ -235,6 +275,7 @@ export function createCachekit<Keys = undefined>(options: CachekitOptions<Keys> 
         monitor.close()
         await bus?.close()
         l1?.cache.clear()
+        await rateLimits.close()
         await driver.close()
       })()
       return closing

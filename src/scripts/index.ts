@@ -6,6 +6,10 @@ import { counterRestore } from './counter-restore.js'
 import { counterTake } from './counter-take.js'
 import { counterTrendIncr } from './counter-trend-incr.js'
 import { incrWithTtl } from './incr-with-ttl.js'
+import { rateLimitFixedWindow } from './rate-limit-fixed-window.js'
+import { rateLimitSlidingLog } from './rate-limit-sliding-log.js'
+import { rateLimitSlidingWindow } from './rate-limit-sliding-window.js'
+import { rateLimitTokenBucket } from './rate-limit-token-bucket.js'
 import { lockAcquire } from './lock-acquire.js'
 import { semaphoreAcquire } from './semaphore-acquire.js'
 import { semaphoreExtend } from './semaphore-extend.js'
@@ -16,6 +20,7 @@ import { replaceCollections } from './replace-collections.js'
 import { swapCollection } from './swap-collection.js'
 
 export { compareAndDelete, compareAndExpire, incrWithTtl }
+export { rateLimitFixedWindow, rateLimitSlidingLog, rateLimitSlidingWindow, rateLimitTokenBucket }
 export { lockAcquire, semaphoreAcquire, semaphoreExtend, semaphoreRelease }
 export { counterCommit, counterIncr, counterRestore, counterTake, counterTrendIncr }
 export { compareAndSet, invalidateTag, replaceCollections, swapCollection }
@@ -25,6 +30,10 @@ export const scripts = [
   compareAndDelete,
   compareAndExpire,
   incrWithTtl,
+  rateLimitFixedWindow,
+  rateLimitSlidingWindow,
+  rateLimitTokenBucket,
+  rateLimitSlidingLog,
   lockAcquire,
   semaphoreAcquire,
   semaphoreExtend,

@@ -24,6 +24,7 @@ const constructorArgs: Record<string, readonly unknown[]> = {
   LoaderTimeoutError: ['user:42', 1000],
   LockNotAcquiredError: ['royalty-run:7', 0, { retryAfterMs: 1500 }],
   LockLostError: ['royalty-run:7', 12, 'its TTL ran out'],
+  RateLimitExceededError: ['login', { limit: 5, remaining: 0, resetAt: Date.now() + 1000, retryAfterMs: 1000 }],
 }
 
 const errorClasses = Object.entries(errors).filter(

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { defineScript, type Script, type ScriptReply } from '../../src/core/script.js'
 import type { Driver } from '../../src/drivers/driver.js'
 import { memoryDriver } from '../../src/drivers/memory/index.js'
-import { compareAndDelete, compareAndExpire, incrWithTtl, scripts } from '../../src/scripts/index.js'
+import { compareAndDelete, compareAndExpire, incrWithTtl, rateLimitFixedWindow, rateLimitSlidingLog, rateLimitSlidingWindow, rateLimitTokenBucket, scripts } from '../../src/scripts/index.js'
 import { counterCommit, counterIncr, counterRestore, counterTake, counterTrendIncr } from '../../src/scripts/index.js'
 import { lockAcquire, semaphoreAcquire, semaphoreExtend, semaphoreRelease } from '../../src/scripts/index.js'
 import { compareAndSet, invalidateTag, replaceCollections, swapCollection } from '../../src/scripts/index.js'
@@ -63,6 +63,16 @@ describe('Lua and JS twin parity', () => {
     { name: 'incr-with-ttl keeps an existing TTL', script: incrWithTtl, setup: [{ op: 'set', key: 'k', value: '10', ttlMs: 5000 }], keys: ['k'], args: ['-4', '60000'] },
     { name: 'incr-with-ttl on a key without TTL', script: incrWithTtl, setup: [{ op: 'set', key: 'k', value: '10' }], keys: ['k'], args: ['1', '60000'] },
     { name: 'incr-with-ttl on a non-integer', script: incrWithTtl, setup: [{ op: 'set', key: 'k', value: 'x1' }], keys: ['k'], args: ['1', '60000'] },
+    // Rate limits: ARGV = [now, cost, peek, limit, windowMs, blockForMs, refillRate?]; an explicit now makes the Lua deterministic.
+    { name: 'rate-limit-fixed-window on a new identifier', script: rateLimitFixedWindow, keys: ['s', 'b'], args: ['1700000000000', '2', '0', '5', '60000', '0'] },
+    { name: 'rate-limit-fixed-window denies and blocks', script: rateLimitFixedWindow, setup: [{ op: 'hset', key: 's', fields: { count: '5', end: '1700000030000' } }], keys: ['s', 'b'], args: ['1700000000000', '1', '0', '5', '60000', '90000'] },
+    { name: 'rate-limit-fixed-window while blocked', script: rateLimitFixedWindow, setup: [{ op: 'set', key: 'b', value: '1700000010000', ttlMs: 60_000 }], keys: ['s', 'b'], args: ['1700000000000', '1', '0', '5', '60000', '0'] },
+    { name: 'rate-limit-sliding-window weighs the previous window', script: rateLimitSlidingWindow, setup: [{ op: 'hset', key: 's', fields: { start: '1699999920000', current: '7', previous: '3' } }], keys: ['s', 'b'], args: ['1700000010000', '1', '0', '10', '60000', '0'] },
+    { name: 'rate-limit-sliding-window peek when full', script: rateLimitSlidingWindow, setup: [{ op: 'hset', key: 's', fields: { start: '1699999980000', current: '10', previous: '0' } }], keys: ['s', 'b'], args: ['1700000010000', '1', '1', '10', '60000', '5000'] },
+    { name: 'rate-limit-token-bucket refills whole intervals', script: rateLimitTokenBucket, setup: [{ op: 'hset', key: 's', fields: { tokens: '1', refilledAt: '1699999995000' } }], keys: ['s', 'b'], args: ['1700000000000', '4', '0', '10', '2000', '0', '2'] },
+    { name: 'rate-limit-token-bucket denies a cost beyond its tokens', script: rateLimitTokenBucket, setup: [{ op: 'hset', key: 's', fields: { tokens: '1', refilledAt: '1700000000000' } }], keys: ['s', 'b'], args: ['1700000000500', '3', '0', '10', '2000', '0', '1'] },
+    { name: 'rate-limit-sliding-log denies until the oldest entry leaves', script: rateLimitSlidingLog, setup: [{ op: 'zadd', key: 'l', entries: [{ member: '1', score: 1699999990000 }, { member: '2', score: 1699999995000 }] }, { op: 'set', key: 'q', value: '2' }], keys: ['l', 'b', 'q'], args: ['1700000000000', '1', '0', '2', '60000', '0'] },
+    { name: 'rate-limit-sliding-log drops old entries and logs each unit', script: rateLimitSlidingLog, setup: [{ op: 'zadd', key: 'l', entries: [{ member: '1', score: 1699999000000 }] }, { op: 'set', key: 'q', value: '1' }], keys: ['l', 'b', 'q'], args: ['1700000000000', '3', '0', '5', '60000', '0'] },
     { name: 'echo without keys', script: echoScript, keys: [], args: [] },
     { name: 'echo with keys', script: echoScript, keys: ['a', 'b', 'c'], args: ['x', 'y'] },
     { name: 'set-all', script: setAllScript, keys: ['a', 'b'], args: ['v'] },

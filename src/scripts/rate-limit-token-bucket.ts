@@ -1,0 +1,98 @@
+import { defineScript } from '../core/script.js'
+import { activeBlock, decodeArgs, deny, luaToNumber, parseRateLimitReply, type RateLimitReply } from './rate-limit-shared.js'
+
+/**
+ * Token bucket. KEYS: [state hash, block]; ARGV windowMs is the refill interval and
+ * ARGV[7] the tokens added per interval. A bucket holds at most `limit` tokens (the
+ * burst) and starts full. Refills are discrete, whole `refillRate` units per elapsed
+ * interval counted from `refilledAt`, so token counts stay integers and exact. A full
+ * bucket is stored as no key at all: the hash expires the moment the bucket would be
+ * full again, and a missing key reads as full. See rate-limit-shared.ts for the reply.
+ */
+export const rateLimitTokenBucket = defineScript<RateLimitReply>({
+  name: 'rate-limit-token-bucket',
+  numKeys: 2,
+  lua: `local now = tonumber(ARGV[1])
+if not now then
+  local time = redis.call('TIME')
+  now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
+local cost = tonumber(ARGV[2])
+local peek = ARGV[3] == '1'
+local limit = tonumber(ARGV[4])
+local window = tonumber(ARGV[5])
+local blockFor = tonumber(ARGV[6])
+local blockedUntil = tonumber(redis.call('GET', KEYS[2]))
+if blockedUntil and blockedUntil > now then
+  return {0, 0, blockedUntil - now, blockedUntil - now, 1}
+end
+local function deny(remaining, resetIn, retryIn)
+  if peek or blockFor == 0 then
+    return {0, remaining, resetIn, retryIn, 0}
+  end
+  redis.call('SET', KEYS[2], now + blockFor, 'PX', blockFor)
+  return {0, 0, math.max(resetIn, blockFor), math.max(retryIn, blockFor), 1}
+end
+
+local rate = tonumber(ARGV[7])
+local tokens, refilledAt = limit, now
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'refilledAt')
+local storedTokens, storedAt = tonumber(state[1]), tonumber(state[2])
+if storedTokens and storedAt then
+  tokens, refilledAt = storedTokens, storedAt
+  if now > refilledAt then
+    local refills = math.floor((now - refilledAt) / window)
+    tokens = tokens + refills * rate
+    refilledAt = refilledAt + refills * window
+  end
+  if tokens >= limit then
+    tokens, refilledAt = limit, now
+  end
+end
+local function fullIn(left)
+  if left >= limit then return 0 end
+  return refilledAt + math.ceil((limit - left) / rate) * window - now
+end
+if tokens < cost then
+  return deny(tokens, fullIn(tokens), refilledAt + math.ceil((cost - tokens) / rate) * window - now)
+end
+if peek then
+  return {1, tokens, fullIn(tokens), 0, 0}
+end
+tokens = tokens - cost
+redis.call('HSET', KEYS[1], 'tokens', tokens, 'refilledAt', refilledAt)
+redis.call('PEXPIRE', KEYS[1], fullIn(tokens))
+return {1, tokens, fullIn(tokens), 0, 0}`,
+  sha1: '255cd637b6bbf43436740c669cbf52bad3f0a7ff',
+  run: (ctx, [stateKey, blockKey], args) => {
+    const a = decodeArgs(ctx, args)
+    const blocked = activeBlock(ctx, blockKey as string, a.now)
+    if (blocked) return blocked
+    const { limit, cost, window, now, refillRate: rate } = a
+    let tokens = limit
+    let refilledAt = now
+    const storedTokens = luaToNumber(ctx.hget(stateKey as string, 'tokens'))
+    const storedAt = luaToNumber(ctx.hget(stateKey as string, 'refilledAt'))
+    if (storedTokens !== undefined && storedAt !== undefined) {
+      tokens = storedTokens
+      refilledAt = storedAt
+      if (now > refilledAt) {
+        const refills = Math.floor((now - refilledAt) / window)
+        tokens += refills * rate
+        refilledAt += refills * window
+      }
+      if (tokens >= limit) {
+        tokens = limit
+        refilledAt = now
+      }
+    }
+    const fullIn = (left: number) => (left >= limit ? 0 : refilledAt + Math.ceil((limit - left) / rate) * window - now)
+    if (tokens < cost) return deny(ctx, blockKey as string, a, tokens, fullIn(tokens), refilledAt + Math.ceil((cost - tokens) / rate) * window - now)
+    if (a.peek) return [1, tokens, fullIn(tokens), 0, 0]
+    tokens -= cost
+    ctx.hset(stateKey as string, { tokens: String(tokens), refilledAt: String(refilledAt) })
+    ctx.pexpire(stateKey as string, fullIn(tokens))
+    return [1, tokens, fullIn(tokens), 0, 0]
+  },
+  parse: parseRateLimitReply,
+})
