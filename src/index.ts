@@ -133,3 +133,24 @@ export {
   type TokenBucketPolicy,
 } from './ratelimit/index.js'
 export { RateLimitExceededError, type RateLimitExceededDetails } from './core/errors/index.js'
+
+// Counters
+export {
+  COUNTER_DEFAULTS,
+  CounterFamily,
+  Counters,
+  Leaderboard,
+  Trending,
+  type CounterBatch,
+  type CounterDelta,
+  type CounterFamilyOptions,
+  type CounterId,
+  type CounterWriteOptions,
+  type FlushHandler,
+  type FlushOptions,
+  type FlushResult,
+  type FlushSchedule,
+  type RankedMember,
+  type ScheduleFlushOptions,
+  type TrendingOptions,
+} from './counter/index.js'

@@ -28,6 +28,7 @@ import type { RateLimiter } from './ratelimit/rate-limiter.js'
 import { createRateLimits, type RateLimitPolicyName, type RateLimits } from './ratelimit/rate-limits.js'
 import type { RateLimitCallOptions, RateLimitResult } from './ratelimit/result.js'
 import { Locks } from './lock/locks.js'
+import { Counters } from './counter/counters.js'
 
 /** Options of the in-process L1 tier. */
 export interface L1TierOptions {
@@ -143,6 +144,8 @@ export interface Cachekit<Keys = undefined, Limits extends RateLimitPolicies = R
   readonly cache: CacheService
   /** Distributed locks with fencing tokens, and counting semaphores. See docs/locks.md. */
   readonly locks: Locks
+  /** Counters, write-behind counter families, leaderboards and trending sets. See docs/counters.md. */
+  readonly counters: Counters
   /** The key table passed in `options.keys`. */
   readonly keys: Keys
   /** The rate limits of `options.rateLimits`. See docs/rate-limiting.md. */
@@ -245,11 +248,13 @@ export function createCachekit<Keys = undefined, Limits extends RateLimitPolicie
     policies: options.rateLimits,
     onDegraded: ({ policy, operation, error }) => events.emit('degraded', { operation, family: policy, error }),
   })
+  const counters = new Counters(driver, namespace.prefix)
   const started = enabled ? bus?.start() : undefined
   let closing: Promise<void> | undefined
   return {
     cache,
     locks: new Locks(driver, namespace.prefix),
+    counters,
     keys: options.keys as Keys,
     rateLimits,
     rateLimit: (policy, identifier, callOptions) => rateLimits.limit(policy, identifier, callOptions),
@@ -275,6 +280,7 @@ export function createCachekit<Keys = undefined, Limits extends RateLimitPolicie
         monitor.close()
         await bus?.close()
         l1?.cache.clear()
+        await counters.close()
         await rateLimits.close()
         await driver.close()
       })()
