@@ -28,6 +28,11 @@ import type { RateLimiter } from './ratelimit/rate-limiter.js'
 import { createRateLimits, type RateLimitPolicyName, type RateLimits } from './ratelimit/rate-limits.js'
 import type { RateLimitCallOptions, RateLimitResult } from './ratelimit/result.js'
 import { Locks } from './lock/locks.js'
+import type { BoundBuilders } from './builders/indexes.js'
+import { createBuilderRegistry } from './builders/registry.js'
+import type { AnyBuilderDefinition } from './builders/types.js'
+import { runCascade, type CascadeMap, type CascadeParams, type CascadeReport } from './invalidation/cascades.js'
+import { resolveTagOptions, type TagOptions } from './invalidation/tag-options.js'
 import { Counters } from './counter/counters.js'
 
 /** Options of the in-process L1 tier. */
@@ -53,7 +58,12 @@ export interface L1TierOptions {
 }
 
 /** Options of {@link createCachekit}. */
-export interface CachekitOptions<Keys = undefined, Limits extends RateLimitPolicies = Record<never, never>> {
+export interface CachekitOptions<
+  Keys = undefined,
+  Limits extends RateLimitPolicies = Record<never, never>,
+  Cascades extends CascadeMap = Record<never, never>,
+  Builders extends Record<string, AnyBuilderDefinition> = Record<never, never>,
+> {
   /**
    * Where entries live. Any cachekit driver; the kit closes it on `close()` (a driver
    * never closes a client you handed to it).
@@ -136,12 +146,43 @@ export interface CachekitOptions<Keys = undefined, Limits extends RateLimitPolic
    * @example { api: { algorithm: 'fixed-window', limit: 1000, window: '1h' }, login: { algorithm: 'sliding-window', limit: 5, window: '15m', onError: 'deny' } }
    */
   rateLimits?: Limits
+  /** Tag invalidation: how long invalidations are remembered and trusted locally. See docs/invalidation.md. */
+  tags?: TagOptions
+  /**
+   * Invalidation cascades by name, run with `kit.invalidate(name, params)`: each takes
+   * the event's parameters (annotate them: `invalidate` is typed from them) and returns
+   * the keys, tags, patterns and builder outputs to invalidate. See docs/invalidation.md.
+   * @default none
+   * @example { 'video.changed': ({ videoId }: { videoId: string }) => ({ keys: [keys.videoDetail({ id: videoId })], patterns: [keys.videoList.pattern()] }) }
+   */
+  cascades?: Cascades
+  /**
+   * Cache builders by name, from `defineBuilder`: `kit.builders.<name>.buildAll()`.
+   * Schedules (`every`) and warm-ups (`warm`) start with the kit. See docs/builders.md.
+   * @default none
+   */
+  builders?: Builders
 }
 
 /** What {@link createCachekit} returns. */
-export interface Cachekit<Keys = undefined, Limits extends RateLimitPolicies = Record<never, never>> {
-  /** Cache-aside, write-through and friends. */
+export interface Cachekit<
+  Keys = undefined,
+  Limits extends RateLimitPolicies = Record<never, never>,
+  Cascades extends CascadeMap = Record<never, never>,
+  Builders extends Record<string, AnyBuilderDefinition> = Record<never, never>,
+> {
+  /** Cache-aside, write-through and friends; tag and pattern invalidation. */
   readonly cache: CacheService
+  /** The builders of `options.builders`: `buildAll`, `buildOne`, `status` and index reads. See docs/builders.md. */
+  readonly builders: BoundBuilders<Builders>
+  /**
+   * Runs the cascade `name` of `options.cascades`: deletes its keys, invalidates its tags
+   * and patterns (together, pipelined), then rebuilds its builder outputs. Resolves a
+   * report of what it touched.
+   * @throws {InvalidationError} when a part failed (the rest was done; retrying is safe).
+   * @example const report = await kit.invalidate('video.changed', { videoId, oldCategoryIds, newCategoryIds })
+   */
+  invalidate<Name extends keyof Cascades & string>(name: Name, params: CascadeParams<Cascades[Name]>): Promise<CascadeReport>
   /** Distributed locks with fencing tokens, and counting semaphores. See docs/locks.md. */
   readonly locks: Locks
   /** Counters, write-behind counter families, leaderboards and trending sets. See docs/counters.md. */
@@ -190,11 +231,12 @@ export interface Cachekit<Keys = undefined, Limits extends RateLimitPolicies = R
   readonly enabled: boolean
   /**
    * Resolves once the kit is fully connected: the cache bus is subscribed, so L1 copies
-   * are kept and other instances' writes reach this one. Never rejects (a bus failure is
-   * reported as `degraded`; the kit then works without L1 copies).
+   * are kept and other instances' writes reach this one, and warm-up builds have run.
+   * Never rejects (a bus failure is reported as `degraded`, a failed warm-up as
+   * `build-error`; the kit then works without L1 copies or warmed outputs).
    */
   ready(): Promise<void>
-  /** Stops the bus and closes the driver. Idempotent. */
+  /** Stops builder schedules and running builds, the bus, and closes the driver. Idempotent. */
   close(): Promise<void>
 }
 
@@ -208,7 +250,12 @@ const DEFAULT_LEASE_MS = 10_000
  * const kit = createCachekit({ driver: ioredisDriver({ url }), prefix: 'app', environment: 'prod', keys })
  * const user = await kit.cache.getOrSet(keys.user({ id: 42 }), () => db.user(42))
  */
-export function createCachekit<Keys = undefined, Limits extends RateLimitPolicies = Record<never, never>>(options: CachekitOptions<Keys, Limits> = {}): Cachekit<Keys, Limits> {
+export function createCachekit<
+  Keys = undefined,
+  Limits extends RateLimitPolicies = Record<never, never>,
+  Cascades extends CascadeMap = Record<never, never>,
+  Builders extends Record<string, AnyBuilderDefinition> = Record<never, never>,
+>(options: CachekitOptions<Keys, Limits, Cascades, Builders> = {}): Cachekit<Keys, Limits, Cascades, Builders> {
   const namespace = createNamespace({ prefix: options.prefix, environment: options.environment })
   const events = new Emitter<CacheEvents>()
   const operations = new Operations(options)
@@ -239,7 +286,11 @@ export function createCachekit<Keys = undefined, Limits extends RateLimitPolicie
     waitMs: leaseMs,
     onError,
     admit: (family, priority) => guard.admit(family, priority),
+    ...resolveTagOptions(options.tags, options.keys),
   })
+  const locks = new Locks(driver, namespace.prefix)
+  const registry = createBuilderRegistry(options.builders, { driver, namespace, cache, events, enabled, locks })
+  const cascades: CascadeMap = options.cascades ?? {}
   const circuit = (): CircuitState => ('circuit' in driver ? (driver as ResilientDriver).circuit : 'closed')
   const monitor = operations.createMonitor({ driver, namespace, cache, events, guard, circuit })
   const rateLimits = createRateLimits<RateLimitPolicyName<Limits>>({
@@ -250,10 +301,13 @@ export function createCachekit<Keys = undefined, Limits extends RateLimitPolicie
   })
   const counters = new Counters(driver, namespace.prefix)
   const started = enabled ? bus?.start() : undefined
+  const warmed = registry.start()
   let closing: Promise<void> | undefined
   return {
     cache,
-    locks: new Locks(driver, namespace.prefix),
+    builders: registry.builders,
+    invalidate: (name, params) => runCascade({ cache, namespace, events, rebuild: (target) => registry.rebuild(target) }, cascades, name, params),
+    locks,
     counters,
     keys: options.keys as Keys,
     rateLimits,
@@ -272,10 +326,11 @@ export function createCachekit<Keys = undefined, Limits extends RateLimitPolicie
       return circuit()
     },
     async ready() {
-      await started
+      await Promise.all([started, warmed])
     },
     close() {
       closing ??= (async () => {
+        await registry.close()
         guard.stop()
         monitor.close()
         await bus?.close()

@@ -3,7 +3,8 @@
  * keys changed, so each drops its L1 copy, and wakes instances waiting for another
  * instance's loader to fill a key (cross-process stampede protection).
  *
- * Messages are tiny JSON objects: `{ o: origin, t: 'set' | 'del' | 'clear', k: keys }`.
+ * Messages are tiny JSON objects: `{ o: origin, t: 'set' | 'del' | 'clear', k: keys }`,
+ * and `{ o, t: 'tags', k: tags, m: 'hard' | 'soft', at: stampMs }` for tag invalidations.
  * An instance ignores its own messages.
  */
 import type { Driver, Unsubscribe } from '../drivers/driver.js'
@@ -11,8 +12,13 @@ import type { Driver, Unsubscribe } from '../drivers/driver.js'
 export interface BusMessage {
   /** The instance that sent it. */
   o: string
-  t: 'set' | 'del' | 'clear'
+  t: 'set' | 'del' | 'clear' | 'tags'
+  /** Full keys, or tags for `t: 'tags'`. */
   k: string[]
+  /** Tag invalidations: the mode. */
+  m?: 'hard' | 'soft'
+  /** Tag invalidations: the stamp (epoch ms). */
+  at?: number
 }
 
 export type BusListener = (message: BusMessage) => void
@@ -62,9 +68,9 @@ export class CacheBus {
   }
 
   /** Tells the other instances that `keys` changed. Best effort: failures are reported. */
-  publish(type: BusMessage['t'], keys: string[]): void {
+  publish(type: BusMessage['t'], keys: string[], extra?: Pick<BusMessage, 'm' | 'at'>): void {
     if (this.closed) return
-    const message: BusMessage = { o: this.origin, t: type, k: keys }
+    const message: BusMessage = { o: this.origin, t: type, k: keys, ...extra }
     this.driver.publish(this.channel, JSON.stringify(message)).catch(this.onError)
   }
 

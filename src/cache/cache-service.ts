@@ -6,8 +6,12 @@
 import { parseDuration } from '../core/duration.js'
 import { DriverError, LoaderTimeoutError, ValidationError } from '../core/errors/index.js'
 import type { Emitter } from '../core/events.js'
-import { compareAndDelete } from '../scripts/index.js'
+import { compareAndDelete } from '../scripts/compare-and-delete.js'
+import { compareAndSet } from '../scripts/compare-and-set.js'
 import type { Driver } from '../drivers/driver.js'
+import { deleteByPattern, qualifyPattern, type PatternInvalidationOptions, type PatternInvalidationReport, type PatternProgress } from '../invalidation/pattern.js'
+import { judgeEntry, TAG_DEFAULTS, TagStamps, type TagVerdict } from '../invalidation/tag-stamps.js'
+import { resolveTagInvalidation, type TagInvalidationOptions, type TagInvalidationReport } from '../invalidation/tag-invalidation.js'
 import type { CacheBus } from './bus.js'
 import type { CacheEvents, Tier } from './events.js'
 import type { L1Cache, L1Entry } from './l1.js'
@@ -47,6 +51,17 @@ export interface CacheServiceConfig {
    * The memory guard uses it to keep low-priority families out of a nearly full Redis.
    */
   admit?: (family: string, priority: KeyPriority) => boolean
+  /**
+   * How long a tag invalidation must be remembered: the longest ttl + grace an entry
+   * with tags may have. Tagged writes that would outlive it are refused.
+   * @default TAG_DEFAULTS.maxAgeMs
+   */
+  tagMaxAgeMs?: number
+  /**
+   * How long this process uses a tag's invalidation time without asking the driver again.
+   * @default TAG_DEFAULTS.trustWithBusMs while the bus is subscribed, else TAG_DEFAULTS.trustWithoutBusMs
+   */
+  tagTrustMs?: number
 }
 
 interface Resolved {
@@ -65,6 +80,18 @@ type Lookup =
   | { kind: 'fresh' | 'stale'; entry: StoredEntry; tier: Tier }
   /** `expired`: an entry past its grace that the server still holds (clock skew between hosts). */
   | { kind: 'miss' | 'lease' | 'invalid' | 'expired' }
+  /** An entry a tag invalidation reached; `text` is what the key holds, to claim it exactly. */
+  | { kind: 'invalidated'; text: string }
+
+/** Options of {@link CacheService.setMany}. */
+export interface SetManyOptions {
+  /**
+   * Keep copies in this process's L1 tier. Bulk loads (cache builders) pass `false` so a
+   * rebuild does not push the hot entries out of L1.
+   * @default true
+   */
+  l1?: boolean
+}
 
 interface Outcome<Value> {
   value: Value
@@ -82,12 +109,28 @@ export class CacheService {
   private readonly config: CacheServiceConfig
   private readonly driver: Driver
   private readonly namespace: Namespace
+  private readonly tags: TagStamps
+  private readonly tagMaxAgeMs: number
 
   constructor(config: CacheServiceConfig) {
     this.config = config
     this.driver = config.driver
     this.namespace = config.namespace
+    this.tagMaxAgeMs = config.tagMaxAgeMs ?? TAG_DEFAULTS.maxAgeMs
+    const bus = config.bus
+    const trustMs = config.tagTrustMs
+    this.tags = new TagStamps({
+      driver: config.driver,
+      namespace: config.namespace,
+      // Announced invalidations keep local stamps current only while the bus is subscribed.
+      trustMs: () => trustMs ?? (bus?.ready ? TAG_DEFAULTS.trustWithBusMs : TAG_DEFAULTS.trustWithoutBusMs),
+      maxRecords: TAG_DEFAULTS.maxRecords,
+    })
     config.bus?.onMessage((message) => {
+      if (message.t === 'tags') {
+        if ((message.m === 'hard' || message.m === 'soft') && Number.isFinite(message.at)) this.tags.apply(message.k, message.m, Number(message.at))
+        return
+      }
       if (!config.l1) return
       if (message.t === 'clear') config.l1.cache.clear()
       else
@@ -116,7 +159,7 @@ export class CacheService {
       // a string the caller's key object already holds (its hash is cached by V8).
       const now = Date.now()
       const hit = l1.cache.get(typeof key === 'string' ? key : key.key, now)
-      if (hit !== undefined && hit.expiresAt > now) {
+      if (hit !== undefined && hit.expiresAt > now && (hit.tags.length === 0 || this.localVerdict(hit, now) === 'valid')) {
         this.recordL1Hit(typeof key === 'string' ? familyOf(key) : key.family, key)
         return Promise.resolve(hit.value as Value)
       }
@@ -160,7 +203,7 @@ export class CacheService {
     const remote: number[] = []
     resolved.forEach((r, index) => {
       const hit = this.config.l1?.cache.get(r.rel, now)
-      if (hit !== undefined && hit.expiresAt > now) {
+      if (hit !== undefined && hit.expiresAt > now && (hit.tags.length === 0 || this.localVerdict(hit, now) === 'valid')) {
         results[index] = hit.value as Value
         this.recordHit(r, 'l1')
       } else remote.push(index)
@@ -177,7 +220,13 @@ export class CacheService {
     await Promise.all(
       remote.map(async (index, position) => {
         const r = resolved[index] as Resolved
-        const lookup = await this.interpret(r, texts[position] ?? null, Date.now())
+        const text = texts[position] ?? null
+        let lookup: Lookup
+        try {
+          lookup = await this.checkTags(await this.interpret(r, text, Date.now()), text)
+        } catch (error) {
+          lookup = this.readFailed(r, 'getMany', error)
+        }
         if (lookup.kind === 'fresh') {
           results[index] = lookup.entry.value as Value
           this.remember(r, lookup.entry, texts[position]?.length ?? 0)
@@ -199,14 +248,24 @@ export class CacheService {
     return this.store(resolved, value, options)
   }
 
-  /** Stores many values; all are serialized before anything is written. */
-  async setMany<Value>(entries: readonly { key: CacheKeyInput<Value>; value: Value; options?: CacheCallOptions<Value> }[]): Promise<boolean> {
+  /**
+   * Stores many values; all are serialized before anything is written. The writes go
+   * out together (pipelined) and other instances hear about them in one bus message.
+   */
+  async setMany<Value>(
+    entries: readonly { key: CacheKeyInput<Value>; value: Value; options?: CacheCallOptions<Value> }[],
+    options: SetManyOptions = {},
+  ): Promise<boolean> {
     if (!this.config.enabled) return false
-    const prepared = entries.map(({ key, value, options = {} }) => {
-      const resolved = this.resolve(key, options)
-      return { resolved, value, ...this.encode(resolved, value, options) }
+    const prepared = entries.map(({ key, value, options: callOptions = {} }) => {
+      const resolved = this.resolve(key, callOptions)
+      return { resolved, value, ...this.encode(resolved, value, callOptions) }
     })
-    const stored = await Promise.all(prepared.map((item) => this.write(item.resolved, item.entry, item.text)))
+    const keep = options.l1 !== false
+    if (!keep) for (const item of prepared) this.config.l1?.cache.delete(item.resolved.rel)
+    const stored = await Promise.all(prepared.map((item) => this.write(item.resolved, item.entry, item.text, { announce: false, remember: keep })))
+    const written = prepared.filter((_, index) => stored[index]).map((item) => item.resolved.full)
+    if (written.length > 0) this.config.bus?.publish('set', written)
     return stored.every(Boolean)
   }
 
@@ -222,22 +281,94 @@ export class CacheService {
     return value
   }
 
-  /** Deletes keys everywhere (driver, this L1, other instances' L1). Resolves how many existed remotely. */
-  async delete(keys: CacheKeyInput<unknown> | readonly CacheKeyInput<unknown>[]): Promise<number> {
+  /**
+   * Deletes keys everywhere (driver, this L1, other instances' L1) in one round trip
+   * (split per slot on a cluster). Resolves how many existed remotely. A driver failure
+   * resolves 0 and is reported as `degraded`, unless `onError: 'throw'`.
+   */
+  async delete(keys: CacheKeyInput<unknown> | readonly CacheKeyInput<unknown>[], options: { onError?: 'fail-open' | 'throw' } = {}): Promise<number> {
     if (!this.config.enabled) return 0
     const list = (Array.isArray(keys) ? keys : [keys]) as CacheKeyInput<unknown>[]
     const resolved = list.map((key) => this.resolve(key, {}, false))
     const full = resolved.map((r) => r.full)
     for (const r of resolved) this.config.l1?.cache.delete(r.rel)
     for (const r of resolved) this.stats_.count(r.family, 'deletes')
-    this.config.bus?.publish('del', full)
     this.config.events.emit('delete', { keys: full })
     try {
       return await this.driver.del(full)
     } catch (error) {
+      if (options.onError === 'throw') throw error
       this.writeFailed(resolved[0], 'delete', error)
       return 0
+    } finally {
+      // Announced once the delete landed: an instance that re-reads at once must not find the old entry.
+      this.config.bus?.publish('del', full)
     }
+  }
+
+  /**
+   * Makes every entry that carries any of `tags` a miss on its next read, in every
+   * process. Costs one small write per tag, however many entries carry it: each tag
+   * keeps an invalidation time (`<prefix>__tag:<tag>`) that reads compare with the
+   * entry's creation time, and the bus tells every process at once. An entry whose
+   * loader was running during the invalidation is reached too. Resolves once the stamps
+   * are stored; rejects with the driver's error when they could not be (this process
+   * then stops serving the entries anyway).
+   *
+   * @throws {ValidationError} for tags that are not non-empty strings or an unknown mode.
+   * @example
+   * await kit.cache.invalidateTags([`video:${videoId}`])
+   */
+  async invalidateTags(tags: readonly string[], options: TagInvalidationOptions = {}): Promise<TagInvalidationReport> {
+    const startedAt = Date.now()
+    const { tags: list, mode, label } = resolveTagInvalidation(tags, options)
+    if (!this.config.enabled || list.length === 0) return { tags: list, mode: label, invalidatedAt: 0, durationMs: 0 }
+    const stampMs = Date.now()
+    try {
+      await this.tags.invalidate(list, mode, stampMs, this.tagMaxAgeMs)
+    } finally {
+      this.config.bus?.publish('tags', list, { m: mode, at: stampMs })
+    }
+    // Entries created in the stamp's millisecond count as invalidated: let the clock move
+    // on, so whatever this process loads after the call returns is valid.
+    if (Date.now() <= stampMs) await sleep(stampMs + 1 - Date.now())
+    const report: TagInvalidationReport = { tags: list, mode: label, invalidatedAt: stampMs, durationMs: Date.now() - startedAt }
+    this.config.events.emit('invalidate', { kind: 'tags', tags: list, mode: label })
+    return report
+  }
+
+  /**
+   * Deletes every entry whose key matches `pattern` (relative to the namespace, Redis
+   * glob syntax), by SCAN in batches of `batchSize` and UNLINK, on every master of a
+   * Cluster; never `KEYS`. Build patterns with the key builders, which escape user
+   * input: `keys.videoList.pattern({ sort: 'new' })`. Whatever the pattern, only keys
+   * under this kit's prefix can match, and cachekit's own `__` keys are never deleted.
+   * Other processes drop their L1 copies batch by batch. Rejects with the driver's
+   * error (what was deleted stays deleted), or with the signal's reason when aborted.
+   *
+   * @throws {ValidationError} for an empty pattern, one starting with `__`, a kit
+   * without a prefix, or a bad `batchSize`.
+   * @example
+   * await kit.cache.invalidatePattern(keys.videoList.pattern({ sort: 'new' }), { onProgress: console.log })
+   */
+  async invalidatePattern(pattern: string, options: PatternInvalidationOptions = {}): Promise<PatternInvalidationReport> {
+    return this.deleteMatching(pattern, options, 'pattern')
+  }
+
+  /**
+   * Deletes every cache entry of this kit's namespace (SCAN + UNLINK, never FLUSHDB),
+   * and every process's L1 tier. Other namespaces on the same server are untouched, and
+   * so are cachekit's own keys (locks, rate limits, tag stamps).
+   *
+   * @throws {ValidationError} for a kit without a prefix: its namespace would be the whole server.
+   * @example
+   * await kit.cache.clear()
+   */
+  async clear(options: PatternInvalidationOptions = {}): Promise<PatternInvalidationReport> {
+    const report = await this.deleteMatching('*', options, 'clear')
+    this.config.l1?.cache.clear()
+    if (this.config.enabled) this.config.bus?.publish('clear', [])
+    return report
   }
 
   /** Hit, miss and load counters per key family. */
@@ -248,6 +379,34 @@ export class CacheService {
   /** The full driver key for `key` (namespace applied): what you would see in `redis-cli`. */
   keyOf(key: CacheKeyInput<unknown>): string {
     return this.resolve(key, {}, false).full
+  }
+
+  // ---- invalidation ----
+
+  private async deleteMatching(pattern: string, options: PatternInvalidationOptions, kind: 'pattern' | 'clear'): Promise<PatternInvalidationReport> {
+    const target = {
+      driver: this.driver,
+      namespace: this.namespace,
+      onDeleted: (keys: string[]) => {
+        for (const key of keys) {
+          const rel = this.namespace.strip(key)
+          if (rel !== null) this.config.l1?.cache.delete(rel)
+        }
+        this.config.bus?.publish('del', keys)
+      },
+    }
+    const events = this.config.events
+    const onProgress = (progress: PatternProgress) => {
+      options.onProgress?.(progress)
+      events.emit('invalidate-progress', progress)
+    }
+    if (!this.config.enabled) {
+      // Still checked, so a bad pattern fails the same way with the kill switch on.
+      return { pattern: qualifyPattern(this.namespace, pattern), scanned: 0, deleted: 0, batches: 0, durationMs: 0 }
+    }
+    const report = await deleteByPattern(target, pattern, { ...options, onProgress })
+    events.emit('invalidate', { kind, pattern: report.pattern, deleted: report.deleted })
+    return report
   }
 
   // ---- read path ----
@@ -275,8 +434,7 @@ export class CacheService {
     }
     if (lookup.kind === 'fresh') return { value: lookup.entry.value as Value, kind: 'hit', tier: lookup.tier }
     if (lookup.kind === 'stale') return this.serveStale(resolved, loader, options, lookup.entry, lookup.tier)
-    const found = lookup.kind
-    return { value: await this.loads.run(resolved.full, () => this.loadWithLease(resolved, loader, options, found)), kind: 'miss' }
+    return { value: await this.loads.run(resolved.full, () => this.loadWithLease(resolved, loader, options, lookup)), kind: 'miss' }
   }
 
   /** Within grace: answer stale at once (or after the soft timeout) while one refresh runs. */
@@ -319,19 +477,26 @@ export class CacheService {
   /**
    * A miss: take the key's lease (a marker written NX into the key itself, so it is one
    * key and cluster-safe) and load; or, when another instance holds it, wait for its
-   * value, bounded by `waitMs`, then load anyway.
+   * value, bounded by `waitMs`, then load anyway. A key holding an entry that a tag
+   * invalidated is claimed the same way: the lease replaces exactly that entry (compare
+   * and set), so after an invalidation one instance loads while the others wait.
    */
-  private async loadWithLease<Value>(resolved: Resolved, loader: Loader<Value>, options: GetOrSetOptions<Value>, found: 'miss' | 'lease' | 'invalid' | 'expired'): Promise<Value> {
-    // The key holds something unusable: overwrite it (single flight still applies in process).
-    if (found === 'invalid' || found === 'expired') return this.loadAndStore(resolved, loader, options, undefined)
+  private async loadWithLease<Value>(resolved: Resolved, loader: Loader<Value>, options: GetOrSetOptions<Value>, found: Lookup): Promise<Value> {
     const deadline = Date.now() + this.config.waitMs
-    let state: 'miss' | 'lease' = found
+    let state = found
     for (;;) {
-      if (state === 'miss') {
+      // The key holds something unusable: overwrite it (single flight still applies in process).
+      if (state.kind === 'invalid' || state.kind === 'expired') return this.loadAndStore(resolved, loader, options, undefined)
+      if (state.kind === 'fresh' || state.kind === 'stale') return state.entry.value as Value
+      if (state.kind === 'miss' || state.kind === 'invalidated') {
         const token = `${LEASE_PREFIX}${randomToken()}`
+        const claimed = state.kind === 'invalidated' ? state.text : undefined
         let leased: boolean
         try {
-          leased = await this.driver.set(resolved.full, token, { nx: true, ttlMs: this.config.leaseMs })
+          leased =
+            claimed === undefined
+              ? await this.driver.set(resolved.full, token, { nx: true, ttlMs: this.config.leaseMs })
+              : await this.driver.eval(compareAndSet, [resolved.full], [claimed, token, String(this.config.leaseMs)])
         } catch (error) {
           if (!(error instanceof DriverError) || this.onError(options) === 'throw') throw error
           this.emitDegraded(resolved, 'lease', error)
@@ -340,10 +505,7 @@ export class CacheService {
         if (leased) return this.loadAndStore(resolved, loader, options, undefined, token)
       }
       if (Date.now() >= deadline) return this.loadAndStore(resolved, loader, options, undefined)
-      const waited = await this.waitForFill(resolved, deadline)
-      if (waited.kind === 'fresh' || waited.kind === 'stale') return waited.entry.value as Value
-      if (waited.kind === 'invalid' || waited.kind === 'expired') return this.loadAndStore(resolved, loader, options, undefined)
-      state = waited.kind
+      state = await this.waitForFill(resolved, deadline)
     }
   }
 
@@ -364,6 +526,9 @@ export class CacheService {
 
   /** Runs the loader and stores the result. With `leaseToken`, the write replaces the lease marker. */
   private async loadAndStore<Value>(resolved: Resolved, loader: Loader<Value>, options: GetOrSetOptions<Value>, stale: Value | undefined, leaseToken?: string): Promise<Value> {
+    // The value is as old as the moment the loader started: a tag invalidation that lands
+    // while it runs must still reach it (its createdAt is checked against tag stamps).
+    const startedAt = Date.now()
     let value: Value
     try {
       value = await this.runLoader(resolved, loader, options, stale)
@@ -377,7 +542,7 @@ export class CacheService {
       return value
     }
     const storeOptions = nullish && options.cacheNullish ? { ...options, ttl: options.cacheNullish.ttl, grace: 0 } : options
-    const stored = await this.store(resolved, value, storeOptions).catch((error: unknown) => {
+    const stored = await this.store(resolved, value, storeOptions, startedAt).catch((error: unknown) => {
       if (leaseToken) this.releaseLease(resolved, leaseToken)
       throw error
     })
@@ -415,11 +580,36 @@ export class CacheService {
     const now = Date.now()
     // A stale L1 entry is not served from L1: another instance may have refreshed it.
     const l1 = this.config.l1?.cache.get(resolved.rel, now)
-    if (l1 !== undefined && l1.expiresAt > now) return { kind: 'fresh', entry: l1, tier: 'l1' }
+    if (l1 !== undefined && l1.expiresAt > now) {
+      // Without a trusted stamp for every tag, the driver is asked (and the stamps fetched).
+      const verdict = l1.tags.length === 0 ? 'valid' : this.localVerdict(l1, now)
+      if (verdict === 'valid') return { kind: 'fresh', entry: l1, tier: 'l1' }
+      if (verdict === 'invalid') this.config.l1?.cache.delete(resolved.rel)
+    }
     const text = await this.driver.get(resolved.full)
-    const lookup = await this.interpret(resolved, text, Date.now())
+    const lookup = await this.checkTags(await this.interpret(resolved, text, Date.now()), text)
     if (lookup.kind === 'fresh' || lookup.kind === 'stale') this.remember(resolved, lookup.entry, text?.length ?? 0)
     return lookup
+  }
+
+  /** How a tagged entry stands by the stamps this process trusts; `undefined` when one is unknown. */
+  private localVerdict(entry: StoredEntry, now: number): TagVerdict | undefined {
+    const stamps = this.tags.localStampsFor(entry.tags, now)
+    return stamps === undefined ? undefined : judgeEntry(entry, stamps, now)
+  }
+
+  /**
+   * Applies tag invalidations to an entry read from the driver, fetching the stamps this
+   * process does not trust (one GET per such tag, concurrently). A stamp that cannot be
+   * read fails like the read itself: the caller treats it as a driver failure.
+   */
+  private async checkTags(lookup: Lookup, text: string | null): Promise<Lookup> {
+    if ((lookup.kind !== 'fresh' && lookup.kind !== 'stale') || lookup.entry.tags.length === 0 || text === null) return lookup
+    const now = Date.now()
+    const verdict = judgeEntry(lookup.entry, await this.tags.stampsFor(lookup.entry.tags, now), now)
+    if (verdict === 'valid') return lookup
+    if (verdict === 'stale') return { kind: 'stale', entry: lookup.entry, tier: lookup.tier }
+    return { kind: 'invalidated', text }
   }
 
   /** Decodes and validates stored text. */
@@ -446,30 +636,44 @@ export class CacheService {
 
   // ---- write path ----
 
-  private async store<Value>(resolved: Resolved, value: Value, options: CacheCallOptions<Value>): Promise<boolean> {
-    const { entry, text } = this.encode(resolved, value, options)
+  private async store<Value>(resolved: Resolved, value: Value, options: CacheCallOptions<Value>, createdAt?: number): Promise<boolean> {
+    const { entry, text } = this.encode(resolved, value, options, createdAt)
     return this.write(resolved, entry, text)
   }
 
-  private encode<Value>(resolved: Resolved, value: Value, options: CacheCallOptions<Value>): { entry: StoredEntry; text: string } {
+  /** Builds the entry; `createdAt` (default now) is when its data was read, for tag checks. */
+  private encode<Value>(resolved: Resolved, value: Value, options: CacheCallOptions<Value>, createdAt?: number): { entry: StoredEntry; text: string } {
     const now = Date.now()
     const ttlMs = jittered(options.ttl === undefined ? resolved.ttlMs : parseDuration(options.ttl, 'ttl'), options.jitter)
     const graceMs = options.grace === undefined ? resolved.graceMs : parseDuration(options.grace, 'grace')
     if (ttlMs <= 0) throw new ValidationError(`ttl of ${JSON.stringify(resolved.full)} must be positive`)
     const extraTags = typeof options.tags === 'function' ? options.tags(value) : options.tags
+    if (extraTags !== undefined) checkTags(extraTags, resolved.full)
     const tags = extraTags && extraTags.length > 0 ? [...new Set([...resolved.tags, ...extraTags])] : resolved.tags
-    const entry: StoredEntry = { value, createdAt: now, expiresAt: now + ttlMs, staleUntil: now + ttlMs + graceMs, tags }
+    if (tags.length > 0) this.checkTaggedLifetime(resolved, ttlMs + graceMs)
+    const entry: StoredEntry = { value, createdAt: Math.min(createdAt ?? now, now), expiresAt: now + ttlMs, staleUntil: now + ttlMs + graceMs, tags }
     return { entry, text: this.config.codec.encode(entry) }
   }
 
-  private async write(resolved: Resolved, entry: StoredEntry, text: string): Promise<boolean> {
+  /**
+   * A tag stamp lives `tagMaxAgeMs`; an entry outliving it could come back to life once
+   * the stamp that invalidated it expires. So a tagged entry may not live longer.
+   */
+  private checkTaggedLifetime(resolved: Resolved, lifetimeMs: number): void {
+    if (lifetimeMs <= this.tagMaxAgeMs) return
+    throw new ValidationError(
+      `${JSON.stringify(resolved.full)} has tags and would live ${lifetimeMs} ms (ttl + grace), longer than tags.maxAge (${this.tagMaxAgeMs} ms): raise the kit's tags.maxAge or shorten the ttl`,
+    )
+  }
+
+  private async write(resolved: Resolved, entry: StoredEntry, text: string, mode: { announce?: boolean; remember?: boolean } = {}): Promise<boolean> {
     if (this.config.admit && !this.config.admit(resolved.family, resolved.priority)) return false
-    this.remember(resolved, entry, text.length)
+    if (mode.remember !== false) this.remember(resolved, entry, text.length)
     this.stats_.count(resolved.family, 'sets')
     this.config.events.emit('set', { key: resolved.full, family: resolved.family })
     try {
       await this.driver.set(resolved.full, text, { ttlMs: Math.max(1, entry.staleUntil - Date.now()) })
-      this.config.bus?.publish('set', [resolved.full])
+      if (mode.announce !== false) this.config.bus?.publish('set', [resolved.full])
       return true
     } catch (error) {
       if (!(error instanceof DriverError)) throw error
@@ -559,6 +763,16 @@ export class CacheService {
       throw new ValidationError('cache key must be a string or a key built by defineKeys')
     }
     return { full: this.namespace.key(key.key), rel: key.key, family: key.family, priority: key.priority, ttlMs: key.ttlMs, graceMs: key.graceMs, tags: key.tags, schema: key.schema }
+  }
+}
+
+/** Per-call tags end up in tag keys: each must be a non-empty, well-formed string. */
+function checkTags(tags: unknown, key: string): void {
+  if (!Array.isArray(tags)) throw new ValidationError(`tags of ${JSON.stringify(key)} must be an array of strings`)
+  for (const tag of tags) {
+    if (typeof tag !== 'string' || tag.length === 0 || !tag.isWellFormed()) {
+      throw new ValidationError(`tags of ${JSON.stringify(key)} must be non-empty strings, got ${JSON.stringify(tag)}`)
+    }
   }
 }
 

@@ -1,4 +1,7 @@
+import type { BuildProgress, BuildReport } from '../builders/types.js'
 import type { CircuitState } from '../drivers/resilient.js'
+import type { CascadeReport } from '../invalidation/cascades.js'
+import type { PatternProgress } from '../invalidation/pattern.js'
 
 /** Where a hit was served from. */
 export type Tier = 'l1' | 'remote'
@@ -18,4 +21,20 @@ export interface CacheEvents {
   degraded: { key?: string; family?: string; operation: string; error: unknown }
   /** The circuit breaker changed state. */
   circuit: { state: CircuitState; previous: CircuitState }
+  /** An invalidation completed: tags, a pattern, `clear()` or a cascade. */
+  invalidate: InvalidationEvent
+  /** A pattern invalidation or `clear()` finished a batch. */
+  'invalidate-progress': PatternProgress
+  /** A cache builder finished a build. */
+  build: BuildReport
+  /** A cache builder advanced (loading, writing, pruning). */
+  'build-progress': BuildProgress
+  /** A scheduled or warm-up build failed (a build you call rejects instead). */
+  'build-error': { builder: string; reason: 'schedule' | 'warm'; error: unknown }
 }
+
+/** The payload of the `invalidate` event. */
+export type InvalidationEvent =
+  | { kind: 'tags'; tags: readonly string[]; mode: 'delete' | 'expire' }
+  | { kind: 'pattern' | 'clear'; pattern: string; deleted: number }
+  | { kind: 'cascade'; cascade: string; report: CascadeReport }

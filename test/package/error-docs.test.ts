@@ -25,6 +25,8 @@ const constructorArgs: Record<string, readonly unknown[]> = {
   LockNotAcquiredError: ['royalty-run:7', 0, { retryAfterMs: 1500 }],
   LockLostError: ['royalty-run:7', 12, 'its TTL ran out'],
   RateLimitExceededError: ['login', { limit: 5, remaining: 0, resetAt: Date.now() + 1000, retryAfterMs: 1000 }],
+  BuildError: ['videosByCategory', 'the temporary copy was incomplete'],
+  InvalidationError: ['video.changed', '1 part(s) failed; the rest was done'],
 }
 
 const errorClasses = Object.entries(errors).filter(

@@ -1,0 +1,130 @@
+/**
+ * Cascades: relations declared once ("when a video changes, invalidate its detail, the
+ * indexes of its old and new categories, and the list pages") and run by name with
+ * `kit.invalidate('video.changed', params)`. A cascade returns what to invalidate; the
+ * kit does it with the fewest round trips: all keys in one DEL (split per slot on a
+ * Cluster, the parts sent together), one small write per tag, the patterns' scans side
+ * by side; then the rebuilds. The report says what was touched.
+ */
+import type { CacheService } from '../cache/cache-service.js'
+import { InvalidationError, ValidationError } from '../core/errors/index.js'
+import type { Emitter } from '../core/events.js'
+import type { CacheEvents } from '../cache/events.js'
+import type { BuildReport, BuildTarget } from '../builders/types.js'
+import type { AnyKeyParams, CacheKey } from '../keys/key-family.js'
+import type { Namespace } from '../keys/namespace.js'
+import { qualifyPattern, type PatternInvalidationReport } from './pattern.js'
+import { resolveTagInvalidation, type TagInvalidationReport } from './tag-invalidation.js'
+
+/** What one run of a cascade invalidates. Every list is optional. */
+export interface CascadeTargets {
+  /** Entries to delete: keys from the key builders (`keys.videoDetail({ id })`) or plain keys below the namespace. */
+  keys?: readonly (CacheKey<unknown, AnyKeyParams> | string)[]
+  /** Tags to invalidate (every entry carrying one becomes a miss). */
+  tags?: readonly string[]
+  /** Patterns relative to the namespace, from the key builders: `keys.videoList.pattern()`. */
+  patterns?: readonly string[]
+  /**
+   * Builder outputs to rebuild once everything else is invalidated, so readers switch
+   * from the old index to the new one without ever seeing none: `videosByCategory.for({ categoryId })`.
+   */
+  rebuild?: readonly BuildTarget[]
+  /**
+   * How the tags are invalidated (see `invalidateTags`).
+   * @default 'delete'
+   */
+  tagMode?: 'delete' | 'expire'
+}
+
+/** A cascade: from the event's parameters to what it invalidates. Annotate `params`: the kit's `invalidate` is typed from it. */
+export type Cascade<Params> = (params: Params) => CascadeTargets | Promise<CascadeTargets>
+
+/** The cascades of a kit, by name. */
+export type CascadeMap = Record<string, Cascade<never>>
+
+/** The parameters a cascade takes. */
+export type CascadeParams<C> = C extends (params: infer Params) => unknown ? Params : never
+
+/** What `kit.invalidate` did. */
+export interface CascadeReport {
+  readonly cascade: string
+  /** The keys deleted (full keys, duplicates removed) and how many of them existed. */
+  readonly keys: { readonly names: readonly string[]; readonly deleted: number }
+  /** The tag invalidation, when the cascade named tags. */
+  readonly tags: TagInvalidationReport | undefined
+  readonly patterns: readonly PatternInvalidationReport[]
+  readonly rebuilt: readonly BuildReport[]
+  readonly durationMs: number
+}
+
+/** What running a cascade needs from the kit. */
+export interface CascadeRuntime {
+  readonly cache: CacheService
+  readonly namespace: Namespace
+  readonly events: Emitter<CacheEvents>
+  readonly rebuild: (target: BuildTarget) => Promise<BuildReport>
+}
+
+/**
+ * Runs the cascade `name` of `cascades` with `params`.
+ *
+ * @throws {ValidationError} for an unknown name or a cascade returning something else than targets.
+ * @throws {InvalidationError} when a part failed (the others still ran; the error carries the partial report).
+ */
+export async function runCascade(runtime: CascadeRuntime, cascades: CascadeMap, name: string, params: unknown): Promise<CascadeReport> {
+  const startedAt = Date.now()
+  const cascade = Object.hasOwn(cascades, name) ? cascades[name] : undefined
+  if (typeof cascade !== 'function') throw new ValidationError(`no cascade named ${JSON.stringify(name)} (declare it in createCachekit({ cascades }))`)
+  const targets = checkTargets(await (cascade as Cascade<unknown>)(params), name)
+  const { cache } = runtime
+  const keys = targets.keys ?? []
+  const names = [...new Set(keys.map((key) => cache.keyOf(key)))]
+  const patterns = [...new Set(targets.patterns ?? [])]
+  const tags = targets.tags ?? []
+  // Everything is checked before anything runs: bad input fails whole, as a ValidationError.
+  if (tags.length > 0) resolveTagInvalidation(tags, { mode: targets.tagMode ?? 'delete' })
+  for (const pattern of patterns) qualifyPattern(runtime.namespace, pattern)
+  for (const target of targets.rebuild ?? []) {
+    if (typeof target !== 'object' || target === null || typeof target.definition !== 'object') {
+      throw new ValidationError(`cascade ${JSON.stringify(name)}: rebuild takes builder.for(params) targets`)
+    }
+  }
+  const errors: unknown[] = []
+  const settle = <T>(promise: Promise<T>): Promise<T | undefined> =>
+    promise.catch((error: unknown) => {
+      errors.push(error)
+      return undefined
+    })
+  const [deleted, tagReport, patternReports] = await Promise.all([
+    keys.length === 0 ? 0 : settle(cache.delete(keys, { onError: 'throw' })),
+    tags.length === 0 ? undefined : settle(cache.invalidateTags(tags, { mode: targets.tagMode ?? 'delete' })),
+    Promise.all(patterns.map((pattern) => settle(cache.invalidatePattern(pattern)))),
+  ])
+  // After the deletes, so a rebuilt output is never deleted by its own cascade.
+  const rebuilt = await Promise.all((targets.rebuild ?? []).map((target) => settle(runtime.rebuild(target))))
+  const report: CascadeReport = {
+    cascade: name,
+    keys: { names, deleted: deleted ?? 0 },
+    tags: tagReport,
+    patterns: patternReports.filter((r): r is PatternInvalidationReport => r !== undefined),
+    rebuilt: rebuilt.filter((r): r is BuildReport => r !== undefined),
+    durationMs: Date.now() - startedAt,
+  }
+  if (errors.length > 0) {
+    throw new InvalidationError(name, `${errors.length} part(s) failed; the rest was done`, { cause: errors[0], errors, report })
+  }
+  runtime.events.emit('invalidate', { kind: 'cascade', cascade: name, report })
+  return report
+}
+
+function checkTargets(targets: unknown, name: string): CascadeTargets {
+  if (typeof targets !== 'object' || targets === null) throw new ValidationError(`cascade ${JSON.stringify(name)} must return { keys?, tags?, patterns?, rebuild? }`)
+  for (const field of ['keys', 'tags', 'patterns', 'rebuild'] as const) {
+    const value = (targets as Record<string, unknown>)[field]
+    if (value !== undefined && !Array.isArray(value)) throw new ValidationError(`cascade ${JSON.stringify(name)}: ${field} must be an array`)
+  }
+  for (const field of Object.keys(targets)) {
+    if (!['keys', 'tags', 'patterns', 'rebuild', 'tagMode'].includes(field)) throw new ValidationError(`cascade ${JSON.stringify(name)}: unknown field ${JSON.stringify(field)}`)
+  }
+  return targets as CascadeTargets
+}

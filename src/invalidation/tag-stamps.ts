@@ -1,0 +1,193 @@
+/**
+ * Tag invalidation by timestamps (the BentoCache design): invalidating a tag is one
+ * single-key write of "entries of this tag created at or before T are invalid", and a
+ * read compares the entry's `createdAt` with the stamps of its tags. The cost of an
+ * invalidation does not depend on how many entries carry the tag, and every operation
+ * touches one key, so it is Cluster-safe.
+ *
+ * Reads must not pay a round trip per tag: each process keeps the stamps it has seen
+ * for a short while (`trustMs`), and the cache bus tells every process about every
+ * invalidation at once, so the local copies stay current. A stamp nobody has
+ * invalidated is stored as nothing and remembered as 0.
+ */
+import type { Driver } from '../drivers/driver.js'
+import { escapeParam } from '../keys/escape.js'
+import type { Namespace } from '../keys/namespace.js'
+import { invalidateTag, parseTagStamp, type TagStampReply } from '../scripts/invalidate-tag.js'
+import { SingleFlight } from '../cache/single-flight.js'
+
+/** Defaults of tag invalidation; the kit's `tags` option overrides `maxAgeMs` and the trust window. */
+export const TAG_DEFAULTS = Object.freeze({
+  /** How long a stamp is kept without a key table to derive it from: one day. */
+  maxAgeMs: 86_400_000,
+  /** Trust window of a local stamp while the bus delivers every invalidation (bounds a lost message). */
+  trustWithBusMs: 60_000,
+  /** Trust window without pub/sub: how long another process's invalidation may go unseen. */
+  trustWithoutBusMs: 1_000,
+  /** Tags remembered per process. */
+  maxRecords: 10_000,
+})
+
+/** What a tag invalidation does to the entries it reaches. */
+export type TagInvalidationMode = 'hard' | 'soft'
+
+/** How a tagged entry stands against its tags' stamps. */
+export type TagVerdict = 'valid' | 'stale' | 'invalid'
+
+/** The times of an entry that tag checks need. */
+export interface TaggedEntry {
+  readonly createdAt: number
+  readonly expiresAt: number
+  readonly staleUntil: number
+  readonly tags: readonly string[]
+}
+
+/** Settings of {@link TagStamps}. */
+export interface TagStampsOptions {
+  driver: Driver
+  namespace: Namespace
+  /** How long a fetched or announced stamp may be used without asking the driver again. */
+  trustMs: () => number
+  /** At most this many tags are remembered; the oldest are forgotten first (and refetched when needed). */
+  maxRecords: number
+}
+
+interface TagRecord {
+  hardAt: number
+  softAt: number
+  /** Trusted up to and including this time (epoch ms). */
+  until: number
+}
+
+const NEVER: TagStampReply = Object.freeze({ hardAt: 0, softAt: 0 })
+
+export class TagStamps {
+  private readonly records = new Map<string, TagRecord>()
+  private readonly fetches = new SingleFlight()
+
+  constructor(private readonly options: TagStampsOptions) {}
+
+  /** Number of tags remembered in this process. */
+  get size(): number {
+    return this.records.size
+  }
+
+  /** The driver key holding a tag's stamps: `<prefix>__tag:<escaped tag>`. */
+  keyOf(tag: string): string {
+    return this.options.namespace.key(`__tag:${escapeParam(tag, 'tag')}`)
+  }
+
+  /**
+   * The newest stamps over `tags` from this process's memory, or `undefined` when one
+   * of them is unknown or no longer trusted (the caller then uses {@link stampsFor}).
+   */
+  localStampsFor(tags: readonly string[], now: number): TagStampReply | undefined {
+    let hardAt = 0
+    let softAt = 0
+    for (const tag of tags) {
+      const record = this.records.get(tag)
+      if (record === undefined || record.until < now) return undefined
+      if (record.hardAt > hardAt) hardAt = record.hardAt
+      if (record.softAt > softAt) softAt = record.softAt
+    }
+    return { hardAt, softAt }
+  }
+
+  /** The newest stamps over `tags`, fetching the ones this process does not trust (one GET per tag, concurrently). */
+  async stampsFor(tags: readonly string[], now: number): Promise<TagStampReply> {
+    const local = this.localStampsFor(tags, now)
+    if (local !== undefined) return local
+    const stamps = await Promise.all(
+      tags.map((tag) => {
+        const record = this.records.get(tag)
+        if (record !== undefined && record.until >= now) return record
+        return this.fetches.run(tag, () => this.fetch(tag))
+      }),
+    )
+    return stamps.reduce<TagStampReply>((max, s) => ({ hardAt: Math.max(max.hardAt, s.hardAt), softAt: Math.max(max.softAt, s.softAt) }), NEVER)
+  }
+
+  /**
+   * Stores a new stamp for every tag (one script per tag, concurrently) and remembers
+   * the result. On failure the stamps are still applied in this process, so it stops
+   * serving the entries, and the first error is rethrown.
+   */
+  async invalidate(tags: readonly string[], mode: TagInvalidationMode, stampMs: number, ttlMs: number): Promise<void> {
+    const results = await Promise.allSettled(
+      tags.map((tag) => this.options.driver.eval(invalidateTag, [this.keyOf(tag)], [mode, String(stampMs), String(ttlMs)])),
+    )
+    const now = Date.now()
+    let failure: PromiseRejectedResult | undefined
+    results.forEach((result, index) => {
+      const tag = tags[index] as string
+      if (result.status === 'fulfilled') this.merge(tag, result.value, now, true)
+      else {
+        failure ??= result
+        this.merge(tag, stampOf(mode, stampMs), now, true)
+      }
+    })
+    if (failure) throw failure.reason
+  }
+
+  /** Applies an invalidation announced by another process to the tags this process remembers. */
+  apply(tags: readonly string[], mode: TagInvalidationMode, stampMs: number): void {
+    const now = Date.now()
+    const stamp = stampOf(mode, stampMs)
+    for (const tag of tags) this.merge(tag, stamp, now, false)
+  }
+
+  /** Forgets every remembered stamp (the next read of each tag asks the driver). */
+  forget(): void {
+    this.records.clear()
+  }
+
+  private async fetch(tag: string): Promise<TagStampReply> {
+    const startedAt = Date.now()
+    const stamp = parseTagStamp(await this.options.driver.get(this.keyOf(tag)))
+    return this.merge(tag, stamp, startedAt, true)
+  }
+
+  /** Raises a record to `stamp` (stamps only move forward). Returns the merged stamps. */
+  private merge(tag: string, stamp: TagStampReply, now: number, create: boolean): TagStampReply {
+    const record = this.records.get(tag)
+    if (record === undefined) {
+      if (!create) return stamp
+      const created: TagRecord = { hardAt: stamp.hardAt, softAt: stamp.softAt, until: now + this.options.trustMs() }
+      this.records.set(tag, created)
+      this.evict()
+      return created
+    }
+    record.hardAt = Math.max(record.hardAt, stamp.hardAt)
+    record.softAt = Math.max(record.softAt, stamp.softAt)
+    if (create) record.until = Math.max(record.until, now + this.options.trustMs())
+    return record
+  }
+
+  private evict(): void {
+    while (this.records.size > this.options.maxRecords) {
+      const oldest = this.records.keys().next()
+      if (oldest.done) return
+      this.records.delete(oldest.value)
+    }
+  }
+}
+
+/**
+ * How a tagged entry stands against the newest stamps of its tags. An entry created at
+ * or before a hard stamp is invalid. One created at or before a soft stamp counts as if
+ * its TTL had ended at that stamp: stale (servable) for what is left of its grace,
+ * invalid after. Equal times count as "before": an entry written in the same
+ * millisecond as an invalidation may hold the old data.
+ */
+export function judgeEntry(entry: TaggedEntry, stamps: TagStampReply, now: number): TagVerdict {
+  if (stamps.hardAt >= entry.createdAt) return 'invalid'
+  if (stamps.softAt >= entry.createdAt) {
+    const graceMs = entry.staleUntil - entry.expiresAt
+    return now < Math.min(entry.staleUntil, stamps.softAt + graceMs) ? 'stale' : 'invalid'
+  }
+  return 'valid'
+}
+
+function stampOf(mode: TagInvalidationMode, stampMs: number): TagStampReply {
+  return mode === 'hard' ? { hardAt: stampMs, softAt: 0 } : { hardAt: 0, softAt: stampMs }
+}
