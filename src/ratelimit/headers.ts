@@ -25,7 +25,11 @@ export function rateLimitHeaders(result: RateLimitResult, policy: Pick<ResolvedR
   return headers
 }
 
-/** The time over which `limit` applies: the window, or how long an empty token bucket takes to fill. */
+/**
+ * The time over which `limit` applies: the window, or how long an empty token bucket takes to fill.
+ *
+ * @example quotaWindowMs({ algorithm: 'token-bucket', limit: 10, refillRate: 3, windowMs: 1000 }) // 4000
+ */
 export function quotaWindowMs(policy: Pick<ResolvedRateLimitPolicy, 'algorithm' | 'limit' | 'windowMs' | 'refillRate'>): number {
   if (policy.algorithm !== 'token-bucket') return policy.windowMs
   return Math.ceil(policy.limit / (policy.refillRate as number)) * policy.windowMs

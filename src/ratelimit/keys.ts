@@ -17,6 +17,7 @@ export type RateLimitIdentifier = string | number
  * 1,024 characters (hash longer ones first); numbers must be finite.
  *
  * @throws {ValidationError} for anything else.
+ * @example escapeIdentifier('2001:db8::1') // '2001%3Adb8%3A%3A1'
  */
 export function escapeIdentifier(identifier: RateLimitIdentifier): string {
   if (typeof identifier !== 'string' && typeof identifier !== 'number') {
@@ -28,7 +29,11 @@ export function escapeIdentifier(identifier: RateLimitIdentifier): string {
   return escapeParam(identifier, 'rate limit identifier')
 }
 
-/** The base key of one identifier under one policy; algorithms add their suffixes. */
+/**
+ * The base key of one identifier under one policy; algorithms add their suffixes.
+ *
+ * @example rateLimitBaseKey('app:prod:', 'login', 'ada@example.com') // 'app:prod:__rl:{login:ada@example.com}'
+ */
 export function rateLimitBaseKey(namespacePrefix: string, policy: string, escapedIdentifier: string): string {
   return `${namespacePrefix}__rl:{${policy}:${escapedIdentifier}}`
 }

@@ -166,7 +166,11 @@ export function resolvePolicies(table: unknown): Map<string, ResolvedRateLimitPo
   return new Map(Object.entries(table).map(([name, policy]) => [name, resolvePolicy(name, policy)]))
 }
 
-/** Checks one policy and resolves it. */
+/**
+ * Checks one policy and resolves it.
+ *
+ * @example resolvePolicy('api', { algorithm: 'fixed-window', limit: 1000, window: '1h' }).windowMs // 3_600_000
+ */
 export function resolvePolicy(name: string, policy: unknown): ResolvedRateLimitPolicy {
   if (!POLICY_NAME.test(name)) {
     throw new ValidationError(`rate limit policy name ${JSON.stringify(name)} must be 1 to 64 letters, digits, '_', '.' or '-'`)

@@ -41,7 +41,7 @@ if storedEnd and storedEnd > now then
   windowEnd = storedEnd
 end
 if count + cost > limit then
-  return deny(limit - count, windowEnd - now, windowEnd - now)
+  return deny(math.max(0, limit - count), windowEnd - now, windowEnd - now)
 end
 if peek then
   local resetIn = 0
@@ -51,7 +51,7 @@ end
 redis.call('HSET', KEYS[1], 'count', count + cost, 'end', windowEnd)
 redis.call('PEXPIRE', KEYS[1], windowEnd - now)
 return {1, limit - count - cost, windowEnd - now, 0, 0}`,
-  sha1: 'b8bab64e0f35b00aefce2c4ced1085db9f4fb84f',
+  sha1: 'b34ffc7096f9be97660340583041a4d030c4038f',
   run: (ctx, [stateKey, blockKey], args) => {
     const a = decodeArgs(ctx, args)
     const blocked = activeBlock(ctx, blockKey as string, a.now)
@@ -63,7 +63,7 @@ return {1, limit - count - cost, windowEnd - now, 0, 0}`,
       count = luaToNumber(ctx.hget(stateKey as string, 'count')) ?? 0
       windowEnd = storedEnd
     }
-    if (count + a.cost > a.limit) return deny(ctx, blockKey as string, a, a.limit - count, windowEnd - a.now, windowEnd - a.now)
+    if (count + a.cost > a.limit) return deny(ctx, blockKey as string, a, Math.max(0, a.limit - count), windowEnd - a.now, windowEnd - a.now)
     if (a.peek) return [1, a.limit - count, count > 0 ? windowEnd - a.now : 0, 0, 0]
     ctx.hset(stateKey as string, { count: String(count + a.cost), end: String(windowEnd) })
     ctx.pexpire(stateKey as string, windowEnd - a.now)

@@ -46,7 +46,7 @@ local function emptyIn()
 end
 if count + cost > limit then
   local oldest = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. horizon, '+inf', 'WITHSCORES', 'LIMIT', count + cost - limit - 1, 1)
-  return deny(limit - count, emptyIn(), tonumber(oldest[2]) + window - now)
+  return deny(math.max(0, limit - count), emptyIn(), tonumber(oldest[2]) + window - now)
 end
 if peek then
   return {1, limit - count, emptyIn(), 0, 0}
@@ -59,7 +59,7 @@ local ttl = emptyIn()
 redis.call('PEXPIRE', KEYS[1], ttl)
 redis.call('PEXPIRE', KEYS[3], ttl)
 return {1, limit - count - cost, ttl, 0, 0}`,
-  sha1: 'bb3b0aaf52952436fc67b43abfeabc9ced4141e1',
+  sha1: 'cd442204c6ed305e66fe74227815a9d7dc867058',
   run: (ctx, [logKey, blockKey, sequenceKey], args) => {
     const a = decodeArgs(ctx, args)
     const blocked = activeBlock(ctx, blockKey as string, a.now)
@@ -76,7 +76,7 @@ return {1, limit - count - cost, ttl, 0, 0}`,
     }
     if (count + cost > limit) {
       const oldest = live[count + cost - limit - 1] as { score: number }
-      return deny(ctx, blockKey as string, a, limit - count, emptyIn(), oldest.score + window - now)
+      return deny(ctx, blockKey as string, a, Math.max(0, limit - count), emptyIn(), oldest.score + window - now)
     }
     if (a.peek) return [1, limit - count, emptyIn(), 0, 0]
     const last = ctx.incrBy(sequenceKey as string, cost)

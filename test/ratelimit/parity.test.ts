@@ -34,6 +34,8 @@ interface Step {
   advanceMs: number
   cost: number
   peek: boolean
+  /** Run this step under a policy whose limit was lowered (a redeploy with a stricter table). */
+  lowered?: boolean
 }
 
 const policies: [string, RateLimitPolicy][] = [
@@ -50,6 +52,7 @@ const policies: [string, RateLimitPolicy][] = [
 describe.each(policies)('%s: Lua and twin agree', (_, policy) => {
   const resolved = resolvePolicy('p', policy)
   const algorithm = algorithmFor(resolved)
+  const lowered = algorithmFor(resolved, Math.ceil(resolved.limit / 2))
   const steps = fc.array(
     fc.record({
       advanceMs: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 2_000 }), fc.integer({ min: 2_000, max: 45_000 })),
@@ -62,10 +65,24 @@ describe.each(policies)('%s: Lua and twin agree', (_, policy) => {
   it('on random sequences of calls', async () => {
     await fc.assert(
       fc.asyncProperty(steps, fc.integer({ min: 0, max: 59_999 }), async (sequence, offset) => {
-        const { memory, lua } = await runSequence(algorithm, sequence, T0 + offset)
+        const { memory, lua } = await runSequence(() => algorithm, sequence, T0 + offset)
         expect(lua).toEqual(memory)
       }),
       { numRuns: 25 },
+    )
+  })
+
+  it('when the limit is lowered and raised between calls, and never with a negative remaining', async () => {
+    const mixed = steps.chain((sequence) => fc.tuple(fc.constant(sequence), fc.array(fc.boolean(), { minLength: sequence.length, maxLength: sequence.length })))
+    await fc.assert(
+      fc.asyncProperty(mixed, async ([sequence, lowerings]) => {
+        const changing = sequence.map((step, i) => ({ ...step, lowered: lowerings[i], cost: lowerings[i] ? Math.min(step.cost, Math.ceil(resolved.limit / 2)) : step.cost }))
+        const { memory, lua } = await runSequence((step) => (step.lowered ? lowered : algorithm), changing, T0)
+        expect(lua).toEqual(memory)
+        const replies = (memory as [{ remaining: number }[]])[0]
+        expect(replies.every((reply) => reply.remaining >= 0)).toBe(true)
+      }),
+      { numRuns: 15 },
     )
   })
 })
@@ -85,9 +102,9 @@ describe('the server clock', () => {
 })
 
 /** Runs one sequence on a fresh memory driver and on real Redis; returns each side's replies and final state. */
-async function runSequence(algorithm: RateLimitAlgorithm, sequence: Step[], start: number): Promise<{ memory: unknown; lua: unknown }> {
+async function runSequence(algorithmOf: (step: Step) => RateLimitAlgorithm, sequence: Step[], start: number): Promise<{ memory: unknown; lua: unknown }> {
   const base = `${testPrefix('rl-parity')}{p:id}`
-  const keys = algorithm.keys(base)
+  const keys = algorithmOf(sequence[0] as Step).keys(base)
   const driver = memoryDriver()
   try {
     const memoryReplies: unknown[] = []
@@ -95,6 +112,7 @@ async function runSequence(algorithm: RateLimitAlgorithm, sequence: Step[], star
     let now = start
     for (const step of sequence) {
       now += step.advanceMs
+      const algorithm = algorithmOf(step)
       const args = algorithm.args({ cost: step.cost, peek: step.peek, nowMs: now })
       memoryReplies.push(await driver.eval(algorithm.script, keys, args))
       luaReplies.push(parseRateLimitReply((await redis.evalsha(algorithm.script.sha1, keys.length, ...keys, ...args)) as never))
