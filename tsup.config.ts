@@ -14,5 +14,6 @@ export default defineConfig({
   target: 'node20',
   // superjson is ESM-only: bundling it keeps the CJS build loadable on every Node 20.
   noExternal: ['superjson'],
-  external: ['ioredis', '@upstash/redis', 'vitest'],
+  // Framework packages stay the user's: the adapters import them, never bundle them.
+  external: ['ioredis', '@upstash/redis', 'vitest', 'express', 'express-rate-limit', 'next', '@nestjs/common', '@nestjs/core', 'rxjs', 'hono', 'keyv'],
 })

@@ -8,14 +8,18 @@ export const subpaths = {
   './drivers/ioredis': 'src/drivers/ioredis/index.ts',
   './drivers/upstash': 'src/drivers/upstash/index.ts',
   './testing': 'src/testing/index.ts',
+  './express': 'src/adapters/express/index.ts',
+  './next': 'src/adapters/next/index.ts',
+  './nestjs': 'src/adapters/nestjs/index.ts',
+  './hono': 'src/adapters/hono/index.ts',
+  './keyv': 'src/adapters/keyv/index.ts',
 }
 
 /**
  * Subpaths that must run on edge runtimes: they import no `node:` module and no Node
  * builtin, transitively (test/package/edge-safe.test.ts bundles each one to prove it).
- * Add './next' here when the Next.js adapter lands.
  */
-export const edgeSafeSubpaths = ['.', './drivers/memory', './drivers/upstash']
+export const edgeSafeSubpaths = ['.', './drivers/memory', './drivers/upstash', './next', './hono']
 
 /** tsup entry map: output name (without extension) -> source file. */
 export const entries = Object.fromEntries(

@@ -1,0 +1,175 @@
+/**
+ * `cacheResponse(kit, options)`: Express middleware that caches GET responses in the kit.
+ * It translates only: the route's response is captured into a `CachedResponse`, and
+ * `kit.cache.getOrSet` does the caching (single flight, grace, storage, failure policy).
+ */
+import type { NextFunction, Request, RequestHandler, Response } from 'express'
+import type { CacheService } from '../../cache/cache-service.js'
+import { etagMatches, isTextual, replayableHeaders, uncacheableReason, weakEtag, type CachedResponse, type CacheStatus } from '../shared/cached-response.js'
+import { resolveResponseCacheOptions, responseCacheRequest, type ResponseCacheOptions } from '../shared/response-cache-options.js'
+import { hasCredentials } from '../shared/user-scope.js'
+
+/** Options of {@link cacheResponse}. */
+export type CacheResponseOptions = ResponseCacheOptions<Request>
+
+/** What the middleware needs of a kit. */
+export interface ResponseCacheKit {
+  readonly cache: CacheService
+}
+
+/**
+ * Caches the responses of GET routes. A hit is answered without running the route, with
+ * `X-Cache: HIT` (or `STALE` within grace when the route fails), an `ETag`, and `304 Not
+ * Modified` to a matching `If-None-Match`; a miss runs the route once for all concurrent
+ * requests of the key (`X-Cache: MISS`). Only `200` responses without `Set-Cookie`,
+ * `private` or `no-store` are stored. A request that carries credentials must be keyed
+ * by its user: otherwise it is refused with a `ValidationError` passed to `next(err)`.
+ * When Redis is away, every request runs the route (the kit fails open).
+ *
+ * @throws {ValidationError} at setup, for a missing `key` or `ttl` or a bad duration.
+ * @example
+ * app.get('/videos', cacheResponse(kit, { key: (req) => `page:videos:${Number(req.query.page ?? 1)}`, ttl: '1m', tags: ['videos'] }), listVideos)
+ */
+export function cacheResponse(kit: ResponseCacheKit, options: CacheResponseOptions): RequestHandler {
+  const settings = resolveResponseCacheOptions(options, defaultUser)
+  return function cachekitCacheResponse(req: Request, res: Response, next: NextFunction): void {
+    if (req.method !== 'GET') return next()
+    let key: string
+    let tags: readonly string[] | undefined
+    try {
+      ;({ key, tags } = responseCacheRequest(settings, req, (name) => req.get(name), hasCredentials(req.get('authorization'), req.get('cookie'))))
+    } catch (error) {
+      return next(error)
+    }
+    const ifNoneMatch = req.get('if-none-match')
+    let own: Captured | undefined
+    kit.cache
+      .getOrSet<CachedResponse | undefined>(
+        key,
+        async () => {
+          own = await captureRoute(req, res, next, settings.ttlMs)
+          return own.snapshot
+        },
+        // The refresh runs the route of a live request, so it is never detached from one:
+        // within grace a request waits for it and falls back to stale only if it fails.
+        { ttl: settings.ttlMs, grace: settings.graceMs, tags, staleWhileRevalidate: false },
+      )
+      .then(
+        (stored) => {
+          if (stored !== undefined && stored === own?.snapshot) return send(res, stored, 'MISS', ifNoneMatch, settings.vary, false)
+          if (stored !== undefined) return send(res, stored, Date.now() < stored.freshUntil ? 'HIT' : 'STALE', ifNoneMatch, settings.vary, own !== undefined)
+          if (own !== undefined) return own.send()
+          // Another request of this key got an uncacheable response: run the route for this one.
+          next()
+        },
+        (error: unknown) => (own === undefined ? next(error) : own.send()),
+      )
+  }
+}
+
+/** Passport and express-jwt put the user here. */
+function defaultUser(req: Request): string | number | undefined {
+  const holder = req as Request & { user?: { id?: string | number; sub?: string }; auth?: { sub?: string } }
+  return holder.user?.id ?? holder.user?.sub ?? holder.auth?.sub
+}
+
+interface Captured {
+  snapshot: CachedResponse | undefined
+  /** Sends what the route wrote, as it wrote it (restoring the real write/end). */
+  send: () => void
+}
+
+/**
+ * Runs the rest of the chain with `res.write`/`res.end` held back: the route's body is
+ * collected, and sent only once the cache has decided what this request gets. The
+ * validators are hidden from the route so that Express answers a full body, never a 304
+ * this middleware could not store.
+ */
+function captureRoute(req: Request, res: Response, next: NextFunction, ttlMs: number): Promise<Captured> {
+  return new Promise((resolve) => {
+    const realWrite = res.write
+    const realEnd = res.end
+    const chunks: Uint8Array[] = []
+    const collect = (chunk: unknown, encoding: unknown): void => {
+      if (chunk === undefined || chunk === null || typeof chunk === 'function') return
+      chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8') : (chunk as Uint8Array))
+    }
+    const restore = (): void => {
+      res.write = realWrite
+      res.end = realEnd
+    }
+    res.write = function heldWrite(chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
+      collect(chunk, encoding)
+      if (typeof encoding === 'function') (encoding as () => void)()
+      else if (typeof callback === 'function') (callback as () => void)()
+      return true
+    } as Response['write']
+    res.end = function heldEnd(chunk?: unknown, encoding?: unknown): Response {
+      collect(chunk, encoding)
+      restore()
+      const body = Buffer.concat(chunks)
+      resolve({
+        snapshot: snapshot(res, body, ttlMs),
+        send: () => {
+          if (!res.headersSent) res.setHeader('X-Cache', 'MISS')
+          res.end(body)
+        },
+      })
+      return res
+    } as Response['end']
+    // A client that goes away before the route answers leaves nothing to store.
+    res.once('close', () => {
+      if (res.end === realEnd) return
+      restore()
+      resolve({ snapshot: undefined, send: () => undefined })
+    })
+    delete req.headers['if-none-match']
+    delete req.headers['if-modified-since']
+    next()
+  })
+}
+
+function snapshot(res: Response, body: Buffer, ttlMs: number): CachedResponse | undefined {
+  // A route that flushed its headers itself (`writeHead`, `flushHeaders`) cannot be replayed faithfully.
+  if (res.headersSent) return undefined
+  const headers = Object.entries(res.getHeaders()).flatMap(([name, value]) =>
+    value === undefined ? [] : Array.isArray(value) ? value.map((item) => [name, item] as const) : [[name, String(value)] as const],
+  )
+  if (uncacheableReason(res.statusCode, headers) !== undefined) return undefined
+  const textual = isTextual(res.getHeader('content-type')?.toString())
+  return {
+    status: res.statusCode,
+    headers: replayableHeaders(headers),
+    body: textual ? body.toString('utf8') : body.toString('base64'),
+    base64: !textual,
+    etag: weakEtag(body),
+    freshUntil: Date.now() + ttlMs,
+  }
+}
+
+function send(
+  res: Response,
+  stored: CachedResponse,
+  status: CacheStatus,
+  ifNoneMatch: string | undefined,
+  vary: readonly string[],
+  routeAnswered: boolean,
+): void {
+  // The route answered (e.g. a 500 within grace) but the stale response wins: drop its headers.
+  if (routeAnswered) for (const name of res.getHeaderNames()) res.removeHeader(name)
+  res.status(stored.status)
+  const grouped = new Map<string, string[]>()
+  for (const [name, value] of stored.headers) grouped.set(name, [...(grouped.get(name) ?? []), value])
+  for (const [name, values] of grouped) res.setHeader(name, values.length === 1 ? (values[0] as string) : values)
+  res.setHeader('ETag', stored.etag)
+  res.setHeader('X-Cache', status)
+  if (vary.length > 0) res.vary(vary.join(', '))
+  if (etagMatches(ifNoneMatch, stored.etag)) {
+    res.removeHeader('content-type')
+    res.status(304).end()
+    return
+  }
+  const body = stored.base64 ? Buffer.from(stored.body, 'base64') : Buffer.from(stored.body, 'utf8')
+  res.setHeader('Content-Length', body.length)
+  res.end(body)
+}

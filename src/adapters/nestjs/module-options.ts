@@ -1,0 +1,40 @@
+/** Options of `CachekitModule.forRoot` / `forRootAsync`, and the module definition built from them. */
+import { ConfigurableModuleBuilder } from '@nestjs/common'
+import type { Duration } from '../../core/duration.js'
+import type { AnyCachekit, AnyCachekitOptions } from '../shared/any-kit.js'
+
+/** What the HTTP interceptor needs to know about requests. */
+export interface CachekitHttpOptions {
+  /**
+   * Who is asking: an id that the interceptor adds to every key, or `undefined` for an
+   * anonymous request.
+   * @default `req.user?.id ?? req.user?.sub` (what Passport's guards set)
+   */
+  user?: (request: unknown) => string | number | null | undefined
+  /**
+   * TTL of routes whose `@CacheResponse()` names none.
+   * @default '1m'
+   */
+  ttl?: Duration
+}
+
+/** Options of {@link CachekitModule}: a kit you made, or the options to make one. */
+export interface CachekitModuleOptions extends AnyCachekitOptions {
+  /**
+   * A kit you created: the module provides it and never closes it. Without it, the module
+   * creates one from the other options and closes it in `onModuleDestroy`.
+   */
+  kit?: AnyCachekit
+  /** Settings of the HTTP interceptor and the rate-limit guard. */
+  http?: CachekitHttpOptions
+}
+
+export const {
+  ConfigurableModuleClass: CachekitConfigurableModule,
+  MODULE_OPTIONS_TOKEN: CACHEKIT_MODULE_OPTIONS,
+  OPTIONS_TYPE: CACHEKIT_OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE: CACHEKIT_ASYNC_OPTIONS_TYPE,
+} = new ConfigurableModuleBuilder<CachekitModuleOptions>({ moduleName: 'Cachekit' })
+  .setClassMethodName('forRoot')
+  .setExtras({ isGlobal: false }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+  .build()

@@ -1,0 +1,39 @@
+/**
+ * `cacheResponse(kit, handler, options)`: a Next.js route handler whose GET responses live
+ * in the kit. Edge-safe. It translates only; `kit.cache.getOrSet` does the caching.
+ */
+import type { CacheService } from '../../cache/cache-service.js'
+import { resolveResponseCacheOptions, type ResponseCacheOptions } from '../shared/response-cache-options.js'
+import { cachedWebResponse } from '../shared/web-response-cache.js'
+
+/** Options of {@link cacheResponse}: `key`, `user` and `tags` receive the request. */
+export type CacheResponseOptions<R extends Request = Request> = ResponseCacheOptions<R>
+
+/** What {@link cacheResponse} needs of a kit. */
+export interface ResponseCacheKit {
+  readonly cache: CacheService
+}
+
+/**
+ * Wraps a route handler: a GET hit is answered without running it (`X-Cache: HIT`,
+ * `ETag`, `304` to a matching `If-None-Match`); a miss runs it once for all concurrent
+ * requests of the key (`X-Cache: MISS`); within grace a failing handler is answered with
+ * the stale response (`X-Cache: STALE`). Only `200` responses without `Set-Cookie`,
+ * `private` or `no-store` are stored. A request with an `Authorization` header or a
+ * session cookie must be keyed by its user (`user` option), or the handler rejects with
+ * a `ValidationError`. When Redis is away, every request runs the handler.
+ *
+ * @throws {ValidationError} at setup, for a missing `key` or `ttl` or a bad duration.
+ * @example
+ * export const GET = cacheResponse(kit, listVideos, { key: (request) => `page:videos:${new URL(request.url).searchParams.get('page') ?? 1}`, ttl: '1m', tags: ['videos'] })
+ */
+export function cacheResponse<R extends Request, Context extends unknown[]>(
+  kit: ResponseCacheKit,
+  handler: (request: R, ...context: Context) => Response | Promise<Response>,
+  options: CacheResponseOptions<R>,
+): (request: R, ...context: Context) => Promise<Response> {
+  const settings = resolveResponseCacheOptions(options)
+  return function cachedRouteHandler(request: R, ...context: Context): Promise<Response> {
+    return cachedWebResponse(kit.cache, settings, request, request, async () => handler(request, ...context))
+  }
+}

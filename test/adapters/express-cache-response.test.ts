@@ -1,0 +1,215 @@
+/**
+ * cacheResponse on a real Express app over real HTTP (supertest against a server on a
+ * loopback port), on the memory driver and a real Redis.
+ */
+import express, { type Express } from 'express'
+import request from 'supertest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { cacheResponse } from '../../src/adapters/express/index.js'
+import { ValidationError } from '../../src/core/errors/index.js'
+import { createCachekit, type Cachekit } from '../../src/kit.js'
+import { targets, uniquePrefix } from '../support/targets.js'
+import { listen, type Listening } from './listen.js'
+
+describe.each(targets('memory', 'redis'))('cacheResponse on $name', ({ createDriver }) => {
+  let kit: Cachekit
+  let server: Listening
+  const serve = async (build: (app: Express) => void) => {
+    kit = createCachekit({ driver: createDriver(), prefix: uniquePrefix() })
+    const app = express()
+    build(app)
+    app.use((error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      res.status(500).json({ error: error.name, message: error.message })
+    })
+    server = await listen(app)
+    return server.server
+  }
+  afterEach(async () => {
+    await server?.close()
+    await kit?.close()
+  })
+
+  it('runs the route on a miss, then answers from the cache without it', async () => {
+    const route = vi.fn((req: express.Request, res: express.Response) => void res.json({ page: Number(req.query.page), at: route.mock.calls.length }))
+    const http = await serve((app) => app.get('/videos', cacheResponse(kit, { key: (req) => `page:videos:${Number(req.query.page ?? 1)}`, ttl: '1m' }), route))
+
+    const miss = await request(http).get('/videos?page=2')
+    const hit = await request(http).get('/videos?page=2')
+
+    expect(miss.status).toBe(200)
+    expect(miss.headers['x-cache']).toBe('MISS')
+    expect(hit.headers['x-cache']).toBe('HIT')
+    expect(hit.body).toEqual(miss.body)
+    expect(hit.headers['content-type']).toMatch(/^application\/json/)
+    expect(hit.headers.etag).toBe(miss.headers.etag)
+    expect(route).toHaveBeenCalledTimes(1)
+  })
+
+  it('answers 304 to a matching If-None-Match, on a hit and on a miss', async () => {
+    const http = await serve((app) => app.get('/about', cacheResponse(kit, { key: () => 'page:about', ttl: '1m' }), (_req, res) => void res.type('text').send('about us')))
+    const first = await request(http).get('/about')
+    const etag = first.headers.etag as string
+    expect(etag).toMatch(/^W\/"/)
+
+    const revalidated = await request(http).get('/about').set('If-None-Match', etag)
+    expect(revalidated.status).toBe(304)
+    expect(revalidated.headers['x-cache']).toBe('HIT')
+    expect(revalidated.text).toBe('')
+
+    await kit.cache.delete('page:about')
+    const missRevalidated = await request(http).get('/about').set('If-None-Match', etag)
+    expect(missRevalidated.status).toBe(304)
+    expect(missRevalidated.headers['x-cache']).toBe('MISS')
+  })
+
+  it('runs the route once for concurrent misses of one key', async () => {
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const route = vi.fn(async (_req: express.Request, res: express.Response) => {
+      await gate
+      res.json({ rendered: true })
+    })
+    const http = await serve((app) => app.get('/slow', cacheResponse(kit, { key: () => 'page:slow', ttl: '1m' }), route))
+    const crowd = Array.from({ length: 10 }, () => request(http).get('/slow').then((response) => response))
+    await vi.waitFor(() => expect(route).toHaveBeenCalledTimes(1))
+    release()
+    const responses = await Promise.all(crowd)
+    expect(responses.map((response) => response.status)).toEqual(Array.from({ length: 10 }, () => 200))
+    expect(responses.filter((response) => response.headers['x-cache'] === 'MISS')).toHaveLength(1)
+    expect(route).toHaveBeenCalledTimes(1)
+  })
+
+  it('stores binary bodies faithfully', async () => {
+    const bytes = Buffer.from([0, 255, 1, 254, 128, 10, 13])
+    const http = await serve((app) => app.get('/logo', cacheResponse(kit, { key: () => 'asset:logo', ttl: '1m' }), (_req, res) => void res.type('image/png').send(bytes)))
+    await request(http).get('/logo')
+    const hit = await request(http).get('/logo').buffer(true).parse((res, done) => {
+      const chunks: Buffer[] = []
+      res.on('data', (chunk: Buffer) => chunks.push(chunk))
+      res.on('end', () => done(null, Buffer.concat(chunks)))
+    })
+    expect(hit.headers['x-cache']).toBe('HIT')
+    expect(Buffer.compare(hit.body as Buffer, bytes)).toBe(0)
+  })
+
+  it('stores neither errors nor responses that set cookies or say private', async () => {
+    const route = vi.fn()
+    const http = await serve((app) => {
+      const cached = cacheResponse(kit, { key: (req) => `page:${req.path.slice(1)}`, ttl: '1m' })
+      app.get('/broken', cached, (_req, res) => {
+        route()
+        res.status(503).json({ down: true })
+      })
+      app.get('/cookie', cached, (_req, res) => {
+        route()
+        res.cookie('seen', '1').json({ ok: true })
+      })
+      app.get('/private', cached, (_req, res) => {
+        route()
+        res.set('Cache-Control', 'private, max-age=60').json({ ok: true })
+      })
+    })
+    for (const path of ['/broken', '/cookie', '/private']) {
+      await request(http).get(path)
+      const again = await request(http).get(path)
+      expect(again.headers['x-cache'], path).toBe('MISS')
+    }
+    expect((await request(http).get('/broken')).status).toBe(503)
+    expect(route).toHaveBeenCalledTimes(7)
+  })
+
+  it('keys by the headers named in vary, and says Vary', async () => {
+    const http = await serve((app) =>
+      app.get('/greeting', cacheResponse(kit, { key: () => 'page:greeting', ttl: '1m', vary: ['Accept-Language'] }), (req, res) => void res.json({ text: req.get('accept-language') === 'fr' ? 'bonjour' : 'hello' })),
+    )
+    await request(http).get('/greeting').set('Accept-Language', 'fr')
+    const english = await request(http).get('/greeting').set('Accept-Language', 'en')
+    const french = await request(http).get('/greeting').set('Accept-Language', 'fr')
+    expect(english.body).toEqual({ text: 'hello' })
+    expect(english.headers['x-cache']).toBe('MISS')
+    expect(french.body).toEqual({ text: 'bonjour' })
+    expect(french.headers['x-cache']).toBe('HIT')
+    expect(french.headers.vary).toMatch(/accept-language/i)
+  })
+
+  it('refuses to cache an authenticated request under a key that does not name its user', async () => {
+    const route = vi.fn((_req: express.Request, res: express.Response) => void res.json({ secret: 'mine' }))
+    const http = await serve((app) => {
+      app.use((req, _res, next) => {
+        const token = req.get('authorization')
+        if (token) Object.assign(req, { user: { id: token.replace('Bearer ', '') } })
+        next()
+      })
+      app.get('/me/leaky', cacheResponse(kit, { key: () => 'page:me', ttl: '1m' }), route)
+      app.get('/me', cacheResponse(kit, { key: (req) => `page:me:${(req as express.Request & { user?: { id: string } }).user?.id ?? 'anonymous'}`, ttl: '1m' }), route)
+    })
+
+    const leaky = await request(http).get('/me/leaky').set('Authorization', 'Bearer ada')
+    expect(leaky.status).toBe(500)
+    expect(leaky.body).toMatchObject({ error: 'ValidationError', message: expect.stringContaining('does not name the user "ada"') })
+
+    const ada = await request(http).get('/me').set('Authorization', 'Bearer ada')
+    const grace = await request(http).get('/me').set('Authorization', 'Bearer grace')
+    expect([ada.headers['x-cache'], grace.headers['x-cache']]).toEqual(['MISS', 'MISS'])
+    expect(route).toHaveBeenCalledTimes(2)
+  })
+
+  it('refuses a request with a session cookie when user names nobody, unless the route is shared', async () => {
+    const http = await serve((app) => {
+      app.get('/dashboard', cacheResponse(kit, { key: () => 'page:dashboard', ttl: '1m' }), (_req, res) => void res.json({ ok: true }))
+      app.get('/catalogue', cacheResponse(kit, { key: () => 'page:catalogue', ttl: '1m', shared: true }), (_req, res) => void res.json({ ok: true }))
+    })
+    const refused = await request(http).get('/dashboard').set('Cookie', 'connect.sid=s%3Aabc; theme=dark')
+    expect(refused.status).toBe(500)
+    expect(refused.body.message).toContain('carries credentials')
+    expect((await request(http).get('/dashboard').set('Cookie', 'theme=dark')).status).toBe(200)
+    expect((await request(http).get('/catalogue').set('Cookie', 'connect.sid=s%3Aabc')).status).toBe(200)
+  })
+
+  it('serves the stale response within grace when the route fails, and refreshes when it recovers', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    try {
+      let healthy = true
+      let version = 0
+      const http = await serve((app) =>
+        app.get('/feed', cacheResponse(kit, { key: () => 'page:feed', ttl: '1m', grace: '1h' }), (_req, res) => {
+          if (!healthy) return void res.status(502).json({ error: 'upstream' })
+          version += 1
+          res.json({ version })
+        }),
+      )
+      expect((await request(http).get('/feed')).body).toEqual({ version: 1 })
+      vi.setSystemTime(Date.now() + 2 * 60_000)
+      healthy = false
+      const stale = await request(http).get('/feed')
+      expect(stale.status).toBe(200)
+      expect(stale.headers['x-cache']).toBe('STALE')
+      expect(stale.body).toEqual({ version: 1 })
+      healthy = true
+      const refreshed = await request(http).get('/feed')
+      expect(refreshed.headers['x-cache']).toBe('MISS')
+      expect(refreshed.body).toEqual({ version: 2 })
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('passes other methods through untouched', async () => {
+    const http = await serve((app) => app.all('/things', cacheResponse(kit, { key: () => 'page:things', ttl: '1m' }), (req, res) => void res.json({ method: req.method })))
+    const posted = await request(http).post('/things')
+    expect(posted.body).toEqual({ method: 'POST' })
+    expect(posted.headers['x-cache']).toBeUndefined()
+  })
+})
+
+describe('cacheResponse setup', () => {
+  const kit = createCachekit()
+  it('refuses a missing key function or ttl, and a bad duration, when the middleware is created', () => {
+    expect(() => cacheResponse(kit, { ttl: '1m' } as never)).toThrow(ValidationError)
+    expect(() => cacheResponse(kit, { key: () => 'k' } as never)).toThrow(/ttl/)
+    expect(() => cacheResponse(kit, { key: () => 'k', ttl: '5 minutes' })).toThrow(ValidationError)
+    expect(() => cacheResponse(kit, { key: () => 'k', ttl: '1m', vary: ['bad header'] })).toThrow(ValidationError)
+  })
+})

@@ -1,0 +1,72 @@
+/**
+ * examples/nextjs as a user deploys it: `next build`, then `next start` on a free loopback
+ * port, exercised over HTTP with fetch. The route handler runs on the Node.js runtime with
+ * the memory driver; the middleware runs on the edge runtime against the Upstash stand-in
+ * (the driver Next.js deployments on the edge use).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+
+const root = join(import.meta.dirname, '..', '..')
+const app = join(root, 'examples', 'nextjs')
+const next = join(root, 'node_modules', '.bin', 'next')
+
+let server: ChildProcess | undefined
+let url: string
+let buildMs: number
+
+beforeAll(async () => {
+  const started = Date.now()
+  const build = spawnSync(next, ['build'], { cwd: app, encoding: 'utf8', timeout: 180_000, env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } })
+  buildMs = Date.now() - started
+  if (build.status !== 0) throw new Error(`next build failed:\n${build.stdout}\n${build.stderr}`)
+  server = spawn(next, ['start', '--hostname', '127.0.0.1', '--port', '0'], {
+    cwd: app,
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', UPSTASH_REDIS_REST_URL: inject('upstashUrl'), UPSTASH_REDIS_REST_TOKEN: inject('upstashToken') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  url = await new Promise<string>((resolve, reject) => {
+    let output = ''
+    const timer = setTimeout(() => reject(new Error(`next start printed no URL within 30 s:\n${output}`)), 30_000)
+    const read = (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = /http:\/\/127\.0\.0\.1:(\d+)/.exec(output)
+      if (match) {
+        clearTimeout(timer)
+        resolve(match[0])
+      }
+    }
+    server?.stdout?.on('data', read)
+    server?.stderr?.on('data', read)
+    server?.once('exit', (code) => reject(new Error(`next start exited with ${code}:\n${output}`)))
+  })
+}, 240_000)
+
+afterAll(async () => {
+  if (server?.pid === undefined || server.exitCode !== null) return
+  const exited = new Promise((resolve) => server?.once('exit', resolve))
+  server.kill('SIGTERM')
+  await exited
+})
+
+describe('examples/nextjs (next build && next start)', () => {
+  it('builds in reasonable time', () => {
+    // A generous bound that only proves the build does not hang.
+    expect(buildMs).toBeLessThan(180_000)
+  })
+
+  it('answers the cached route handler with MISS, then HIT and the same body', async () => {
+    const client = { 'x-forwarded-for': '203.0.113.1' }
+    const miss = await fetch(`${url}/api/videos?page=2`, { headers: client })
+    const hit = await fetch(`${url}/api/videos?page=2`, { headers: client })
+    expect(miss.status).toBe(200)
+    expect(miss.headers.get('x-cache')).toBe('MISS')
+    expect(hit.headers.get('x-cache')).toBe('HIT')
+    const body = await miss.json()
+    expect(await hit.json()).toEqual(body)
+    expect(body).toMatchObject({ page: 2, videos: [{ id: 4, title: 'Video 4' }, { id: 5, title: 'Video 5' }, { id: 6, title: 'Video 6' }] })
+    const revalidated = await fetch(`${url}/api/videos?page=2`, { headers: { ...client, 'if-none-match': hit.headers.get('etag') as string } })
+    expect(revalidated.status).toBe(304)
+  })
+})
