@@ -21,9 +21,11 @@ local peek = ARGV[3] == '1'
 local limit = tonumber(ARGV[4])
 local window = tonumber(ARGV[5])
 local blockFor = tonumber(ARGV[6])
-local blockedUntil = tonumber(redis.call('GET', KEYS[2]))
-if blockedUntil and blockedUntil > now then
-  return {0, 0, blockedUntil - now, blockedUntil - now, 1}
+if blockFor > 0 then
+  local blockedUntil = tonumber(redis.call('GET', KEYS[2]))
+  if blockedUntil and blockedUntil > now then
+    return {0, 0, blockedUntil - now, blockedUntil - now, 1}
+  end
 end
 local function deny(remaining, resetIn, retryIn)
   if peek or blockFor == 0 then
@@ -51,10 +53,10 @@ end
 redis.call('HSET', KEYS[1], 'count', count + cost, 'end', windowEnd)
 redis.call('PEXPIRE', KEYS[1], windowEnd - now)
 return {1, limit - count - cost, windowEnd - now, 0, 0}`,
-  sha1: 'b34ffc7096f9be97660340583041a4d030c4038f',
+  sha1: '9905daed9315dd2e3c805aa3bf5cd98c2c54c056',
   run: (ctx, [stateKey, blockKey], args) => {
     const a = decodeArgs(ctx, args)
-    const blocked = activeBlock(ctx, blockKey as string, a.now)
+    const blocked = activeBlock(ctx, blockKey as string, a)
     if (blocked) return blocked
     let count = 0
     let windowEnd = a.now + a.window

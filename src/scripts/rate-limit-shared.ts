@@ -91,11 +91,16 @@ export function decodeArgs(ctx: ScriptContext, args: readonly string[]): Decoded
   }
 }
 
-/** The Lua prelude's block check: the denial while a penalty block runs, else undefined. */
-export function activeBlock(ctx: ScriptContext, blockKey: string, now: number): ScriptReply | undefined {
+/**
+ * The Lua prelude's block check: the denial while a penalty block runs, else undefined.
+ * A policy without `blockFor` never reads the block key (one command less per check), so
+ * removing `blockFor` from a policy also lifts the blocks it started.
+ */
+export function activeBlock(ctx: ScriptContext, blockKey: string, a: DecodedArgs): ScriptReply | undefined {
+  if (a.blockFor <= 0) return undefined
   const blockedUntil = luaToNumber(ctx.get(blockKey))
-  if (blockedUntil === undefined || blockedUntil <= now) return undefined
-  return [0, 0, blockedUntil - now, blockedUntil - now, 1]
+  if (blockedUntil === undefined || blockedUntil <= a.now) return undefined
+  return [0, 0, blockedUntil - a.now, blockedUntil - a.now, 1]
 }
 
 /** The Lua `deny` function: the denial, starting the penalty block when one is configured. */

@@ -22,9 +22,11 @@ local peek = ARGV[3] == '1'
 local limit = tonumber(ARGV[4])
 local window = tonumber(ARGV[5])
 local blockFor = tonumber(ARGV[6])
-local blockedUntil = tonumber(redis.call('GET', KEYS[2]))
-if blockedUntil and blockedUntil > now then
-  return {0, 0, blockedUntil - now, blockedUntil - now, 1}
+if blockFor > 0 then
+  local blockedUntil = tonumber(redis.call('GET', KEYS[2]))
+  if blockedUntil and blockedUntil > now then
+    return {0, 0, blockedUntil - now, blockedUntil - now, 1}
+  end
 end
 local function deny(remaining, resetIn, retryIn)
   if peek or blockFor == 0 then
@@ -59,10 +61,10 @@ local ttl = emptyIn()
 redis.call('PEXPIRE', KEYS[1], ttl)
 redis.call('PEXPIRE', KEYS[3], ttl)
 return {1, limit - count - cost, ttl, 0, 0}`,
-  sha1: 'cd442204c6ed305e66fe74227815a9d7dc867058',
+  sha1: '50a34f9e1192f6993e00c70e2ad2c724ec744733',
   run: (ctx, [logKey, blockKey, sequenceKey], args) => {
     const a = decodeArgs(ctx, args)
-    const blocked = activeBlock(ctx, blockKey as string, a.now)
+    const blocked = activeBlock(ctx, blockKey as string, a)
     if (blocked) return blocked
     const { limit, cost, window, now } = a
     const horizon = now - window

@@ -24,9 +24,11 @@ local peek = ARGV[3] == '1'
 local limit = tonumber(ARGV[4])
 local window = tonumber(ARGV[5])
 local blockFor = tonumber(ARGV[6])
-local blockedUntil = tonumber(redis.call('GET', KEYS[2]))
-if blockedUntil and blockedUntil > now then
-  return {0, 0, blockedUntil - now, blockedUntil - now, 1}
+if blockFor > 0 then
+  local blockedUntil = tonumber(redis.call('GET', KEYS[2]))
+  if blockedUntil and blockedUntil > now then
+    return {0, 0, blockedUntil - now, blockedUntil - now, 1}
+  end
 end
 local function deny(remaining, resetIn, retryIn)
   if peek or blockFor == 0 then
@@ -67,10 +69,10 @@ end
 redis.call('HSET', KEYS[1], 'start', start, 'current', current + cost, 'previous', previous)
 redis.call('PEXPIRE', KEYS[1], start + 2 * window - now)
 return {1, math.max(0, math.floor(limit - used - cost)), resetIn(current + cost), 0, 0}`,
-  sha1: '3a59c152c72c031ec1c075b0bf2931ed9df58598',
+  sha1: '2e402b1d0cfdea9dbde6d21cf04933a38f699dd0',
   run: (ctx, [stateKey, blockKey], args) => {
     const a = decodeArgs(ctx, args)
-    const blocked = activeBlock(ctx, blockKey as string, a.now)
+    const blocked = activeBlock(ctx, blockKey as string, a)
     if (blocked) return blocked
     const { limit, cost, window, now } = a
     const start = Math.floor(now / window) * window

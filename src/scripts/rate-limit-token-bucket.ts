@@ -22,9 +22,11 @@ local peek = ARGV[3] == '1'
 local limit = tonumber(ARGV[4])
 local window = tonumber(ARGV[5])
 local blockFor = tonumber(ARGV[6])
-local blockedUntil = tonumber(redis.call('GET', KEYS[2]))
-if blockedUntil and blockedUntil > now then
-  return {0, 0, blockedUntil - now, blockedUntil - now, 1}
+if blockFor > 0 then
+  local blockedUntil = tonumber(redis.call('GET', KEYS[2]))
+  if blockedUntil and blockedUntil > now then
+    return {0, 0, blockedUntil - now, blockedUntil - now, 1}
+  end
 end
 local function deny(remaining, resetIn, retryIn)
   if peek or blockFor == 0 then
@@ -63,10 +65,10 @@ tokens = tokens - cost
 redis.call('HSET', KEYS[1], 'tokens', tokens, 'refilledAt', refilledAt)
 redis.call('PEXPIRE', KEYS[1], fullIn(tokens))
 return {1, tokens, fullIn(tokens), 0, 0}`,
-  sha1: '255cd637b6bbf43436740c669cbf52bad3f0a7ff',
+  sha1: '47d5ace835700e230e911aa7a1d4245ed1c8cbe0',
   run: (ctx, [stateKey, blockKey], args) => {
     const a = decodeArgs(ctx, args)
-    const blocked = activeBlock(ctx, blockKey as string, a.now)
+    const blocked = activeBlock(ctx, blockKey as string, a)
     if (blocked) return blocked
     const { limit, cost, window, now, refillRate: rate } = a
     let tokens = limit

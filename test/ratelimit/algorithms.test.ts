@@ -213,6 +213,26 @@ describe.each([
   })
 })
 
+describe('changing a policy between deploys', () => {
+  it('lifts the blocks a policy started once blockFor is removed from it', async () => {
+    const driver = memoryDriver()
+    const strict = kitWith({ p: { algorithm: 'fixed-window', limit: 1, window: '1m', blockFor: '1h', blockCache: false } }, driver)
+    await drain(() => strict.rateLimit('p', 'id'), 2)
+    vi.setSystemTime(T0 + 60_000)
+    expect(await strict.rateLimit('p', 'id')).toMatchObject({ allowed: false, blocked: true })
+    const relaxed = kitWith({ p: { algorithm: 'fixed-window', limit: 1, window: '1m' } }, driver)
+    expect(await relaxed.rateLimit('p', 'id')).toMatchObject({ allowed: true, remaining: 0 })
+  })
+
+  it('denies under a lowered limit until enough has expired, reporting remaining 0', async () => {
+    const driver = memoryDriver()
+    const generous = kitWith({ p: { algorithm: 'sliding-log', limit: 10, window: '1m' } }, driver)
+    await generous.rateLimit('p', 'id', { cost: 8 })
+    const strict = kitWith({ p: { algorithm: 'sliding-log', limit: 5, window: '1m' } }, driver)
+    expect(await strict.rateLimit('p', 'id')).toMatchObject({ allowed: false, remaining: 0, retryAfterMs: 60_000 })
+  })
+})
+
 describe('the block cache', () => {
   it('answers known denials without a round trip until the identifier may retry', async () => {
     const { driver, evals } = countingDriver()
