@@ -1,0 +1,243 @@
+/**
+ * `createAdminHandler(kit, { authorize })`: the operations endpoints and the dashboard
+ * as one Fetch-API handler, `(Request) => Promise<Response>`, for Next route handlers,
+ * Hono, Workers, Deno, Bun, or Node behind a small bridge.
+ */
+import { CachekitError, ValidationError } from '../core/errors/index.js'
+import type { GuardStatus } from '../guard/memory-guard.js'
+import type { KeyDescription } from '../keys/describe.js'
+import type { HealthReport } from '../monitor/health.js'
+import { metricFamilies } from '../monitor/metric-families.js'
+import type { KeyDistribution, KeyDistributionOptions } from '../monitor/key-distribution.js'
+import type { MetricsSnapshot } from '../monitor/monitor.js'
+import { formatPrometheus, PROMETHEUS_CONTENT_TYPE } from '../monitor/prometheus-text.js'
+import type { SlowlogReport } from '../monitor/slowlog.js'
+import { dashboardPage } from './dashboard-page.js'
+import { redact } from './redact.js'
+import { checkDestructiveRequest, readJsonObject } from './request-checks.js'
+
+/** A Fetch-API request handler. */
+export type AdminHandler = (request: Request) => Promise<Response>
+
+/** Options of {@link createAdminHandler}. */
+export interface AdminHandlerOptions {
+  /**
+   * Decides whether a request may use the handler: check a session, a header, a token.
+   * Required: without it the handler refuses to be created. A rejection or a throw
+   * counts as "no".
+   * @example (request) => request.headers.get('authorization') === `Bearer ${process.env.ADMIN_TOKEN}`
+   */
+  authorize: (request: Request) => boolean | Promise<boolean>
+  /**
+   * Where the handler is mounted; routes are matched below it.
+   * @default '' (the handler owns the whole path)
+   * @example '/admin/cache'
+   */
+  basePath?: string
+  /**
+   * Origins besides the request's own that may POST (a dashboard behind a proxy that
+   * rewrites the host).
+   * @default []
+   */
+  allowedOrigins?: readonly string[]
+  /**
+   * How often the dashboard refreshes, in ms.
+   * @default 5000
+   */
+  refreshMs?: number
+  /**
+   * The dashboard's title.
+   * @default 'cachekit'
+   */
+  title?: string
+  /**
+   * Strings that must never appear in a response (your Redis password, an Upstash token).
+   * Credentials in URLs, bearer tokens and token-like strings are removed anyway.
+   * @default []
+   */
+  secrets?: readonly string[]
+}
+
+/** The part of a kit the handler uses (any `createCachekit` result fits). */
+export interface AdminKit {
+  readonly keys: unknown
+  health(): Promise<HealthReport>
+  metrics(): Promise<MetricsSnapshot>
+  readonly monitor: {
+    keyDistribution(options?: KeyDistributionOptions): Promise<KeyDistribution>
+    slowlog(count?: number): Promise<SlowlogReport>
+  }
+  readonly guard: { status(): GuardStatus }
+  readonly cache: {
+    delete(keys: string | readonly string[]): Promise<number>
+    invalidateTags?(tags: readonly string[]): Promise<unknown>
+    invalidatePattern?(pattern: string): Promise<unknown>
+  }
+}
+
+const DEFAULTS = Object.freeze({ basePath: '', refreshMs: 5000, title: 'cachekit' })
+
+const ROUTES: Readonly<Record<string, string>> = Object.freeze({
+  '/': 'GET',
+  '/health': 'GET',
+  '/metrics': 'GET',
+  '/metrics/prometheus': 'GET',
+  '/keys': 'GET',
+  '/slowlog': 'GET',
+  '/invalidate': 'POST',
+})
+
+const SECURITY_HEADERS = Object.freeze({
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+})
+
+/**
+ * Creates the admin handler:
+ * - `GET /` the dashboard (HTML, self-contained, refreshing itself)
+ * - `GET /health` the health report; 200, or 503 when unhealthy
+ * - `GET /metrics` the metrics snapshot (JSON); `GET /metrics/prometheus` the text format
+ * - `GET /keys?family=&sample=` the TTL table and the key distribution
+ * - `GET /slowlog?count=` the server's slow log
+ * - `POST /invalidate` with `{ "key": ... }`, `{ "tag": ... }`/`{ "tags": [...] }` or `{ "pattern": ... }`
+ *
+ * Every request goes through `authorize`; `POST` also needs a JSON body from the same origin.
+ *
+ * @throws {ValidationError} without `authorize`, or with a bad `basePath` or `refreshMs`.
+ * @example
+ * // app/admin/cache/[[...path]]/route.ts (Next.js)
+ * const handler = createAdminHandler(kit, { basePath: '/admin/cache', authorize: isAdmin })
+ * export { handler as GET, handler as POST }
+ */
+export function createAdminHandler(kit: AdminKit, options: AdminHandlerOptions): AdminHandler {
+  if (typeof options?.authorize !== 'function') {
+    throw new ValidationError('createAdminHandler needs options.authorize: (request) => boolean; the admin endpoints are never public')
+  }
+  const basePath = (options.basePath ?? DEFAULTS.basePath).replace(/\/+$/, '')
+  if (basePath !== '' && !basePath.startsWith('/')) throw new ValidationError(`basePath must start with '/', got ${JSON.stringify(basePath)}`)
+  const refreshMs = options.refreshMs ?? DEFAULTS.refreshMs
+  if (!Number.isSafeInteger(refreshMs) || refreshMs < 500) throw new ValidationError(`refreshMs must be an integer of at least 500, got ${String(refreshMs)}`)
+  const allowedOrigins = options.allowedOrigins ?? []
+  const secrets = options.secrets ?? []
+  const title = options.title ?? DEFAULTS.title
+
+  return async function adminHandler(request: Request): Promise<Response> {
+    try {
+      if (!(await isAuthorized(options.authorize, request))) return json({ error: { code: 'UNAUTHORIZED', message: 'not authorized' } }, 401)
+      const path = routeOf(new URL(request.url).pathname, basePath)
+      const method = path === undefined ? undefined : ROUTES[path]
+      if (path === undefined || method === undefined) return json({ error: { code: 'NOT_FOUND', message: 'no such admin route' } }, 404)
+      if (request.method !== method && !(method === 'GET' && request.method === 'HEAD')) {
+        return json({ error: { code: 'METHOD_NOT_ALLOWED', message: `use ${method}` } }, 405, { allow: method })
+      }
+      return await route(kit, path, request, { allowedOrigins, refreshMs, title })
+    } catch (error) {
+      return errorResponse(error, secrets)
+    }
+  }
+}
+
+async function route(kit: AdminKit, path: string, request: Request, settings: { allowedOrigins: readonly string[]; refreshMs: number; title: string }): Promise<Response> {
+  const query = new URL(request.url).searchParams
+  switch (path) {
+    case '/': {
+      const page = await dashboardPage({ title: settings.title, refreshMs: settings.refreshMs })
+      return new Response(page.html, { status: 200, headers: { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': page.contentSecurityPolicy } })
+    }
+    case '/health': {
+      const health = await kit.health()
+      return json(health, health.status === 'unhealthy' ? 503 : 200)
+    }
+    case '/metrics':
+      return json(await kit.metrics())
+    case '/metrics/prometheus':
+      return new Response(formatPrometheus(metricFamilies(await kit.metrics())), { status: 200, headers: { ...SECURITY_HEADERS, 'content-type': PROMETHEUS_CONTENT_TYPE } })
+    case '/keys': {
+      const family = query.get('family') ?? undefined
+      const sample = integerParam(query, 'sample', 200)
+      const table = describeKeys(kit.keys).filter((row) => family === undefined || row.family === family)
+      return json({ ttlTable: table, distribution: await kit.monitor.keyDistribution({ sample, family }) })
+    }
+    case '/slowlog':
+      return json(await kit.monitor.slowlog(integerParam(query, 'count', 10)))
+    default:
+      return invalidate(kit, request, settings.allowedOrigins)
+  }
+}
+
+async function invalidate(kit: AdminKit, request: Request, allowedOrigins: readonly string[]): Promise<Response> {
+  const refusal = checkDestructiveRequest(request, allowedOrigins)
+  if (refusal) return json({ error: { code: 'REFUSED', message: refusal.message } }, refusal.status)
+  const body = await readJsonObject(request)
+  if (!body) return json({ error: { code: 'VALIDATION_ERROR', message: 'the body must be a JSON object' } }, 400)
+  const given = ['key', 'tag', 'tags', 'pattern'].filter((field) => body[field] !== undefined)
+  if (given.length !== 1) return json({ error: { code: 'VALIDATION_ERROR', message: 'give exactly one of key, tag, tags or pattern' } }, 400)
+  const kind = given[0] as 'key' | 'tag' | 'tags' | 'pattern'
+  if (kind === 'key') {
+    const key = stringField(body.key, 'key')
+    return json({ ok: true, kind, deleted: await kit.cache.delete(key) })
+  }
+  if (kind === 'pattern') {
+    if (typeof kit.cache.invalidatePattern !== 'function') return unsupported('pattern')
+    return json({ ok: true, kind, result: await kit.cache.invalidatePattern(stringField(body.pattern, 'pattern')) })
+  }
+  if (typeof kit.cache.invalidateTags !== 'function') return unsupported('tag')
+  const tags = kind === 'tag' ? [stringField(body.tag, 'tag')] : stringList(body.tags)
+  return json({ ok: true, kind: 'tags', result: await kit.cache.invalidateTags(tags) })
+}
+
+function unsupported(kind: string): Response {
+  return json({ error: { code: 'NOT_SUPPORTED', message: `this cache has no ${kind} invalidation` } }, 501)
+}
+
+async function isAuthorized(authorize: AdminHandlerOptions['authorize'], request: Request): Promise<boolean> {
+  try {
+    return (await authorize(request)) === true
+  } catch {
+    return false
+  }
+}
+
+/** The route below `basePath`, or undefined when the path lies elsewhere. */
+function routeOf(pathname: string, basePath: string): string | undefined {
+  if (basePath !== '' && pathname !== basePath && !pathname.startsWith(`${basePath}/`)) return undefined
+  const rest = pathname.slice(basePath.length).replace(/\/+$/, '')
+  return rest === '' ? '/' : rest
+}
+
+function describeKeys(keys: unknown): KeyDescription[] {
+  const describe = (keys as { describe?: unknown } | null | undefined)?.describe
+  return typeof describe === 'function' ? (describe.call(keys) as KeyDescription[]) : []
+}
+
+function integerParam(query: URLSearchParams, name: string, fallback: number): number {
+  const text = query.get(name)
+  if (text === null) return fallback
+  if (!/^\d{1,7}$/.test(text)) throw new ValidationError(`${name} must be a positive integer`)
+  return Number(text)
+}
+
+function stringField(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 1024) throw new ValidationError(`${name} must be a non-empty string of at most 1024 characters`)
+  return value
+}
+
+function stringList(value: unknown): string[] {
+  if (!Array.isArray(value) || value.length === 0 || value.length > 100) throw new ValidationError('tags must be a list of 1 to 100 strings')
+  return value.map((tag) => stringField(tag, 'tag'))
+}
+
+function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8', ...headers } })
+}
+
+/** Cachekit errors keep their code and a scrubbed message; anything else says only that it failed. */
+function errorResponse(error: unknown, secrets: readonly string[]): Response {
+  if (CachekitError.is(error)) {
+    const status = error.code === 'VALIDATION_ERROR' ? 400 : 503
+    return json({ error: { code: error.code, message: redact(error.message, secrets) } }, status)
+  }
+  return json({ error: { code: 'INTERNAL_ERROR', message: 'the admin handler failed; see the server log' } }, 500)
+}
