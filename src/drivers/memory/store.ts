@@ -57,7 +57,8 @@ export class MemoryStore implements ScriptContext {
     this.maxEntries = options.maxEntries ?? Number.POSITIVE_INFINITY
     this.maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY
     this.bounded = Number.isFinite(this.maxEntries) || Number.isFinite(this.maxBytes)
-    this.clock = options.now ?? Date.now
+    // Read Date.now at each call, so fake timers installed after the store is created apply.
+    this.clock = options.now ?? (() => Date.now())
   }
 
   /** Keys currently stored, expired ones included until they are swept or read. */

@@ -145,3 +145,18 @@ describe('memory driver: pub/sub isolation', () => {
     await Promise.all([one.close(), two.close()])
   })
 })
+
+describe('memory driver: clock', () => {
+  it('follows fake timers installed after the driver was created', async () => {
+    const driver = memoryDriver()
+    vi.useFakeTimers()
+    try {
+      await driver.set('k', 'v', { ttlMs: 1000 })
+      vi.advanceTimersByTime(1000)
+      expect(await driver.get('k')).toBeNull()
+    } finally {
+      vi.useRealTimers()
+      await driver.close()
+    }
+  })
+})
