@@ -10,7 +10,8 @@
  * health and never trip the breaker.
  */
 import { CircuitOpenError, CommandError, DriverClosedError, DriverError } from '../core/errors/index.js'
-import type { Driver, MessageHandler, ScanOptions } from './driver.js'
+import type { Script, ScoredMember } from '../core/script.js'
+import type { Driver, MessageHandler, ScanOptions, SetOptions, Unsubscribe, ZRangeByScoreOptions, ZRangeOptions } from './driver.js'
 
 /** Breaker states. */
 export type CircuitState = 'closed' | 'open' | 'half-open'
@@ -41,14 +42,6 @@ export interface ResilientDriver extends Driver {
 
 export const BREAKER_DEFAULTS = Object.freeze({ failureThreshold: 5, cooldownMs: 2000 })
 
-const GUARDED = [
-  'get', 'mget', 'set', 'del', 'exists', 'pttl', 'expire', 'persist', 'incrBy',
-  'hget', 'hmget', 'hset', 'hdel', 'hgetall', 'hincrBy',
-  'sadd', 'srem', 'smembers', 'sismember', 'scard',
-  'zadd', 'zincrBy', 'zrem', 'zscore', 'zcard', 'zrank', 'zrange', 'zrangeWithScores', 'zrangeByScore',
-  'eval', 'publish', 'subscribe', 'info', 'ping',
-] as const satisfies readonly (keyof Driver)[]
-
 /**
  * Wraps `driver` in a circuit breaker.
  *
@@ -56,22 +49,170 @@ const GUARDED = [
  * const driver = resilientDriver(ioredisDriver({ url }), { failureThreshold: 3 })
  */
 export function resilientDriver(driver: Driver, options: BreakerOptions = {}): ResilientDriver {
-  const breaker = new Breaker(driver.name, { ...BREAKER_DEFAULTS, ...options })
-  const wrapped: Record<string, unknown> = {
-    name: driver.name,
-    capabilities: driver.capabilities,
-    inner: driver,
-    close: () => driver.close(),
-    scan: (match: string, scanOptions?: ScanOptions) => breaker.iterate(() => driver.scan(match, scanOptions)),
+  return new Resilient(driver, new Breaker(driver.name, { ...BREAKER_DEFAULTS, ...options }))
+}
+
+// One explicit method per call (no rest/spread, no per-call closures): this sits on
+// every cache hit, so it must cost next to nothing while the circuit is closed.
+class Resilient implements ResilientDriver {
+  readonly name: string
+  readonly capabilities: Driver['capabilities']
+
+  constructor(
+    readonly inner: Driver,
+    private readonly breaker: Breaker,
+  ) {
+    this.name = inner.name
+    this.capabilities = inner.capabilities
   }
-  Object.defineProperty(wrapped, 'circuit', { get: () => breaker.state, enumerable: true })
-  for (const method of GUARDED) {
-    const call = (driver[method] as (...args: unknown[]) => Promise<unknown>).bind(driver)
-    wrapped[method] = (...args: unknown[]) => breaker.run(() => call(...args))
+
+  get circuit(): CircuitState {
+    return this.breaker.state
   }
-  const subscribe = driver.subscribe.bind(driver)
-  wrapped.subscribe = (channel: string, handler: MessageHandler) => breaker.run(() => subscribe(channel, handler))
-  return wrapped as unknown as ResilientDriver
+
+  get(key: string): Promise<string | null> {
+    return this.breaker.admit() ?? this.breaker.observe(this.inner.get(key))
+  }
+
+  mget(keys: readonly string[]): Promise<(string | null)[]> {
+    return this.breaker.admit() ?? this.breaker.observe(this.inner.mget(keys))
+  }
+
+  set(key: string, value: string, options?: SetOptions): Promise<boolean> {
+    return this.breaker.admit() ?? this.breaker.observe(this.inner.set(key, value, options))
+  }
+
+  del(keys: readonly string[]): Promise<number> {
+    return this.breaker.admit() ?? this.breaker.observe(this.inner.del(keys))
+  }
+
+  exists(keys: readonly string[]): Promise<number> {
+    return this.breaker.admit() ?? this.breaker.observe(this.inner.exists(keys))
+  }
+
+  pttl(key: string): Promise<number> {
+    return this.breaker.admit() ?? this.breaker.observe(this.inner.pttl(key))
+  }
+
+  expire(key: string, ttlMs: number): Promise<boolean> {
+    return this.breaker.admit() ?? this.breaker.observe(this.inner.expire(key, ttlMs))
+  }
+
+  persist(key: string): Promise<boolean> {
+    return this.breaker.admit() ?? this.breaker.observe(this.inner.persist(key))
+  }
+
+  incrBy(key: string, by: number): Promise<number> {
+    return this.breaker.admit() ?? this.breaker.observe(this.inner.incrBy(key, by))
+  }
+
+  hget(key: string, field: string): Promise<string | null> {
+    return this.breaker.admit() ?? this.breaker.observe(this.inner.hget(key, field))
+  }
+
+  hmget(key: string, fields: readonly string[]): Promise<(string | null)[]> {
+    return this.breaker.admit() ?? this.breaker.observe(this.inner.hmget(key, fields))
+  }
+
+  hset(key: string, fields: Readonly<Record<string, string>>): Promise<number> {
+    return this.breaker.admit() ?? this.breaker.observe(this.inner.hset(key, fields))
+  }
+
+  hdel(key: string, fields: readonly string[]): Promise<number> {
+    return this.breaker.admit() ?? this.breaker.observe(this.inner.hdel(key, fields))
+  }
+
+  hgetall(key: string): Promise<Record<string, string>> {
+    return this.breaker.admit() ?? this.breaker.observe(this.inner.hgetall(key))
+  }
+
+  hincrBy(key: string, field: string, by: number): Promise<number> {
+    return this.breaker.admit() ?? this.breaker.observe(this.inner.hincrBy(key, field, by))
+  }
+
+  sadd(key: string, members: readonly string[]): Promise<number> {
+    return this.breaker.admit() ?? this.breaker.observe(this.inner.sadd(key, members))
+  }
+
+  srem(key: string, members: readonly string[]): Promise<number> {
+    return this.breaker.admit() ?? this.breaker.observe(this.inner.srem(key, members))
+  }
+
+  smembers(key: string): Promise<string[]> {
+    return this.breaker.admit() ?? this.breaker.observe(this.inner.smembers(key))
+  }
+
+  sismember(key: string, member: string): Promise<boolean> {
+    return this.breaker.admit() ?? this.breaker.observe(this.inner.sismember(key, member))
+  }
+
+  scard(key: string): Promise<number> {
+    return this.breaker.admit() ?? this.breaker.observe(this.inner.scard(key))
+  }
+
+  zadd(key: string, entries: readonly ScoredMember[]): Promise<number> {
+    return this.breaker.admit() ?? this.breaker.observe(this.inner.zadd(key, entries))
+  }
+
+  zincrBy(key: string, member: string, by: number): Promise<number> {
+    return this.breaker.admit() ?? this.breaker.observe(this.inner.zincrBy(key, member, by))
+  }
+
+  zrem(key: string, members: readonly string[]): Promise<number> {
+    return this.breaker.admit() ?? this.breaker.observe(this.inner.zrem(key, members))
+  }
+
+  zscore(key: string, member: string): Promise<number | null> {
+    return this.breaker.admit() ?? this.breaker.observe(this.inner.zscore(key, member))
+  }
+
+  zcard(key: string): Promise<number> {
+    return this.breaker.admit() ?? this.breaker.observe(this.inner.zcard(key))
+  }
+
+  zrank(key: string, member: string, options?: ZRangeOptions): Promise<number | null> {
+    return this.breaker.admit() ?? this.breaker.observe(this.inner.zrank(key, member, options))
+  }
+
+  zrange(key: string, start: number, stop: number, options?: ZRangeOptions): Promise<string[]> {
+    return this.breaker.admit() ?? this.breaker.observe(this.inner.zrange(key, start, stop, options))
+  }
+
+  zrangeWithScores(key: string, start: number, stop: number, options?: ZRangeOptions): Promise<ScoredMember[]> {
+    return this.breaker.admit() ?? this.breaker.observe(this.inner.zrangeWithScores(key, start, stop, options))
+  }
+
+  zrangeByScore(key: string, min: number, max: number, options?: ZRangeByScoreOptions): Promise<ScoredMember[]> {
+    return this.breaker.admit() ?? this.breaker.observe(this.inner.zrangeByScore(key, min, max, options))
+  }
+
+  publish(channel: string, message: string): Promise<number> {
+    return this.breaker.admit() ?? this.breaker.observe(this.inner.publish(channel, message))
+  }
+
+  subscribe(channel: string, handler: MessageHandler): Promise<Unsubscribe> {
+    return this.breaker.admit() ?? this.breaker.observe(this.inner.subscribe(channel, handler))
+  }
+
+  info(section?: string): Promise<string> {
+    return this.breaker.admit() ?? this.breaker.observe(this.inner.info(section))
+  }
+
+  ping(): Promise<number> {
+    return this.breaker.admit() ?? this.breaker.observe(this.inner.ping())
+  }
+
+  eval<T>(script: Script<T>, keys: readonly string[], args: readonly string[]): Promise<T> {
+    return this.breaker.admit() ?? this.breaker.observe(this.inner.eval(script, keys, args))
+  }
+
+  scan(match: string, options?: ScanOptions): AsyncIterable<string[]> {
+    return this.breaker.iterate(() => this.inner.scan(match, options))
+  }
+
+  close(): Promise<void> {
+    return this.inner.close()
+  }
 }
 
 class Breaker {
@@ -85,29 +226,30 @@ class Breaker {
     private readonly options: Required<Omit<BreakerOptions, 'onStateChange'>> & Pick<BreakerOptions, 'onStateChange'>,
   ) {}
 
-  run<T>(call: () => Promise<T>): Promise<T> {
-    const refusal = this.admit()
-    if (refusal) return Promise.reject(refusal)
-    let pending: Promise<T>
-    try {
-      pending = call()
-    } catch (error) {
-      pending = Promise.reject(error)
-    }
-    return pending.then(
-      (value) => {
-        this.succeeded()
-        return value
-      },
-      (error: unknown) => {
-        this.failed(error)
-        throw error
-      },
-    )
+  /** A rejection when the circuit refuses the call, or undefined to let it through. */
+  admit(): Promise<never> | undefined {
+    if (this.state === 'closed') return undefined
+    const refusal = this.refusal()
+    return refusal === undefined ? undefined : Promise.reject(refusal)
+  }
+
+  /** Watches a call's outcome; the handlers are created once, not per call. */
+  observe<T>(pending: Promise<T>): Promise<T> {
+    return pending.then(this.onSuccess as (value: T) => T, this.onFailure)
+  }
+
+  private readonly onSuccess = (value: unknown): unknown => {
+    if (this.failures !== 0 || this.state !== 'closed') this.succeeded()
+    return value
+  }
+
+  private readonly onFailure = (error: unknown): never => {
+    this.failed(error)
+    throw error
   }
 
   async *iterate(scan: () => AsyncIterable<string[]>): AsyncIterable<string[]> {
-    const refusal = this.admit()
+    const refusal = this.state === 'closed' ? undefined : this.refusal()
     if (refusal) throw refusal
     try {
       for await (const batch of scan()) {
@@ -122,8 +264,7 @@ class Breaker {
   }
 
   /** Returns the error to reject with, or undefined to let the call through. */
-  private admit(): CircuitOpenError | undefined {
-    if (this.state === 'closed') return undefined
+  private refusal(): CircuitOpenError | undefined {
     const retryAt = this.openedAt + this.options.cooldownMs
     if (this.state === 'open' && Date.now() >= retryAt) this.transition('half-open')
     if (this.state === 'half-open' && !this.probing) {
