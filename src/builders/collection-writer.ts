@@ -7,7 +7,7 @@
  *   leaves the old index in place instead of publishing a partial one.
  * Calls are pipelined, `concurrency` at a time.
  */
-import { BuildError } from '../core/errors/index.js'
+import { BuildError, CircuitOpenError, CommandError, DriverClosedError, DriverError } from '../core/errors/index.js'
 import { derivedKey, hashSlot } from '../core/slot.js'
 import type { Driver } from '../drivers/driver.js'
 import { replaceCollections } from '../scripts/replace-collections.js'
@@ -36,13 +36,18 @@ export interface CollectionWriteOptions {
 const TEMPORARY_TTL_MS = 10 * 60_000
 // Keys per replace call: bounds the reply and the script's loop besides the member budget.
 const MAX_KEYS_PER_CALL = 256
+// A write that timed out or lost its connection is tried again this many times: every
+// write here is idempotent (replace, or add the same members), and one slow moment of a
+// busy server should not fail a rebuild of thousands of keys.
+const RETRIES = 2
+const RETRY_DELAY_MS = 50
 
 /** Writes `documents`; resolves once every collection is in place. */
 export async function writeCollections(driver: Driver, documents: readonly CollectionDocument[], options: CollectionWriteOptions): Promise<void> {
   const small = documents.filter((doc) => doc.members.size <= options.chunkSize)
   const large = documents.filter((doc) => doc.members.size > options.chunkSize)
   const tasks = packSmall(driver, small, options).map((batch) => async () => {
-    await driver.eval(replaceCollections, batch.map((doc) => doc.key), encodeArgs(options, 'replace', batch))
+    await retried(() => driver.eval(replaceCollections, batch.map((doc) => doc.key), encodeArgs(options, 'replace', batch)))
     options.onWritten(batch.length)
   })
   await runPool(tasks, options.concurrency, options.signal)
@@ -87,7 +92,7 @@ async function writeLarge(driver: Driver, doc: CollectionDocument, options: Coll
   for (let at = 0; at < entries.length; at += options.chunkSize) chunks.push(entries.slice(at, at + options.chunkSize))
   const tasks = chunks.map((chunk) => async () => {
     const part: CollectionDocument = { key: temporary, members: doc.members instanceof Map ? new Map(chunk as [string, number][]) : new Set(chunk as string[]) }
-    await driver.eval(replaceCollections, [temporary], encodeArgs({ ...options, ttlMs: TEMPORARY_TTL_MS }, 'add', [part]))
+    await retried(() => driver.eval(replaceCollections, [temporary], encodeArgs({ ...options, ttlMs: TEMPORARY_TTL_MS }, 'add', [part])))
   })
   try {
     await runPool(tasks, options.concurrency, options.signal)
@@ -98,6 +103,19 @@ async function writeLarge(driver: Driver, doc: CollectionDocument, options: Coll
   const swapped = await driver.eval(swapCollection, [temporary, doc.key], [String(options.ttlMs), options.kind === 'sorted-set' ? 'zset' : 'set', String(doc.members.size)])
   if (!swapped) {
     throw new BuildError(options.builder, `the temporary copy of ${JSON.stringify(doc.key)} was incomplete when it was to be swapped in; the previous index was kept`)
+  }
+}
+
+/** Runs an idempotent write, again after a timeout or connection failure (not a refused command, a closed driver or an open circuit). */
+async function retried<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write()
+    } catch (error) {
+      const transient = error instanceof DriverError && !(error instanceof CommandError || error instanceof DriverClosedError || error instanceof CircuitOpenError)
+      if (attempt >= RETRIES || !transient) throw error
+      await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS * (attempt + 1)))
+    }
   }
 }
 
