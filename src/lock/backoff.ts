@@ -1,5 +1,4 @@
-/** Exponential backoff with jitter, and a sleep that lets the process exit. */
-import { unref } from '../core/deadline.js'
+/** Exponential backoff with jitter. */
 
 /** What {@link backoffDelay} needs. */
 export interface Backoff {
@@ -18,7 +17,10 @@ export function backoffDelay(attempt: number, backoff: Backoff, random: () => nu
   return Math.ceil(base / 2 + random() * (base / 2))
 }
 
-/** Resolves after `ms`; the timer does not keep the process alive. */
+/**
+ * Resolves after `ms`. The timer keeps the process alive on purpose: someone awaits the
+ * acquisition (a script waiting for a lock must not exit half-way).
+ */
 export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => unref(setTimeout(resolve, ms)))
+  return new Promise((resolve) => setTimeout(resolve, ms))
 }

@@ -34,22 +34,25 @@ export async function runHolding<T>(lock: HeldLock, fn: (lock: Lock) => Promise<
 }
 
 /**
- * Extends `lock` every `intervalMs` until stopped or lost. A driver failure is retried at
- * the next interval; if none succeeds before the lock's TTL runs out, the lock's own
- * deadline aborts its signal. Returns a function that stops it and waits for an
- * extension in flight, so a release never races an extend.
+ * Extends `lock` every `intervalMs` (counted from when the previous extension was sent,
+ * so a slow round trip does not push the next one towards the deadline) until stopped or
+ * lost. A driver failure is retried at the next interval; if none succeeds before the
+ * lock's TTL runs out, the lock's own deadline aborts its signal. Returns a function that
+ * stops it and waits for an extension in flight, so a release never races an extend.
  */
 export function keepExtending(lock: HeldLock, intervalMs: number): () => Promise<void> {
   let stopped = false
   let timer: ReturnType<typeof setTimeout> | undefined
   let inFlight: Promise<void> = Promise.resolve()
+  let lastSentAtMs = Date.now()
   const schedule = (): void => {
     if (stopped || !lock.active) return
-    timer = setTimeout(tick, intervalMs)
+    timer = setTimeout(tick, Math.max(0, lastSentAtMs + intervalMs - Date.now()))
     unref(timer)
   }
   const tick = (): void => {
     timer = undefined
+    lastSentAtMs = Date.now()
     inFlight = lock.extend().then(schedule, (error: unknown) => {
       if (!CachekitError.is(error, 'LOCK_LOST')) schedule()
     })

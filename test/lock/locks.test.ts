@@ -94,15 +94,15 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('locks on $name'
   it('extend keeps the lock past its original TTL, with millisecond precision', async () => {
     const kit = make()
     const lock = await kit.locks.acquire('report:7', { ttl: 150 })
-    await lock.extend(1_500)
-    expect(lock.expiresAt).toBeGreaterThan(Date.now() + 1_000)
+    await lock.extend(3_000)
+    expect(lock.expiresAt).toBeGreaterThan(Date.now() + 2_000)
     await clockPasses(250)
     expect(await lock.isHeld()).toBe(true)
     expect(lock.signal.aborted).toBe(false)
     await expect(kit.locks.acquire('report:7')).rejects.toBeInstanceOf(LockNotAcquiredError)
     const ttl = await kit.driver.pttl(`${kit.namespace.prefix}__lock:{report%3A7}`)
-    expect(ttl).toBeGreaterThan(1_000)
-    expect(ttl).toBeLessThanOrEqual(1_500)
+    expect(ttl).toBeGreaterThan(2_000)
+    expect(ttl).toBeLessThanOrEqual(3_000)
     await lock.release()
   })
 
@@ -127,13 +127,13 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('locks on $name'
     await next.release()
   })
 
-  it('withLock auto-extends so a job three times longer than the TTL keeps its lock', async () => {
+  it('withLock auto-extends so a job longer than twice the TTL keeps its lock', async () => {
     const kit = make()
     const refusals: unknown[] = []
     const result = await kit.locks.withLock(
       'report:10',
       async (lock) => {
-        const until = Date.now() + 450
+        const until = Date.now() + 600
         while (Date.now() < until) {
           refusals.push(await kit.locks.acquire('report:10').catch((error: unknown) => error))
           await clockPasses(30)
@@ -141,7 +141,7 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('locks on $name'
         expect(lock.signal.aborted).toBe(false)
         return lock.fencingToken
       },
-      { ttl: 150 },
+      { ttl: 240 },
     )
     expect(result).toBeGreaterThan(0)
     expect(refusals.length).toBeGreaterThan(5)

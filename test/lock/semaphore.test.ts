@@ -80,10 +80,10 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('semaphores on $
 
   it('withPermit extends the permit while a job longer than its TTL runs', async () => {
     const kit = make()
-    const single = kit.locks.semaphore('long', { limit: 1, ttl: 120 })
+    const single = kit.locks.semaphore('long', { limit: 1, ttl: 240 })
     const refusals = await single.withPermit(async (permit) => {
       const seen: unknown[] = []
-      const stop = Date.now() + 400
+      const stop = Date.now() + 600
       while (Date.now() < stop) {
         seen.push(await single.acquire().catch((error: unknown) => error))
         await new Promise((resolve) => setTimeout(resolve, 30))
