@@ -205,3 +205,54 @@ export {
   type SlowlogReport,
 } from './monitor/index.js'
 export { createAdminHandler, redact, type AdminHandler, type AdminHandlerOptions, type AdminKit } from './admin/index.js'
+
+// Invalidation: tags, patterns, cascades
+export {
+  PATTERN_DEFAULTS,
+  TAG_DEFAULTS,
+  type Cascade,
+  type CascadeMap,
+  type CascadeParams,
+  type CascadeReport,
+  type CascadeTargets,
+  type PatternInvalidationOptions,
+  type PatternInvalidationReport,
+  type PatternProgress,
+  type TagInvalidationOptions,
+  type TagInvalidationReport,
+  type TagOptions,
+} from './invalidation/index.js'
+export type { InvalidationEvent } from './cache/events.js'
+export type { SetManyOptions } from './cache/cache-service.js'
+export { InvalidationError, type InvalidationErrorOptions } from './core/errors/index.js'
+
+// Cache builders and indexes
+export {
+  BUILDER_DEFAULTS,
+  defineBuilder,
+  type AnyBuilderDefinition,
+  type BoundBuilder,
+  type BoundBuilders,
+  type Builder,
+  type BuilderDefinition,
+  type BuilderItem,
+  type BuilderKind,
+  type BuilderOptions,
+  type BuildLocks,
+  type BuildOptions,
+  type BuildProgress,
+  type BuildReport,
+  type BuildStatus,
+  type BuildTarget,
+  type ItemSource,
+  type LoadContext,
+  type PageOptions,
+  type ScoreRangeOptions,
+  type SetIndex,
+  type SetItem,
+  type SortedSetIndex,
+  type SortedSetItem,
+  type ValueBuilder,
+  type ValueItem,
+} from './builders/index.js'
+export { BuildError } from './core/errors/index.js'
