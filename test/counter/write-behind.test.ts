@@ -28,7 +28,7 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10
   }
 }
 
-describe.each(targets('memory', 'redis', 'cluster'))('write-behind counters on $name', ({ name, createDriver }) => {
+describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('write-behind counters on $name', ({ name, createDriver }) => {
   let kits: Cachekit[] = []
   let prefix = uniquePrefix('wb')
   const make = () => {
