@@ -7,7 +7,7 @@ import { Controller, Get, Injectable, Module, Param, Post, Req, type INestApplic
 import { Test } from '@nestjs/testing'
 import request from 'supertest'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { Cached, CACHEKIT, CachekitModule, CacheResponse, InjectCachekit } from '../../src/adapters/nestjs/index.js'
+import { Cached, CACHEKIT, CachekitModule, CacheResponse, InjectCachekit, RateLimit } from '../../src/adapters/nestjs/index.js'
 import { createCachekit, type Cachekit } from '../../src/kit.js'
 import { targets, uniquePrefix } from '../support/targets.js'
 
@@ -62,11 +62,21 @@ class VideosController {
     return { for: 'whoever' }
   }
 
+  // Decorators apply bottom-up: the auth guard below runs first, so req.user is set.
+  @Post('videos/:id/like')
+  @RateLimit('likes')
+  @UseGuards(BearerGuard)
+  like(@Param('id') id: string) {
+    return { liked: id }
+  }
+
   @Post('videos/:id/invalidate')
   async invalidate(@Param('id') id: string) {
     return { deleted: await this.kit.cache.delete(`video:${id}`) }
   }
 }
+
+const rateLimits = { likes: { algorithm: 'fixed-window', limit: 2, window: '1m' } } as const
 
 describe.each(targets('memory', 'redis'))('CachekitModule on $name', ({ createDriver }) => {
   let app: INestApplication | undefined
@@ -141,6 +151,21 @@ describe.each(targets('memory', 'redis'))('CachekitModule on $name', ({ createDr
     )
     expect((await request(nest.getHttpServer()).get('/videos/1')).status).toBe(200)
     expect(nest.get<Cachekit>(CACHEKIT).namespace.prefix).toMatch(/^test-/)
+  })
+
+  it('limits a route with @RateLimit per user: 429 with Retry-After and the IETF headers', async () => {
+    const nest = await start(CachekitModule.forRoot({ isGlobal: true, driver: createDriver(), prefix: uniquePrefix(), rateLimits }))
+    const http = nest.getHttpServer()
+    const like = () => request(http).post('/videos/3/like').set('Authorization', 'Bearer ada')
+    const first = await like()
+    expect(first.status).toBe(201)
+    expect(first.headers['ratelimit-policy']).toBe('"likes";q=2;w=60')
+    await like()
+    const refused = await like()
+    expect(refused.status).toBe(429)
+    expect(refused.body).toEqual({ error: 'Too Many Requests', policy: 'likes', retryAfter: expect.any(Number) })
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0)
+    expect((await request(http).post('/videos/3/like').set('Authorization', 'Bearer grace')).status).toBe(201)
   })
 
   it('closes the kit it created when the app closes, and leaves a handed-in kit open', async () => {

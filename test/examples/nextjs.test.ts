@@ -7,6 +7,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { rawRedis } from '../support/raw-redis.js'
 
 const root = join(import.meta.dirname, '..', '..')
 const app = join(root, 'examples', 'nextjs')
@@ -68,5 +69,40 @@ describe('examples/nextjs (next build && next start)', () => {
     expect(body).toMatchObject({ page: 2, videos: [{ id: 4, title: 'Video 4' }, { id: 5, title: 'Video 5' }, { id: 6, title: 'Video 6' }] })
     const revalidated = await fetch(`${url}/api/videos?page=2`, { headers: { ...client, 'if-none-match': hit.headers.get('etag') as string } })
     expect(revalidated.status).toBe(304)
+  })
+
+  it('invalidates the cached pages by tag: the next request is a MISS again', async () => {
+    const client = { 'x-forwarded-for': '203.0.113.2' }
+    await fetch(`${url}/api/videos?page=3`, { headers: client })
+    expect((await fetch(`${url}/api/videos?page=3`, { headers: client })).headers.get('x-cache')).toBe('HIT')
+    const revalidate = await fetch(`${url}/api/videos/revalidate`, { method: 'POST', headers: client })
+    expect(await revalidate.json()).toEqual({ invalidated: ['videos'] })
+    expect((await fetch(`${url}/api/videos?page=3`, { headers: client })).headers.get('x-cache')).toBe('MISS')
+  })
+
+  it('rate-limits /api in edge middleware: 5 a minute per client, then 429 with Retry-After', async () => {
+    const client = { 'x-forwarded-for': '203.0.113.9' }
+    const statuses: number[] = []
+    let last: Response | undefined
+    for (let index = 0; index < 6; index++) {
+      last = await fetch(`${url}/api/videos?page=1`, { headers: client })
+      statuses.push(last.status)
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429])
+    expect(await last?.json()).toEqual({ error: 'Too Many Requests', policy: 'api', retryAfter: expect.any(Number) })
+    expect(Number(last?.headers.get('retry-after'))).toBeGreaterThan(0)
+    const other = await fetch(`${url}/api/videos?page=1`, { headers: { 'x-forwarded-for': '203.0.113.10' } })
+    expect(other.status).toBe(200)
+    expect(other.headers.get('ratelimit')).toMatch(/^"api";r=4;t=\d+$/)
+  })
+
+  it('counts in Redis through the Upstash REST API, so every edge instance shares the limit', async () => {
+    const redis = rawRedis(inject('upstashRedisUrl'))
+    try {
+      const [, keys] = await redis.scan('0', 'MATCH', 'next-example:__rl*', 'COUNT', 1000)
+      expect(keys.length).toBeGreaterThan(0)
+    } finally {
+      redis.disconnect()
+    }
   })
 })

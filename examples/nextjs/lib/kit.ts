@@ -12,4 +12,7 @@ const token = process.env.UPSTASH_REDIS_REST_TOKEN
 export const kit = createCachekit({
   driver: url && token ? upstashDriver({ url, token }) : undefined,
   prefix: 'next-example',
+  rateLimits: {
+    api: { algorithm: 'sliding-window', limit: 5, window: '1m' },
+  },
 })

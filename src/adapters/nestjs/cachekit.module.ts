@@ -7,6 +7,7 @@ import { Inject, Module, type OnModuleDestroy } from '@nestjs/common'
 import { createCachekit } from '../../kit.js'
 import type { AnyCachekit } from '../shared/any-kit.js'
 import { CachekitInterceptor } from './cachekit.interceptor.js'
+import { CachekitRateLimitGuard } from './rate-limit.guard.js'
 import { CACHEKIT_MODULE_OPTIONS, CachekitConfigurableModule, type CachekitModuleOptions } from './module-options.js'
 import { CACHEKIT } from './tokens.js'
 
@@ -41,8 +42,9 @@ Module({
       inject: [CACHEKIT_MODULE_OPTIONS],
     },
     CachekitInterceptor,
+    CachekitRateLimitGuard,
   ],
-  exports: [CACHEKIT, CACHEKIT_MODULE_OPTIONS, CachekitInterceptor],
+  exports: [CACHEKIT, CACHEKIT_MODULE_OPTIONS, CachekitInterceptor, CachekitRateLimitGuard],
 })(CachekitModule)
 Inject(CACHEKIT)(CachekitModule, undefined, 0)
 Inject(CACHEKIT_MODULE_OPTIONS)(CachekitModule, undefined, 1)

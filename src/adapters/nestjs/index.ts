@@ -5,3 +5,4 @@ export { CACHEKIT_ASYNC_OPTIONS_TYPE, CACHEKIT_MODULE_OPTIONS, CACHEKIT_OPTIONS_
 export { CACHEKIT, InjectCachekit } from './tokens.js'
 export { Cached, type CachedOptions } from './cached.decorator.js'
 export { CacheResponse, CachekitInterceptor, type CacheResponseOptions, type HttpRequest } from './cachekit.interceptor.js'
+export { CachekitRateLimitGuard, RateLimit, type RateLimitOptions } from './rate-limit.guard.js'

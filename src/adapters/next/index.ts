@@ -2,4 +2,7 @@
 // Edge-safe: nothing here imports a `node:` module, nor Next itself.
 export { cached, type CachedKit, type CachedOptions } from './cached.js'
 export { cacheResponse, type CacheResponseOptions, type ResponseCacheKit } from './cache-response.js'
+export { rateLimit, type NextRateLimit, type RateLimitOptions } from './rate-limit.js'
+export { invalidateTags, type InvalidateTagsKit, type InvalidateTagsOptions } from './invalidate-tags.js'
 export type { CachedResponse, CacheStatus } from '../shared/cached-response.js'
+export type { RateLimitedBody, RateLimitHeaderStyle } from '../shared/rate-limit-http.js'
