@@ -17,6 +17,14 @@ import type { Driver } from './drivers/driver.js'
 import { memoryDriver } from './drivers/memory/index.js'
 import { resilientDriver, type BreakerOptions, type CircuitState, type ResilientDriver } from './drivers/resilient.js'
 import { createNamespace, type Namespace } from './keys/namespace.js'
+import { createAppFeatures } from './app-features.js'
+import type { Channels } from './channels/channels.js'
+import type { Flags } from './flags/flags.js'
+import type { FlagsOptions } from './flags/options.js'
+import type { Idempotency } from './idempotency/idempotency.js'
+import type { IdempotencyOptions } from './idempotency/options.js'
+import type { SessionOptions } from './session/options.js'
+import type { Sessions } from './session/sessions.js'
 import type { MemoryGuard } from './guard/memory-guard.js'
 import type { GuardOptions } from './guard/options.js'
 import type { HealthReport, HealthThresholds } from './monitor/health.js'
@@ -162,6 +170,22 @@ export interface CachekitOptions<
    * @default none
    */
   builders?: Builders
+  /**
+   * Defaults of `kit.sessions`: idle and absolute timeouts, the per-user cap. See docs/sessions.md.
+   * @default { ttl: '1d', absoluteTtl: '30d', maxPerUser: 20 }
+   */
+  sessions?: SessionOptions
+  /**
+   * Defaults of `kit.idempotency.run()`. See docs/idempotency.md.
+   * @default { ttl: '24h', lease: '30s', wait: '5s' }
+   */
+  idempotency?: IdempotencyOptions
+  /**
+   * Declared feature flags with their defaults, and how often instances reload them. See docs/flags.md.
+   * @default { defaults: {}, refresh: '30s' with pub/sub, '5s' without }
+   * @example { defaults: { 'new-player': false, maintenance: false } }
+   */
+  flags?: FlagsOptions
 }
 
 /** What {@link createCachekit} returns. */
@@ -187,6 +211,14 @@ export interface Cachekit<
   readonly locks: Locks
   /** Counters, write-behind counter families, leaderboards and trending sets. See docs/counters.md. */
   readonly counters: Counters
+  /** Server-side sessions: idle and absolute timeouts, per-user cap, log out of all devices. See docs/sessions.md. */
+  readonly sessions: Sessions
+  /** Run an operation once per idempotency key; duplicates get the stored outcome. See docs/idempotency.md. */
+  readonly idempotency: Idempotency
+  /** Feature flags: rollouts, allow/deny lists, maintenance; synchronous checks. See docs/flags.md. */
+  readonly flags: Flags
+  /** Typed, schema-checked publish/subscribe. See docs/notifications.md. */
+  readonly channels: Channels
   /** The key table passed in `options.keys`. */
   readonly keys: Keys
   /** The rate limits of `options.rateLimits`. See docs/rate-limiting.md. */
@@ -300,6 +332,7 @@ export function createCachekit<
     onDegraded: ({ policy, operation, error }) => events.emit('degraded', { operation, family: policy, error }),
   })
   const counters = new Counters(driver, namespace.prefix)
+  const features = createAppFeatures({ driver, prefix: namespace.prefix, codec: resolveCodec(options.codec), events, options })
   const started = enabled ? bus?.start() : undefined
   const warmed = registry.start()
   let closing: Promise<void> | undefined
@@ -309,6 +342,10 @@ export function createCachekit<
     invalidate: (name, params) => runCascade({ cache, namespace, events, rebuild: (target) => registry.rebuild(target) }, cascades, name, params),
     locks,
     counters,
+    sessions: features.sessions,
+    idempotency: features.idempotency,
+    flags: features.flags,
+    channels: features.channels,
     keys: options.keys as Keys,
     rateLimits,
     rateLimit: (policy, identifier, callOptions) => rateLimits.limit(policy, identifier, callOptions),
@@ -336,6 +373,7 @@ export function createCachekit<
         await bus?.close()
         l1?.cache.clear()
         await counters.close()
+        await features.close()
         await rateLimits.close()
         await driver.close()
       })()

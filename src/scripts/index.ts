@@ -18,12 +18,25 @@ import { compareAndSet } from './compare-and-set.js'
 import { invalidateTag } from './invalidate-tag.js'
 import { replaceCollections } from './replace-collections.js'
 import { swapCollection } from './swap-collection.js'
+import { sessionCreate } from './session-create.js'
+import { sessionDestroy } from './session-destroy.js'
+import { sessionDestroyAll } from './session-destroy-all.js'
+import { sessionList } from './session-list.js'
+import { sessionRead } from './session-read.js'
+import { sessionUpdate } from './session-update.js'
+import { idempotencyBegin } from './idempotency-begin.js'
+import { idempotencyComplete } from './idempotency-complete.js'
+import { idempotencyExtend } from './idempotency-extend.js'
+import { idempotencyRelease } from './idempotency-release.js'
+import { flagUpdate } from './flag-update.js'
 
 export { compareAndDelete, compareAndExpire, incrWithTtl }
 export { rateLimitFixedWindow, rateLimitSlidingLog, rateLimitSlidingWindow, rateLimitTokenBucket }
 export { lockAcquire, semaphoreAcquire, semaphoreExtend, semaphoreRelease }
 export { counterCommit, counterIncr, counterRestore, counterTake, counterTrendIncr }
 export { compareAndSet, invalidateTag, replaceCollections, swapCollection }
+export { sessionCreate, sessionDestroy, sessionDestroyAll, sessionList, sessionRead, sessionUpdate }
+export { idempotencyBegin, idempotencyComplete, idempotencyExtend, idempotencyRelease, flagUpdate }
 
 /** Every script cachekit ships; the SHA and parity tests iterate over this list. */
 export const scripts = [
@@ -47,4 +60,15 @@ export const scripts = [
   invalidateTag,
   replaceCollections,
   swapCollection,
+  sessionCreate,
+  sessionRead,
+  sessionUpdate,
+  sessionDestroy,
+  sessionList,
+  sessionDestroyAll,
+  idempotencyBegin,
+  idempotencyComplete,
+  idempotencyExtend,
+  idempotencyRelease,
+  flagUpdate,
 ] as const

@@ -27,6 +27,8 @@ const constructorArgs: Record<string, readonly unknown[]> = {
   RateLimitExceededError: ['login', { limit: 5, remaining: 0, resetAt: Date.now() + 1000, retryAfterMs: 1000 }],
   BuildError: ['videosByCategory', 'the temporary copy was incomplete'],
   InvalidationError: ['video.changed', '1 part(s) failed; the rest was done'],
+  IdempotencyInProgressError: ['charge:abc', 5000, { retryAfterMs: 20_000 }],
+  IdempotencyConflictError: ['charge:abc'],
 }
 
 const errorClasses = Object.entries(errors).filter(

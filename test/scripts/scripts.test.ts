@@ -9,6 +9,8 @@ import { compareAndDelete, compareAndExpire, incrWithTtl, rateLimitFixedWindow, 
 import { counterCommit, counterIncr, counterRestore, counterTake, counterTrendIncr } from '../../src/scripts/index.js'
 import { lockAcquire, semaphoreAcquire, semaphoreExtend, semaphoreRelease } from '../../src/scripts/index.js'
 import { compareAndSet, invalidateTag, replaceCollections, swapCollection } from '../../src/scripts/index.js'
+import { flagUpdate, idempotencyBegin, idempotencyComplete, idempotencyExtend, idempotencyRelease } from '../../src/scripts/index.js'
+import { sessionCreate, sessionDestroy, sessionDestroyAll, sessionList, sessionRead, sessionUpdate } from '../../src/scripts/index.js'
 import { conformanceScripts, echoScript, nilScript, readTypesScript, setAllScript } from '../../src/testing/scripts.js'
 import { rawRedis, testPrefix } from '../support/raw-redis.js'
 
@@ -290,6 +292,91 @@ describe('Lua and JS twin parity: invalidation and builder scripts', () => {
       await driver.close()
     }
   })
+})
+
+describe('Lua and JS twin parity: session, idempotency and flag scripts', () => {
+  const NOW = '1700000000000'
+  const meta = (user: string, createdAt = 1_699_999_990_000, absoluteAt = 1_700_000_100_000, idle = 60_000) => `${createdAt}|${absoluteAt}|${idle}|${createdAt}|${user}`
+  const twoSessions: Setup[] = [
+    { op: 'zadd', key: 'e', entries: [{ member: 'h1', score: 1_700_000_005_000 }, { member: 'h2', score: 1_700_000_009_000 }] },
+    { op: 'hset', key: 'd', fields: { h1: '{"n":1}', 'h1:m': meta('u1'), h2: '{"n":2}', 'h2:m': meta('u1|x') } },
+  ]
+  const expiredToo: Setup[] = [
+    { op: 'zadd', key: 'e', entries: [{ member: 'old', score: 1_699_999_999_000 }, { member: 'h1', score: 1_700_000_005_000 }, { member: 'dangling', score: 1_700_000_007_000 }] },
+    { op: 'hset', key: 'd', fields: { old: '{}', 'old:m': meta('u1'), h1: '{"n":1}', 'h1:m': meta('u1'), 'orphan:m': meta('u1') } },
+  ]
+  const idem = (fields: Record<string, string>): Setup[] => [{ op: 'hset', key: 'i', fields }]
+  const scenarios: Scenario[] = [
+    { name: 'session-create for a new user', script: sessionCreate, keys: ['e', 'd'], args: [NOW, 'h9', 'u1', '{"a":1}', '60000', '120000', '3'] },
+    { name: 'session-create under the cap', script: sessionCreate, setup: twoSessions, keys: ['e', 'd'], args: [NOW, 'h9', 'u1', '{}', '60000', '30000', '3'] },
+    { name: 'session-create at the cap evicts the session closest to expiring', script: sessionCreate, setup: twoSessions, keys: ['e', 'd'], args: [NOW, 'h9', 'u1', '{}', '60000', '120000', '2'] },
+    { name: 'session-create with a lowered cap evicts several', script: sessionCreate, setup: twoSessions, keys: ['e', 'd'], args: [NOW, 'h9', 'u1', '{}', '1000', '120000', '1'] },
+    { name: 'session-create prunes expired sessions first', script: sessionCreate, setup: expiredToo, keys: ['e', 'd'], args: [NOW, 'h9', 'u1', '{}', '60000', '120000', '3'] },
+    { name: 'session-read a live session', script: sessionRead, setup: twoSessions, keys: ['e', 'd'], args: [NOW, 'h1', '0'] },
+    { name: 'session-read with touch', script: sessionRead, setup: twoSessions, keys: ['e', 'd'], args: [NOW, 'h2', '1'] },
+    { name: 'session-read with touch capped by the absolute expiry', script: sessionRead, setup: twoSessions, keys: ['e', 'd'], args: ['1700000090000', 'h1', '1'] },
+    { name: 'session-read an expired session cleans it up', script: sessionRead, setup: expiredToo, keys: ['e', 'd'], args: [NOW, 'old', '0'] },
+    { name: 'session-read a half-written session', script: sessionRead, setup: expiredToo, keys: ['e', 'd'], args: [NOW, 'dangling', '1'] },
+    { name: 'session-read a missing session', script: sessionRead, keys: ['e', 'd'], args: [NOW, 'nope', '1'] },
+    { name: 'session-read the last session gone deletes both keys', script: sessionRead, setup: [{ op: 'zadd', key: 'e', entries: [{ member: 'x', score: 1 }] }, { op: 'hset', key: 'd', fields: { x: '{}', 'x:m': meta('u') } }], keys: ['e', 'd'], args: [NOW, 'x', '0'] },
+    { name: 'session-update a live session', script: sessionUpdate, setup: twoSessions, keys: ['e', 'd'], args: [NOW, 'h1', '{"n":10}'] },
+    { name: 'session-update an expired session', script: sessionUpdate, setup: expiredToo, keys: ['e', 'd'], args: [NOW, 'old', '{"n":10}'] },
+    { name: 'session-update a missing session', script: sessionUpdate, keys: ['e', 'd'], args: [NOW, 'nope', '{}'] },
+    { name: 'session-destroy by token', script: sessionDestroy, setup: twoSessions, keys: ['e', 'd'], args: [NOW, 'h1', ''] },
+    { name: 'session-destroy by its user', script: sessionDestroy, setup: twoSessions, keys: ['e', 'd'], args: [NOW, 'h2', 'u1|x'] },
+    { name: 'session-destroy by another user', script: sessionDestroy, setup: twoSessions, keys: ['e', 'd'], args: [NOW, 'h2', 'u1'] },
+    { name: 'session-destroy an expired session', script: sessionDestroy, setup: expiredToo, keys: ['e', 'd'], args: [NOW, 'old', ''] },
+    { name: 'session-list', script: sessionList, setup: [...expiredToo, { op: 'zadd', key: 'e', entries: [{ member: 'h2', score: 1_700_000_009_000 }] }, { op: 'hset', key: 'd', fields: { h2: '{"n":2}', 'h2:m': meta('other') } }], keys: ['e', 'd'], args: [NOW, 'u1'] },
+    { name: 'session-list of nobody', script: sessionList, keys: ['e', 'd'], args: [NOW, 'u1'] },
+    { name: 'session-destroy-all', script: sessionDestroyAll, setup: expiredToo, keys: ['e', 'd'], args: [NOW, 'u1', ''] },
+    { name: 'session-destroy-all but one, sparing another user', script: sessionDestroyAll, setup: twoSessions, keys: ['e', 'd'], args: [NOW, 'u1', 'h9'] },
+    { name: 'session-destroy-all except the current session', script: sessionDestroyAll, setup: twoSessions, keys: ['e', 'd'], args: [NOW, 'u1|x', 'h2'] },
+    { name: 'idempotency-begin on a free key', script: idempotencyBegin, keys: ['i'], args: ['owner-1', 'fp', '30000'] },
+    { name: 'idempotency-begin while in progress', script: idempotencyBegin, setup: idem({ s: 'p', o: 'owner-1', f: 'fp' }), keys: ['i'], args: ['owner-2', 'fp', '30000'] },
+    { name: 'idempotency-begin with another fingerprint', script: idempotencyBegin, setup: idem({ s: 'p', o: 'owner-1', f: 'fp' }), keys: ['i'], args: ['owner-2', 'other', '30000'] },
+    { name: 'idempotency-begin after completion', script: idempotencyBegin, setup: idem({ s: 'd', f: 'fp', k: 'v', r: '{"id":1}' }), keys: ['i'], args: ['owner-2', 'fp', '30000'] },
+    { name: 'idempotency-begin on a string (WRONGTYPE)', script: idempotencyBegin, setup: [{ op: 'set', key: 'i', value: 'x' }], keys: ['i'], args: ['o', 'fp', '30000'] },
+    { name: 'idempotency-complete by the owner', script: idempotencyComplete, setup: idem({ s: 'p', o: 'owner-1', f: 'fp' }), keys: ['i'], args: ['owner-1', 'fp', 'v', '{"id":1}', '60000'] },
+    { name: 'idempotency-complete by another owner', script: idempotencyComplete, setup: idem({ s: 'p', o: 'owner-2', f: 'fp' }), keys: ['i'], args: ['owner-1', 'fp', 'v', '{"id":1}', '60000'] },
+    { name: 'idempotency-complete after the lease ran out', script: idempotencyComplete, keys: ['i'], args: ['owner-1', 'fp', 'e', '{"name":"Error"}', '60000'] },
+    { name: 'idempotency-complete over a stored outcome', script: idempotencyComplete, setup: idem({ s: 'd', f: 'fp', k: 'v', r: '1' }), keys: ['i'], args: ['owner-1', 'fp', 'v', '2', '60000'] },
+    { name: 'idempotency-extend by the owner', script: idempotencyExtend, setup: idem({ s: 'p', o: 'owner-1', f: 'fp' }), keys: ['i'], args: ['owner-1', '30000'] },
+    { name: 'idempotency-extend by another owner', script: idempotencyExtend, setup: idem({ s: 'p', o: 'owner-2', f: 'fp' }), keys: ['i'], args: ['owner-1', '30000'] },
+    { name: 'idempotency-extend a finished key', script: idempotencyExtend, setup: idem({ s: 'd', o: 'owner-1', f: 'fp' }), keys: ['i'], args: ['owner-1', '30000'] },
+    { name: 'idempotency-release by the owner', script: idempotencyRelease, setup: idem({ s: 'p', o: 'owner-1', f: 'fp' }), keys: ['i'], args: ['owner-1'] },
+    { name: 'idempotency-release by another owner', script: idempotencyRelease, setup: idem({ s: 'p', o: 'owner-2', f: 'fp' }), keys: ['i'], args: ['owner-1'] },
+    { name: 'flag-update a new flag', script: flagUpdate, keys: ['f'], args: ['beta', '0', '{"enabled":true}'] },
+    { name: 'flag-update with the current revision', script: flagUpdate, setup: [{ op: 'hset', key: 'f', fields: { beta: '4|{"enabled":false}' } }], keys: ['f'], args: ['beta', '4', '{"enabled":true}'] },
+    { name: 'flag-update with a stale revision', script: flagUpdate, setup: [{ op: 'hset', key: 'f', fields: { beta: '4|{"enabled":false}' } }], keys: ['f'], args: ['beta', '3', '{"enabled":true}'] },
+    { name: 'flag-update unconditionally', script: flagUpdate, setup: [{ op: 'hset', key: 'f', fields: { beta: '4|{}' } }], keys: ['f'], args: ['beta', '-1', '{"enabled":true}'] },
+    { name: 'flag-update deletes', script: flagUpdate, setup: [{ op: 'hset', key: 'f', fields: { beta: '4|{}', other: '1|{}' } }], keys: ['f'], args: ['beta', '-1', ''] },
+  ]
+
+  it.each(scenarios.map((scenario) => [scenario.name, scenario] as const))('%s', async (_, scenario) => {
+    const { memory, redis: fromRedis } = await runBoth(scenario)
+    expect(fromRedis).toEqual(memory)
+    const hashes = await hashesAfter(scenario)
+    expect(hashes.redis).toEqual(hashes.memory)
+  })
+
+  /** The hashes a scenario leaves behind, on both sides (runBoth compares strings and sorted sets). */
+  async function hashesAfter(scenario: Scenario): Promise<{ memory: unknown[]; redis: unknown[] }> {
+    const prefix = `{${testPrefix('parity-hash')}}`
+    const keys = scenario.keys.map((key) => prefix + key)
+    const driver = memoryDriver()
+    try {
+      for (const step of scenario.setup ?? []) await applyToDriver(driver, prefix, step)
+      for (const step of scenario.setup ?? []) await applyToRedis(prefix, step)
+      await driver.eval(scenario.script, keys, scenario.args).catch(() => undefined)
+      await redis.evalsha(scenario.script.sha1, keys.length, ...keys, ...scenario.args).catch(() => undefined)
+      const types = await Promise.all(keys.map((key) => redis.type(key)))
+      const memory = await Promise.all(keys.map((key, i) => (types[i] === 'hash' ? driver.hgetall(key) : types[i])))
+      const fromRedis = await Promise.all(keys.map((key, i) => (types[i] === 'hash' ? redis.hgetall(key) : types[i])))
+      return { memory, redis: fromRedis }
+    } finally {
+      await driver.close()
+    }
+  }
 })
 
 /** Runs a scenario's script on the memory driver and on real Redis; returns each side's reply (or error) and key state. */

@@ -1,0 +1,44 @@
+import { defineScript } from '../core/script.js'
+import { dropSession, scriptNow, splitMeta } from './session-shared.js'
+
+/**
+ * Ends one session (see session-shared.ts for the keys). ARGV: now, handle, and the user
+ * id the session must belong to (empty: any; used when the caller holds the session's
+ * token, which already proves it). Replies 1 when a live session was ended, 0 when there
+ * was none, it had expired (its leftovers are cleaned up), or it belongs to another user
+ * (then nothing is touched). Both keys go once the user has no session left.
+ */
+export const sessionDestroy = defineScript<boolean>({
+  name: 'session-destroy',
+  numKeys: 2,
+  lua: `local now = tonumber(ARGV[1])
+if not now then
+  local time = redis.call('TIME')
+  now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
+local score = redis.call('ZSCORE', KEYS[1], ARGV[2])
+local meta = redis.call('HGET', KEYS[2], ARGV[2] .. ':m')
+if ARGV[3] ~= '' and meta and string.match(meta, '^%d+|%d+|%d+|%d+|(.*)$') ~= ARGV[3] then
+  return 0
+end
+if not score and not meta then return 0 end
+redis.call('ZREM', KEYS[1], ARGV[2])
+redis.call('HDEL', KEYS[2], ARGV[2], ARGV[2] .. ':m')
+if redis.call('ZCARD', KEYS[1]) == 0 then redis.call('DEL', KEYS[1], KEYS[2]) end
+if score and meta and tonumber(score) > now then return 1 end
+return 0`,
+  sha1: '57d3f7fb5c0290f689775ea0704d0cb1cf929e2a',
+  run: (ctx, [expiries, records], [nowArg, handleArg, userId]) => {
+    const index = expiries as string
+    const hash = records as string
+    const handle = handleArg as string
+    const now = scriptNow(ctx, nowArg)
+    const score = ctx.zscore(index, handle)
+    const meta = ctx.hget(hash, `${handle}:m`)
+    if (userId !== '' && meta !== null && splitMeta(meta)?.userId !== userId) return 0
+    if (score === null && meta === null) return 0
+    dropSession(ctx, index, hash, handle)
+    return score !== null && meta !== null && score > now ? 1 : 0
+  },
+  parse: (reply) => reply === 1,
+})
