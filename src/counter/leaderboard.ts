@@ -83,12 +83,18 @@ export class Leaderboard {
     return (await this.driver.zrem(this.key, [member])) > 0
   }
 
-  /** How many members the board has. */
+  /**
+   * How many members the board has.
+   * @example await likes.size()
+   */
   async size(): Promise<number> {
     return this.driver.zcard(this.key)
   }
 
-  /** Empties the board. */
+  /**
+   * Empties the board.
+   * @example await weeklyScores.reset()
+   */
   async reset(): Promise<void> {
     await this.driver.del([this.key])
   }
