@@ -170,18 +170,34 @@ export class Builder<Template extends string, Value, Kind extends BuilderKind> {
     progress: (phase: 'load', items: number, keys: number, written: number) => void,
   ): Promise<{ outputs: Map<string, Output>; items: number }> {
     const outputs = new Map<string, Output>()
+    // Many items share an output (every video of a category): find it by the raw parameter
+    // values instead of building and escaping its key again for each item.
+    const byParams = new Map<string, Output | null>()
+    const names = this.definition.key.paramNames as readonly string[]
     let items = 0
+    const take = (item: unknown) => {
+      const params = itemParams(item, this.name) as Record<string, unknown>
+      const id = names.length === 1 ? String(params[names[0] as string]) : names.map((name) => String(params[name])).join('\u0000')
+      let output = byParams.get(id)
+      if (output === undefined) {
+        const fresh = this.output(params as KeyParams<Template>)
+        output = onlyKey !== undefined && fresh.key !== onlyKey ? null : (outputs.get(fresh.key) ?? fresh)
+        byParams.set(id, output)
+        if (output !== null) outputs.set(output.key, output)
+      }
+      if (output === null) return
+      this.addItem(output, item as Record<string, unknown>)
+      if (++items % LOAD_PROGRESS_EVERY === 0) {
+        signal.throwIfAborted()
+        progress('load', items, 0, 0)
+      }
+    }
     progress('load', 0, 0, 0)
     const source = await this.definition.load({ only, signal })
-    for await (const item of source as AsyncIterable<unknown>) {
-      signal.throwIfAborted()
-      const fresh = this.output(itemParams(item, this.name))
-      if (onlyKey !== undefined && fresh.key !== onlyKey) continue
-      const output = outputs.get(fresh.key) ?? fresh
-      this.addItem(output, item as Record<string, unknown>)
-      outputs.set(output.key, output)
-      if (++items % LOAD_PROGRESS_EVERY === 0) progress('load', items, 0, 0)
-    }
+    // A synchronous source is read without an await per item.
+    if (typeof (source as Iterable<unknown>)[Symbol.iterator] === 'function') for (const item of source as Iterable<unknown>) take(item)
+    else for await (const item of source as AsyncIterable<unknown>) take(item)
+    signal.throwIfAborted()
     return { outputs, items }
   }
 

@@ -594,8 +594,7 @@ export class CacheService {
 
   /** How a tagged entry stands by the stamps this process trusts; `undefined` when one is unknown. */
   private localVerdict(entry: StoredEntry, now: number): TagVerdict | undefined {
-    const stamps = this.tags.localStampsFor(entry.tags, now)
-    return stamps === undefined ? undefined : judgeEntry(entry, stamps, now)
+    return this.tags.localVerdict(entry, now)
   }
 
   /**

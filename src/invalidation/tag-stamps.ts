@@ -93,6 +93,24 @@ export class TagStamps {
     return { hardAt, softAt }
   }
 
+  /**
+   * How `entry` stands by the stamps this process trusts, or `undefined` when one of its
+   * tags is unknown or no longer trusted. Allocation-free: it runs on every L1 hit of a
+   * tagged entry.
+   */
+  localVerdict(entry: TaggedEntry, now: number): TagVerdict | undefined {
+    const tags = entry.tags
+    let hardAt = 0
+    let softAt = 0
+    for (let i = 0; i < tags.length; i++) {
+      const record = this.records.get(tags[i] as string)
+      if (record === undefined || record.until < now) return undefined
+      if (record.hardAt > hardAt) hardAt = record.hardAt
+      if (record.softAt > softAt) softAt = record.softAt
+    }
+    return judge(entry, hardAt, softAt, now)
+  }
+
   /** The newest stamps over `tags`, fetching the ones this process does not trust (one GET per tag, concurrently). */
   async stampsFor(tags: readonly string[], now: number): Promise<TagStampReply> {
     const local = this.localStampsFor(tags, now)
@@ -180,10 +198,14 @@ export class TagStamps {
  * millisecond as an invalidation may hold the old data.
  */
 export function judgeEntry(entry: TaggedEntry, stamps: TagStampReply, now: number): TagVerdict {
-  if (stamps.hardAt >= entry.createdAt) return 'invalid'
-  if (stamps.softAt >= entry.createdAt) {
+  return judge(entry, stamps.hardAt, stamps.softAt, now)
+}
+
+function judge(entry: TaggedEntry, hardAt: number, softAt: number, now: number): TagVerdict {
+  if (hardAt >= entry.createdAt) return 'invalid'
+  if (softAt >= entry.createdAt) {
     const graceMs = entry.staleUntil - entry.expiresAt
-    return now < Math.min(entry.staleUntil, stamps.softAt + graceMs) ? 'stale' : 'invalid'
+    return now < Math.min(entry.staleUntil, softAt + graceMs) ? 'stale' : 'invalid'
   }
   return 'valid'
 }
