@@ -70,10 +70,10 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('locks on $name'
     const kit = make()
     const lock = await kit.locks.acquire('report:5', { ttl: 100 })
     expect(lock.expiresAt).toBeLessThanOrEqual(Date.now() + 100)
-    await vi_waitFor(() => lock.signal.aborted)
+    await eventually(() => lock.signal.aborted)
     expect(lock.signal.reason).toBeInstanceOf(LockLostError)
     expect((lock.signal.reason as LockLostError).fencingToken).toBe(lock.fencingToken)
-    await vi_waitFor(async () => !(await kit.locks.isLocked('report:5')))
+    await eventually(async () => !(await kit.locks.isLocked('report:5')))
     const next = await kit.locks.acquire('report:5')
     expect(next.fencingToken).toBeGreaterThan(lock.fencingToken)
     await next.release()
@@ -109,7 +109,7 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('locks on $name'
   it('extend after expiry rejects with LockLostError and aborts the signal', async () => {
     const kit = make()
     const lock = await kit.locks.acquire('report:8', { ttl: 60 })
-    await vi_waitFor(async () => !(await kit.locks.isLocked('report:8')))
+    await eventually(async () => !(await kit.locks.isLocked('report:8')))
     await expect(lock.extend('1s')).rejects.toBeInstanceOf(LockLostError)
     expect(lock.signal.aborted).toBe(true)
     await expect(lock.release()).rejects.toBeInstanceOf(LockLostError)
@@ -163,7 +163,7 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('locks on $name'
         'report:12',
         async (lock) => {
           await kit.locks.forceRelease('report:12')
-          await vi_waitFor(() => lock.signal.aborted)
+          await eventually(() => lock.signal.aborted)
           return 'done'
         },
         { ttl: 90 },
@@ -212,8 +212,8 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('locks on $name'
   })
 })
 
-/** vi.waitFor with a bound generous enough for a loaded machine, for a boolean condition. */
-async function vi_waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+/** Polls a condition, bounded generously for a loaded machine. */
+async function eventually(condition: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error('condition not met in time')
