@@ -1,7 +1,9 @@
 /**
  * Runs the benchmarks: `npm run bench` (all scenarios) or `npm run bench -- <name> ...`.
  * Options: --rounds N, --round-ms N, --warmup-ms N, --quick (a smoke run), --list,
- * --profile <contender id> (CPU-profile that contender's loop once more after its rounds).
+ * --profile <contender id> (CPU-profile that contender's loop once more after its rounds),
+ * --only <id,id> (measure only those contenders). With --quick, --profile or --only
+ * nothing is written.
  *
  * Starts its own redis-server, runs each scenario's contenders side by side in interleaved
  * rounds, writes bench/results/<scenario>.json and renders docs/benchmarks.md.
@@ -27,6 +29,7 @@ const { values, positionals } = parseArgs({
     'warmup-ms': { type: 'string' },
     quick: { type: 'boolean', default: false },
     profile: { type: 'string' },
+    only: { type: 'string' },
     list: { type: 'boolean', default: false },
     'no-render': { type: 'boolean', default: false },
   },
@@ -49,6 +52,7 @@ const options: BenchOptions = {
   roundMs: Number(values['round-ms'] ?? (values.quick ? 100 : 300)),
   warmupMs: Number(values['warmup-ms'] ?? (values.quick ? 50 : 200)),
   profile: values.profile,
+  only: values.only?.split(','),
 }
 
 const log = (line: string) => console.log(line)
@@ -95,14 +99,14 @@ try {
     }
     printScenario(result, log)
     log(`   (${((performance.now() - started) / 1000).toFixed(1)} s)`)
-    if (!options.quick && !options.profile) writeFileSync(join(resultsDir, `${scenario.name}.json`), `${JSON.stringify(result, null, 2)}\n`)
+    if (!options.quick && !options.profile && !options.only) writeFileSync(join(resultsDir, `${scenario.name}.json`), `${JSON.stringify(result, null, 2)}\n`)
   }
 } finally {
   await commandStats.close()
   await redis.stop()
 }
 
-if (!options.quick && !options.profile && !values['no-render']) {
+if (!options.quick && !options.profile && !options.only && !values['no-render']) {
   const written = renderReport()
   log(`\nwrote ${written.join(', ')}`)
 }

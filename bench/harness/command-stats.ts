@@ -3,6 +3,8 @@
  * - executed: CONFIG RESETSTAT before a measured stretch, INFO commandstats after it.
  *   This counts commands run inside Lua scripts too (an EVALSHA doing INCR and PEXPIRE
  *   counts 3).
+ * - server CPU: INFO cpu deltas over the same stretch (everything the server did, divided
+ *   by the operations).
  * - sent: a short separate pass under MONITOR, which tells commands clients sent from
  *   commands scripts ran (source "lua"). A MULTI/EXEC block counts every command in it.
  * The bookkeeping commands themselves are left out.
@@ -21,6 +23,13 @@ export class CommandStats {
 
   async reset(): Promise<void> {
     await this.client.config('RESETSTAT')
+  }
+
+  /** The server's CPU time (user + system), µs: INFO cpu, which CONFIG RESETSTAT does not reset. */
+  async serverCpuUs(): Promise<number> {
+    const text = await this.client.info('cpu')
+    const field = (name: string) => Number(new RegExp(`${name}:([0-9.]+)`).exec(text)?.[1] ?? Number.NaN)
+    return Math.round((field('used_cpu_user') + field('used_cpu_sys')) * 1e6)
   }
 
   /** Calls per command since the last reset. */

@@ -41,17 +41,21 @@ export interface ThroughputOptions {
   commandStats?: CommandStats
   /** Contender id whose loop is CPU-profiled once more after the rounds (`--profile`). */
   profile?: string
+  /** Only these contender ids are measured (`--only`). */
+  only?: string[]
   log?: (line: string) => void
 }
 
 /** Measures `contenders` side by side and returns one row each. */
-export async function measureThroughput(contenders: readonly Contender[], options: ThroughputOptions): Promise<RowResult[]> {
+export async function measureThroughput(all: readonly Contender[], options: ThroughputOptions): Promise<RowResult[]> {
   const log = options.log ?? (() => {})
+  const only = options.only
+  const contenders = only ? all.filter((contender) => only.includes(contender.id)) : all
   for (const contender of contenders) {
     collectGarbage()
     await runSegment(contender, options, options.warmupMs, new Samples())
   }
-  const tallies = contenders.map(() => ({ rounds: [] as number[], ops: 0, cpuUs: 0, samples: new Samples(), calls: {} as Record<string, number> }))
+  const tallies = contenders.map(() => ({ rounds: [] as number[], ops: 0, cpuUs: 0, serverCpuUs: 0, samples: new Samples(), calls: {} as Record<string, number> }))
   for (let round = 0; round < options.rounds; round++) {
     for (let step = 0; step < contenders.length; step++) {
       const index = (round + step) % contenders.length
@@ -59,10 +63,14 @@ export async function measureThroughput(contenders: readonly Contender[], option
       const tally = tallies[index] as (typeof tallies)[number]
       collectGarbage()
       await options.commandStats?.reset()
+      const serverBefore = await options.commandStats?.serverCpuUs()
       const cpuBefore = process.cpuUsage()
       const { ops, elapsedMs } = await runSegment(contender, options, options.roundMs, tally.samples)
       const cpu = process.cpuUsage(cpuBefore)
-      if (options.commandStats) addCalls(tally.calls, await options.commandStats.read())
+      if (options.commandStats) {
+        tally.serverCpuUs += (await options.commandStats.serverCpuUs()) - (serverBefore ?? 0)
+        addCalls(tally.calls, await options.commandStats.read())
+      }
       tally.rounds.push((ops * 1000) / elapsedMs)
       tally.ops += ops
       tally.cpuUs += cpu.user + cpu.system
@@ -101,6 +109,7 @@ export async function measureThroughput(contenders: readonly Contender[], option
         p50Us: round3(quantile(samples, 0.5) * 1000),
         p99Us: round3(quantile(samples, 0.99) * 1000),
         cpuUsPerOp: round3(tally.cpuUs / tally.ops),
+        serverCpuUsPerOp: options.commandStats ? round3(tally.serverCpuUs / tally.ops) : null,
         commandsPerOp: commands ? commands.total : null,
         sentPerOp: sentPerOp.get(contender)?.total ?? null,
       },

@@ -11,6 +11,8 @@ export interface BenchOptions {
   quick: boolean
   /** Contender id to CPU-profile after its rounds. */
   profile?: string
+  /** Measure only these contender ids (an investigation: results are not written). */
+  only?: string[]
 }
 
 export interface BenchContext {

@@ -67,6 +67,7 @@ export const THROUGHPUT_COLUMNS: Column[] = [
 
 export const REDIS_COLUMNS: Column[] = [
   ...THROUGHPUT_COLUMNS,
+  { metric: 'serverCpuUsPerOp', label: 'Redis CPU/op', format: 'cpu' },
   { metric: 'sentPerOp', label: 'cmds sent/op', format: 'cmds' },
   { metric: 'commandsPerOp', label: 'cmds executed/op', format: 'cmds' },
 ]
