@@ -13,6 +13,13 @@ export const subpaths = {
   './nestjs': 'src/adapters/nestjs/index.ts',
   './hono': 'src/adapters/hono/index.ts',
   './keyv': 'src/adapters/keyv/index.ts',
+  './prometheus': 'src/prometheus/index.ts',
+  './otel': 'src/otel/index.ts',
+}
+
+/** Executables: output name (without extension) -> source file; package.json `bin` points at the .js. */
+export const binaries = {
+  'cli/cachekit': 'src/cli/bin.ts',
 }
 
 /**
@@ -22,9 +29,12 @@ export const subpaths = {
 export const edgeSafeSubpaths = ['.', './drivers/memory', './drivers/upstash', './next', './hono']
 
 /** tsup entry map: output name (without extension) -> source file. */
-export const entries = Object.fromEntries(
-  Object.entries(subpaths).map(([subpath, source]) => [
-    subpath === '.' ? 'index' : `${subpath.slice(2)}/index`,
-    source,
-  ]),
-)
+export const entries = {
+  ...Object.fromEntries(
+    Object.entries(subpaths).map(([subpath, source]) => [
+      subpath === '.' ? 'index' : `${subpath.slice(2)}/index`,
+      source,
+    ]),
+  ),
+  ...binaries,
+}

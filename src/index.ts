@@ -256,3 +256,38 @@ export {
   type ValueItem,
 } from './builders/index.js'
 export { BuildError } from './core/errors/index.js'
+
+// Sessions, idempotency keys, feature flags, channels
+export {
+  SESSION_DEFAULTS,
+  Sessions,
+  type CreateSessionOptions,
+  type DestroyAllOptions,
+  type Session,
+  type SessionOptions,
+  type SessionUserId,
+} from './session/index.js'
+export {
+  IDEMPOTENCY_DEFAULTS,
+  Idempotency,
+  type IdempotencyKey,
+  type IdempotencyOptions,
+  type IdempotentContext,
+  type IdempotentOperation,
+  type IdempotentResult,
+  type RunOptions,
+} from './idempotency/index.js'
+export { IdempotencyConflictError, IdempotencyInProgressError, type IdempotencyInProgressErrorOptions } from './core/errors/index.js'
+export {
+  FLAGS_DEFAULTS,
+  Flags,
+  MAINTENANCE_FLAG,
+  rolloutBucket,
+  type FlagContext,
+  type FlagInput,
+  type FlagPatch,
+  type FlagsOptions,
+  type FlagState,
+  type MaintenanceState,
+} from './flags/index.js'
+export { Channels, defineChannel, type Channel, type ChannelEvents, type ChannelHandler, type InferSchemaInput, type MessageInfo } from './channels/index.js'

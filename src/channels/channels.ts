@@ -21,8 +21,8 @@ export interface MessageInfo {
   readonly channel: string
 }
 
-/** A subscriber. May be async; a rejection is reported as a `handler-error` event. */
-export type ChannelHandler<Message> = (message: Message, info: MessageInfo) => void | Promise<void>
+/** A subscriber. May be async; a rejection is reported as a `handler-error` event. Its result is otherwise ignored. */
+export type ChannelHandler<Message> = (message: Message, info: MessageInfo) => unknown
 
 /** What the kit hands the channel service. @internal */
 export interface ChannelsContext {

@@ -33,7 +33,7 @@ export interface GuardOptions {
   /**
    * How far usage must fall below a threshold before the guard leaves its state, so it
    * does not flap around the line.
-   * @default 0.05
+   * @default 0.05, or half of `warnAt` when that is smaller
    */
   hysteresis?: number
   /**
@@ -81,7 +81,7 @@ export function resolveGuardOptions(options: GuardOptions = {}): ResolvedGuardOp
   if (typeof options !== 'object' || options === null) throw new ValidationError('guard options must be an object')
   const warnAt = options.warnAt ?? GUARD_DEFAULTS.warnAt
   const criticalAt = options.criticalAt ?? GUARD_DEFAULTS.criticalAt
-  const hysteresis = options.hysteresis ?? GUARD_DEFAULTS.hysteresis
+  const hysteresis = options.hysteresis ?? Math.min(GUARD_DEFAULTS.hysteresis, (typeof warnAt === 'number' ? warnAt : 0) / 2)
   for (const [name, value] of [['guard.warnAt', warnAt], ['guard.criticalAt', criticalAt]] as const) {
     if (!(typeof value === 'number' && value > 0 && value <= 1)) throw new ValidationError(`${name} must be a fraction in (0, 1], got ${String(value)}`)
   }

@@ -16,6 +16,8 @@ export interface MetricFamily {
   readonly name: string
   readonly help: string
   readonly type: 'counter' | 'gauge' | 'histogram'
+  /** The labels every sample carries (a histogram's `le` not included). */
+  readonly labelNames: readonly string[]
   readonly samples: readonly FamilySample[]
 }
 
@@ -46,18 +48,21 @@ function cacheFamilies(snapshot: MetricsSnapshot): MetricFamily[] {
       name,
       help,
       type: 'counter',
+      labelNames: ['family'],
       samples: families.map(([family, stats]) => ({ labels: { family }, value: stats[field] })),
     })),
     {
       name: 'cachekit_cache_hit_ratio',
       help: 'Fresh hits / reads per key family, since start.',
       type: 'gauge',
+      labelNames: ['family'],
       samples: families.map(([family, stats]) => ({ labels: { family }, value: stats.hitRate })),
     },
     {
       name: 'cachekit_cache_load_duration_seconds',
       help: 'Loader duration percentiles over recent loads.',
       type: 'gauge',
+      labelNames: ['family', 'quantile'],
       samples: families.flatMap(([family, stats]) =>
         (['p50', 'p95', 'p99'] as const).map((quantile) => ({ labels: { family, quantile: `0.${quantile.slice(1)}` }, value: stats.loadMs[quantile] / 1000 })),
       ),
@@ -74,17 +79,19 @@ function driverFamilies(snapshot: MetricsSnapshot): MetricFamily[] {
     return { suffix: '_bucket', labels: { le: String(boundMs / 1000) }, value: cumulative }
   })
   return [
-    { name: 'cachekit_driver_calls_total', help: 'Driver calls per method.', type: 'counter', samples: byCommand.map(([method, entry]) => ({ labels: { method }, value: entry.calls })) },
+    { name: 'cachekit_driver_calls_total', help: 'Driver calls per method.', type: 'counter', labelNames: ['method'], samples: byCommand.map(([method, entry]) => ({ labels: { method }, value: entry.calls })) },
     {
       name: 'cachekit_driver_errors_total',
       help: 'Driver calls that failed for server or network reasons, per method.',
       type: 'counter',
+      labelNames: ['method'],
       samples: byCommand.map(([method, entry]) => ({ labels: { method }, value: entry.errors })),
     },
     {
       name: 'cachekit_driver_call_duration_seconds',
       help: 'Driver call latency seen by the client.',
       type: 'histogram',
+      labelNames: [],
       samples: [
         ...buckets,
         { suffix: '_bucket', labels: { le: '+Inf' }, value: calls.histogram.count },
@@ -96,6 +103,7 @@ function driverFamilies(snapshot: MetricsSnapshot): MetricFamily[] {
       name: 'cachekit_circuit_state',
       help: 'Circuit breaker state (1 for the current one).',
       type: 'gauge',
+      labelNames: ['state'],
       samples: CIRCUIT_STATES.map((state) => ({ labels: { state }, value: snapshot.circuit === state ? 1 : 0 })),
     },
   ]
@@ -105,24 +113,27 @@ function guardFamilies(snapshot: MetricsSnapshot): MetricFamily[] {
   const guard = snapshot.guard
   const memory = snapshot.memory
   return [
-    { name: 'cachekit_guard_state', help: 'Memory guard state (1 for the current one).', type: 'gauge', samples: GUARD_STATES.map((state) => ({ labels: { state }, value: guard.state === state ? 1 : 0 })) },
+    { name: 'cachekit_guard_state', help: 'Memory guard state (1 for the current one).', type: 'gauge', labelNames: ['state'], samples: GUARD_STATES.map((state) => ({ labels: { state }, value: guard.state === state ? 1 : 0 })) },
     {
       name: 'cachekit_guard_skipped_writes_total',
       help: 'Cache writes the memory guard skipped, per key family.',
       type: 'counter',
+      labelNames: ['family'],
       samples: Object.entries(guard.skippedWrites).map(([family, value]) => ({ labels: { family }, value })),
     },
     {
       name: 'cachekit_guard_evicted_keys_total',
       help: 'Keys the memory guard deleted, per key family.',
       type: 'counter',
+      labelNames: ['family'],
       samples: Object.entries(guard.evictedKeys).map(([family, value]) => ({ labels: { family }, value })),
     },
-    { name: 'cachekit_memory_used_bytes', help: 'used_memory of the fullest node.', type: 'gauge', samples: memory ? [{ labels: {}, value: memory.usedBytes }] : [] },
+    { name: 'cachekit_memory_used_bytes', help: 'used_memory of the fullest node.', type: 'gauge', labelNames: [], samples: memory ? [{ labels: {}, value: memory.usedBytes }] : [] },
     {
       name: 'cachekit_memory_limit_bytes',
       help: 'The limit memory is judged against: maxmemory or the guard budget, whichever is smaller.',
       type: 'gauge',
+      labelNames: [],
       samples: memory?.limitBytes != null ? [{ labels: {}, value: memory.limitBytes }] : [],
     },
   ]
@@ -134,6 +145,7 @@ function serverFamilies(snapshot: MetricsSnapshot): MetricFamily[] {
     name,
     help,
     type,
+    labelNames: ['node'],
     samples: nodes.map((node) => ({ labels: { node: node.node ?? 'standalone' }, value: pick(node) })),
   })
   return [
@@ -150,11 +162,12 @@ function serverFamilies(snapshot: MetricsSnapshot): MetricFamily[] {
       name: 'cachekit_redis_keys',
       help: 'Keys per node and database (INFO keyspace).',
       type: 'gauge',
+      labelNames: ['node', 'db'],
       samples: nodes.flatMap((node) => Object.entries(node.keyspace).map(([db, entry]) => ({ labels: { node: node.node ?? 'standalone', db }, value: entry.keys }))),
     },
   ]
 }
 
 function featureFamily(metric: MetricsSnapshot['features'][number]): MetricFamily {
-  return { name: metric.name, help: metric.help, type: metric.type, samples: metric.samples }
+  return { name: metric.name, help: metric.help, type: metric.type, labelNames: metric.labelNames, samples: metric.samples }
 }

@@ -11,7 +11,7 @@ import type { CircuitState } from '../drivers/resilient.js'
 import type { GuardStatus, MemoryGuard } from '../guard/memory-guard.js'
 import { memoryUsageFromInfo, readMemoryUsage, type MemoryUsage } from '../guard/memory-usage.js'
 import type { Namespace } from '../keys/namespace.js'
-import type { DriverCallStats, DriverMeasurements } from './driver-measurements.js'
+import type { DriverCallListener, DriverCallStats, DriverMeasurements } from './driver-measurements.js'
 import { EventLog, type LoggedEvent } from './event-log.js'
 import type { FamilyInfo } from './families.js'
 import { judgeHealth, type HealthReport, type ResolvedHealthThresholds } from './health.js'
@@ -169,6 +169,11 @@ export class Monitor {
    */
   register(metric: FeatureMetric): () => void {
     return this.registry.register(metric)
+  }
+
+  /** Calls `listener` after every driver call (method, duration in ms, error or undefined); returns a function that stops. */
+  onDriverCall(listener: DriverCallListener): () => void {
+    return this.context.measurements.onCall(listener)
   }
 
   /** Logs an event of your own (shown on the dashboard). */

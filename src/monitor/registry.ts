@@ -33,6 +33,7 @@ export interface FeatureMetricSnapshot {
   readonly name: string
   readonly help: string
   readonly type: 'counter' | 'gauge'
+  readonly labelNames: readonly string[]
   readonly samples: readonly MetricSample[]
 }
 
@@ -70,7 +71,7 @@ export class MetricsRegistry {
       } catch {
         samples = []
       }
-      return { name: metric.name, help: metric.help, type: metric.type, samples }
+      return { name: metric.name, help: metric.help, type: metric.type, labelNames: [...metric.labelNames], samples }
     })
   }
 }

@@ -4,6 +4,7 @@ import { defineChannel } from '../../src/channels/define-channel.js'
 import type { ChannelEvents } from '../../src/channels/events.js'
 import { ValidationError } from '../../src/core/errors/index.js'
 import type { Driver } from '../../src/drivers/driver.js'
+import type { StandardSchemaV1 } from '../../src/keys/standard-schema.js'
 import { createCachekit, type Cachekit } from '../../src/kit.js'
 import { targets, uniquePrefix } from '../support/targets.js'
 
@@ -105,7 +106,7 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('channels on $na
         },
       },
     }
-    const counts = defineChannel('counts', slowFirst)
+    const counts = defineChannel('counts', slowFirst as StandardSchemaV1<number>)
     const received: number[] = []
     await kit.channels.subscribe(counts, (value) => received.push(value))
     for (let value = 0; value < 5; value++) await kit.channels.publish(counts, value)

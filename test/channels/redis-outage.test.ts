@@ -7,14 +7,14 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { DriverError } from '../../src/core/errors/index.js'
 import { ioredisDriver } from '../../src/drivers/ioredis/index.js'
-import { createCachekit, type Cachekit } from '../../src/kit.js'
+import { createCachekit, type Cachekit, type CachekitOptions } from '../../src/kit.js'
 import { startRedisProcess, waitUntil, type RedisProcess } from '../support/redis-process.js'
 import { uniquePrefix } from '../support/targets.js'
 
 let server: RedisProcess
 const kits: Cachekit[] = []
 
-function make(options: Parameters<typeof createCachekit>[0] = {}): Cachekit {
+function make(options: CachekitOptions = {}): Cachekit {
   const kit = createCachekit({ driver: ioredisDriver({ url: server.url, commandTimeoutMs: 1_000 }), prefix: uniquePrefix('outage'), breaker: false, ...options })
   kits.push(kit)
   return kit

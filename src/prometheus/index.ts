@@ -1,0 +1,1 @@
+export { registerCachekitMetrics, type PrometheusKit, type PrometheusOptions, type RegisteredMetrics } from './register-metrics.js'

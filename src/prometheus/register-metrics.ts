@@ -1,0 +1,148 @@
+/**
+ * `cachekit/prometheus`: the kit's metrics in your prom-client registry, next to your
+ * own. Counters and gauges are read from `kit.metrics()` when Prometheus scrapes (one
+ * INFO round trip per scrape, shared by every metric); driver call and loader durations
+ * are real histograms fed as calls happen.
+ */
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import { ValidationError } from '../core/errors/index.js'
+import type { CacheEvents } from '../cache/events.js'
+import type { Emitter } from '../core/events.js'
+import type { DriverCallListener } from '../monitor/driver-measurements.js'
+import { metricFamilies, type MetricFamily } from '../monitor/metric-families.js'
+import type { MetricsSnapshot } from '../monitor/monitor.js'
+
+/** Options of {@link registerCachekitMetrics}. */
+export interface PrometheusOptions {
+  /** Your prom-client registry (`new Registry()` or `register`, the default one). */
+  registry: Registry
+  /**
+   * How long one `kit.metrics()` snapshot serves scrapes, in ms: a scrape reads every
+   * metric at once, and they all share one snapshot.
+   * @default 1000
+   */
+  snapshotMs?: number
+  /**
+   * Histogram buckets for driver call durations, in seconds.
+   * @default [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
+   */
+  driverBuckets?: readonly number[]
+  /**
+   * Histogram buckets for loader durations, in seconds.
+   * @default [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+   */
+  loaderBuckets?: readonly number[]
+}
+
+/** The part of a kit this module reads (any `createCachekit` result fits). */
+export interface PrometheusKit {
+  metrics(): Promise<MetricsSnapshot>
+  readonly events: Emitter<CacheEvents>
+  readonly monitor: { onDriverCall(listener: DriverCallListener): () => void }
+}
+
+/** What {@link registerCachekitMetrics} returns. */
+export interface RegisteredMetrics {
+  /** The names registered so far (feature metrics registered later join on the next scrape). */
+  readonly names: readonly string[]
+  /** Removes every cachekit metric from the registry and stops listening. */
+  unregister(): void
+}
+
+const DRIVER_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
+const LOADER_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+/**
+ * Registers the kit's metrics with a prom-client registry. Reads one snapshot first, so
+ * every metric exists before the first scrape.
+ *
+ * @example
+ * import { Registry } from 'prom-client'
+ * import { registerCachekitMetrics } from 'cachekit/prometheus'
+ * const registry = new Registry()
+ * await registerCachekitMetrics(kit, { registry })
+ * // GET /metrics: res.type(registry.contentType).send(await registry.metrics())
+ */
+export async function registerCachekitMetrics(kit: PrometheusKit, options: PrometheusOptions): Promise<RegisteredMetrics> {
+  const registry = options?.registry
+  if (!registry || typeof registry.registerMetric !== 'function') throw new ValidationError('registerCachekitMetrics needs options.registry, a prom-client Registry')
+  const snapshotMs = options.snapshotMs ?? 1000
+  if (!Number.isFinite(snapshotMs) || snapshotMs < 0) throw new ValidationError(`snapshotMs must be a non-negative number, got ${String(snapshotMs)}`)
+
+  let cached: { at: number; families: Promise<Map<string, MetricFamily>> } | undefined
+  const families = (): Promise<Map<string, MetricFamily>> => {
+    const now = Date.now()
+    if (!cached || now - cached.at > snapshotMs) {
+      const pending = kit.metrics().then((snapshot) => {
+        const byName = new Map(metricFamilies(snapshot).map((family) => [family.name, family]))
+        for (const family of byName.values()) ensure(family)
+        return byName
+      })
+      cached = { at: now, families: pending }
+      pending.catch(() => {
+        cached = undefined
+      })
+    }
+    return cached.families
+  }
+
+  const registered = new Map<string, Counter | Gauge | Histogram>()
+  const ensure = (family: MetricFamily) => {
+    // The snapshot's histogram is replaced by a live one below.
+    if (registered.has(family.name) || family.type === 'histogram') return
+    const name = family.name
+    const common = { name, help: family.help, labelNames: [...family.labelNames], registers: [registry] }
+    const metric =
+      family.type === 'counter'
+        ? new Counter({
+            ...common,
+            async collect() {
+              const current = (await families()).get(name)
+              this.reset()
+              for (const sample of current?.samples ?? []) this.inc(sample.labels, sample.value)
+            },
+          })
+        : new Gauge({
+            ...common,
+            async collect() {
+              const current = (await families()).get(name)
+              this.reset()
+              for (const sample of current?.samples ?? []) this.set(sample.labels, sample.value)
+            },
+          })
+    registered.set(name, metric)
+  }
+
+  const driverHistogram = new Histogram({
+    name: 'cachekit_driver_call_duration_seconds',
+    help: 'Driver call latency seen by the client.',
+    labelNames: ['method', 'outcome'],
+    buckets: [...(options.driverBuckets ?? DRIVER_BUCKETS)],
+    registers: [registry],
+  })
+  registered.set('cachekit_driver_call_duration_seconds', driverHistogram)
+  const loaderHistogram = new Histogram({
+    name: 'cachekit_loader_duration_seconds',
+    help: 'Loader (your data source) duration per key family.',
+    labelNames: ['family'],
+    buckets: [...(options.loaderBuckets ?? LOADER_BUCKETS)],
+    registers: [registry],
+  })
+  registered.set('cachekit_loader_duration_seconds', loaderHistogram)
+  const stops = [
+    kit.monitor.onDriverCall((method, durationMs, error) => driverHistogram.observe({ method, outcome: error === undefined ? 'ok' : 'error' }, durationMs / 1000)),
+    kit.events.on('load', (event) => loaderHistogram.observe({ family: event.family }, event.durationMs / 1000)),
+  ]
+
+  await families()
+  return {
+    get names() {
+      return [...registered.keys()]
+    },
+    unregister() {
+      for (const stop of stops) stop()
+      for (const name of registered.keys()) registry.removeSingleMetric(name)
+      registered.clear()
+    },
+  }
+}
