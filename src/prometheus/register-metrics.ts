@@ -69,21 +69,25 @@ export async function registerCachekitMetrics(kit: PrometheusKit, options: Prome
   const snapshotMs = options.snapshotMs ?? 1000
   if (!Number.isFinite(snapshotMs) || snapshotMs < 0) throw new ValidationError(`snapshotMs must be a non-negative number, got ${String(snapshotMs)}`)
 
-  let cached: { at: number; families: Promise<Map<string, MetricFamily>> } | undefined
+  // One snapshot per scrape: every metric's collect() starts in the same tick and shares
+  // the pending snapshot; a settled one is reused for `snapshotMs`.
+  let cached: { settledAt: number | undefined; families: Promise<Map<string, MetricFamily>> } | undefined
   const families = (): Promise<Map<string, MetricFamily>> => {
-    const now = Date.now()
-    if (!cached || now - cached.at > snapshotMs) {
-      const pending = kit.metrics().then((snapshot) => {
+    if (cached && (cached.settledAt === undefined || Date.now() - cached.settledAt < snapshotMs)) return cached.families
+    const entry: { settledAt: number | undefined; families: Promise<Map<string, MetricFamily>> } = {
+      settledAt: undefined,
+      families: kit.metrics().then((snapshot) => {
         const byName = new Map(metricFamilies(snapshot).map((family) => [family.name, family]))
         for (const family of byName.values()) ensure(family)
+        entry.settledAt = Date.now()
         return byName
-      })
-      cached = { at: now, families: pending }
-      pending.catch(() => {
-        cached = undefined
-      })
+      }),
     }
-    return cached.families
+    entry.families.catch(() => {
+      if (cached === entry) cached = undefined
+    })
+    cached = entry
+    return entry.families
   }
 
   const registered = new Map<string, Counter | Gauge | Histogram>()

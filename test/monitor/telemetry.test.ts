@@ -125,9 +125,10 @@ describe('cachekit/otel', () => {
     const get = driverSpans.find((span) => span.name === 'cachekit get')
     expect(get?.attributes).toMatchObject({ 'db.system.name': 'redis', 'db.operation.name': 'get', 'cachekit.driver': 'ioredis' })
     expect(get?.attributes['cachekit.key']).toBeUndefined()
-    const failed = driverSpans.filter((span) => span.status.code === 2)
-    expect(failed).toHaveLength(1)
-    expect(failed[0]?.events.map((event) => event.name)).toEqual(['exception'])
+    // Only the refused command (a loaded machine could add a timeout elsewhere; that is not under test).
+    const refused = driverSpans.filter((span) => span.status.code === 2 && span.status.message === 'COMMAND_ERROR')
+    expect(refused.map((span) => span.name)).toEqual(['cachekit get'])
+    expect(refused[0]?.events.map((event) => event.name)).toEqual(['exception'])
   })
 
   it('names scripts and records keys only when asked', async () => {
