@@ -45,6 +45,7 @@ export interface HttpRequest {
   originalUrl?: string
   url: string
   headers: Record<string, string | string[] | undefined>
+  params?: Record<string, string>
   user?: { id?: string | number; sub?: string }
 }
 
