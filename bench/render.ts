@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { formatMetric } from './harness/format.js'
-import type { GroupResult, ScenarioResult } from './harness/types.js'
+import type { GroupResult, ScenarioResult, TargetResult } from './harness/types.js'
 import { ROOT } from './harness/versions.js'
 import { scenarios } from './scenarios/index.js'
 
@@ -46,7 +46,7 @@ export function renderReport(): string[] {
       return
     }
     if (result.status === 'pending') lines.push(`| [${result.title}](#${anchor(result.title)}) | – | pending: ${escapeCell(result.pendingReason ?? '')} | ⏳ |`)
-    for (const target of result.targets) lines.push(`| [${result.title}](#${anchor(result.title)}): ${escapeCell(target.description)} | ${escapeCell(target.target)} | ${escapeCell(target.measured)} | ${target.met === null ? '⏳ pending' : target.met ? '✅ met' : '❌ missed'} |`)
+    for (const target of result.targets) lines.push(`| [${result.title}](#${anchor(result.title)}): ${escapeCell(target.description)} | ${escapeCell(target.target)} | ${escapeCell(target.measured)} | ${verdict(target.met, true)} |`)
   })
   lines.push('')
   results.forEach((result, index) => {
@@ -67,7 +67,7 @@ export function renderReport(): string[] {
     for (const group of result.groups) lines.push(...renderGroup(group))
     if (result.targets.length > 0) {
       lines.push('**Targets**', '')
-      for (const target of result.targets) lines.push(`- ${target.met === null ? '⏳' : target.met ? '✅' : '❌'} ${target.description}: target ${target.target}, measured ${target.measured}`)
+      for (const target of result.targets) lines.push(`- ${verdict(target.met, false)} ${target.description}: target ${target.target}, measured ${target.measured}`)
       lines.push('')
     }
     for (const note of result.notes) lines.push(`> ${note}`, '')
@@ -135,6 +135,12 @@ function renderChart(result: ScenarioResult): string {
     '</svg>',
     '',
   ].join('\n')
+}
+
+function verdict(met: TargetResult['met'], words: boolean): string {
+  if (met === 'report') return words ? 'ℹ️ reported' : 'ℹ️'
+  if (met === null) return words ? '⏳ pending' : '⏳'
+  return met ? (words ? '✅ met' : '✅') : words ? '❌ missed' : '❌'
 }
 
 function anchor(title: string): string {

@@ -66,8 +66,8 @@ export interface TargetResult {
   description: string
   target: string
   measured: string
-  /** null: not measurable in this run (feature not built yet). */
-  met: boolean | null
+  /** null: not measurable in this run (feature not built yet); 'report': a figure the issue asks to report, with no threshold. */
+  met: boolean | null | 'report'
 }
 
 export interface ScenarioResult {

@@ -16,7 +16,7 @@ import type { GroupResult, RowResult } from '../harness/types.js'
 import { versionOf } from '../harness/versions.js'
 
 export const VIDEOS = 58_000
-const CATEGORIES = 300
+export const CATEGORIES = 300
 
 interface Video {
   id: string

@@ -12,7 +12,7 @@ import type { BenchContext, Scenario } from '../harness/scenario.js'
 import { median } from '../harness/stats.js'
 import type { GroupResult, RowResult, TargetResult } from '../harness/types.js'
 import { versionOf } from '../harness/versions.js'
-import { buildersAvailable, measureRebuild, VIDEOS } from './builder-rebuild.js'
+import { buildersAvailable, CATEGORIES, measureRebuild, VIDEOS } from './builder-rebuild.js'
 import { fmtRatio, row } from './common.js'
 
 const KEYS = 100_000
@@ -36,7 +36,7 @@ export const patternInvalidation: Scenario = {
     const ratio = (raw?.metrics.medianMs ?? Number.NaN) / (ck?.metrics.medianMs ?? Number.NaN)
     const groups = [group]
     const targets: TargetResult[] = [
-      { description: `cachekit invalidatePattern over ${KEYS.toLocaleString('en')} keys vs a hand-written SCAN + UNLINK loop (speed ratio)`, target: 'report (no number in the issue)', measured: `${fmtRatio(ratio)} (${ck?.metrics.medianMs} ms vs ${raw?.metrics.medianMs} ms)`, met: true },
+      { description: `cachekit invalidatePattern over ${KEYS.toLocaleString('en')} keys vs a hand-written SCAN + UNLINK loop (speed ratio)`, target: 'report (no number in the issue)', measured: `${fmtRatio(ratio)} (${ck?.metrics.medianMs} ms vs ${raw?.metrics.medianMs} ms)`, met: 'report' },
     ]
     if (buildersAvailable()) {
       context.log('  builder rebuild')
@@ -47,7 +47,12 @@ export const patternInvalidation: Scenario = {
     } else {
       targets.push({ description: "builder rebuild at the plan's scale (58k videos) vs the plan's sequential approach", target: 'report the ratio', measured: 'pending: cache builders (defineBuilder) not in src/ yet (issue 4)', met: null })
     }
-    return { groups, targets, notes: [] }
+    const notes = buildersAvailable()
+      ? [
+          `The plan's rebuild awaits about ${(3 * (VIDEOS + CATEGORIES)).toLocaleString('en')} commands one after another (DEL, ZADD/SADD, EXPIRE per category and per video). On this loopback Redis a round trip costs tens of microseconds, which flatters it: at a 0.25 ms network round trip those waits alone would add about ${Math.round((3 * (VIDEOS + CATEGORIES) * 0.25) / 1000)} s, while cachekit's builders send a few hundred pipelined scripts and SCAN batches.`,
+        ]
+      : []
+    return { groups, targets, notes }
   },
 }
 

@@ -44,8 +44,8 @@ export const tagInvalidation: Scenario = {
     const l1Rows = hitCost[1]!.rows
     const targets: TargetResult[] = [
       { description: 'cachekit: invalidating a tag over 100k entries vs over 100 entries (median time)', target: '≤ 1.5×', measured: `${fmtRatio(flat)} (${ck(100_000).toFixed(2)} ms vs ${ck(100).toFixed(2)} ms)`, met: flat <= 1.5 },
-      { description: 'hit with tags vs without, Redis, 64 in flight (reported, no target)', target: 'report', measured: fmtRatio(pairedRatio(row(redisRows, 'cachekit-tags'), row(redisRows, 'cachekit-plain'))), met: true },
-      { description: 'hit with tags vs without, L1, 1 in flight (reported, no target)', target: 'report', measured: fmtRatio(pairedRatio(row(l1Rows, 'cachekit-tags'), row(l1Rows, 'cachekit-plain'))), met: true },
+      { description: 'hit with tags vs without, Redis, 64 in flight (reported, no target)', target: 'report', measured: fmtRatio(pairedRatio(row(redisRows, 'cachekit-tags'), row(redisRows, 'cachekit-plain'))), met: 'report' },
+      { description: 'hit with tags vs without, L1, 1 in flight (reported, no target)', target: 'report', measured: fmtRatio(pairedRatio(row(l1Rows, 'cachekit-tags'), row(l1Rows, 'cachekit-plain'))), met: 'report' },
     ]
     return {
       groups,
