@@ -21,7 +21,7 @@ export interface PatternInvalidationOptions {
   /**
    * Keys examined per SCAN round trip (the COUNT hint) and at most this many keys per
    * UNLINK. Bounds the work each round trip asks of the server.
-   * @default 500
+   * @default 1000
    */
   batchSize?: number
 }
@@ -44,7 +44,7 @@ export interface PatternInvalidationReport extends PatternProgress {
 }
 
 /** Defaults of {@link PatternInvalidationOptions}. */
-export const PATTERN_DEFAULTS = Object.freeze({ batchSize: 500, maxBatchSize: 10_000 })
+export const PATTERN_DEFAULTS = Object.freeze({ batchSize: 1000, maxBatchSize: 10_000 })
 
 /** What {@link deleteByPattern} needs from the cache. */
 export interface PatternTarget {
@@ -71,18 +71,32 @@ export async function deleteByPattern(target: PatternTarget, relativePattern: st
   let scanned = 0
   let deleted = 0
   let batches = 0
-  for await (const batch of target.driver.scan(pattern, { count: batchSize, signal })) {
-    scanned += batch.length
-    const ours = batch.filter((key) => !isReserved(target.namespace, key))
-    for (let at = 0; at < ours.length; at += batchSize) {
-      const chunk = ours.slice(at, at + batchSize)
+  // One batch's UNLINK runs while SCAN reads the next page: at most one delete in flight.
+  let deleting: Promise<void> = Promise.resolve()
+  let failure: { error: unknown } | undefined
+  const remove = async (keys: string[]) => {
+    for (let at = 0; at < keys.length; at += batchSize) {
+      const chunk = keys.slice(at, at + batchSize)
       deleted += await target.driver.del(chunk)
       target.onDeleted(chunk)
     }
     batches++
     onProgress?.({ pattern, scanned, deleted, batches })
-    signal?.throwIfAborted()
   }
+  for await (const batch of target.driver.scan(pattern, { count: batchSize, signal })) {
+    scanned += batch.length
+    const ours = batch.filter((key) => !isReserved(target.namespace, key))
+    await deleting
+    if (failure) throw failure.error
+    signal?.throwIfAborted()
+    // Caught at once (and rethrown above), so a failed delete is never an unhandled rejection.
+    deleting = remove(ours).catch((error: unknown) => {
+      failure = { error }
+    })
+  }
+  await deleting
+  if (failure) throw failure.error
+  signal?.throwIfAborted()
   return { pattern, scanned, deleted, batches, durationMs: Date.now() - startedAt }
 }
 

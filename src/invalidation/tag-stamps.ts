@@ -24,8 +24,12 @@ export const TAG_DEFAULTS = Object.freeze({
   trustWithBusMs: 60_000,
   /** Trust window without pub/sub: how long another process's invalidation may go unseen. */
   trustWithoutBusMs: 1_000,
-  /** Tags remembered per process. */
-  maxRecords: 10_000,
+  /**
+   * Tags remembered per process (about 100 bytes each). Sized for one tag per hot entity:
+   * a process reading more distinct tags than this within a trust window refetches the
+   * oldest ones.
+   */
+  maxRecords: 100_000,
 })
 
 /** What a tag invalidation does to the entries it reaches. */
