@@ -30,6 +30,7 @@ import type { GuardOptions } from './guard/options.js'
 import type { HealthReport, HealthThresholds } from './monitor/health.js'
 import type { MetricsSnapshot, Monitor } from './monitor/monitor.js'
 import { Operations } from './monitor/operations.js'
+import { countLocks, countRateLimits } from './monitor/feature-counters.js'
 import type { RateLimitIdentifier } from './ratelimit/keys.js'
 import type { RateLimitPolicies } from './ratelimit/policy.js'
 import type { RateLimiter } from './ratelimit/rate-limiter.js'
@@ -325,12 +326,12 @@ export function createCachekit<
   const cascades: CascadeMap = options.cascades ?? {}
   const circuit = (): CircuitState => ('circuit' in driver ? (driver as ResilientDriver).circuit : 'closed')
   const monitor = operations.createMonitor({ driver, namespace, cache, events, guard, circuit })
-  const rateLimits = createRateLimits<RateLimitPolicyName<Limits>>({
+  const rateLimits = countRateLimits(createRateLimits<RateLimitPolicyName<Limits>>({
     driver,
     prefix: namespace.prefix,
     policies: options.rateLimits,
     onDegraded: ({ policy, operation, error }) => events.emit('degraded', { operation, family: policy, error }),
-  })
+  }), monitor)
   const counters = new Counters(driver, namespace.prefix)
   const features = createAppFeatures({ driver, prefix: namespace.prefix, codec: resolveCodec(options.codec), events, options })
   const started = enabled ? bus?.start() : undefined
@@ -340,7 +341,7 @@ export function createCachekit<
     cache,
     builders: registry.builders,
     invalidate: (name, params) => runCascade({ cache, namespace, events, rebuild: (target) => registry.rebuild(target) }, cascades, name, params),
-    locks,
+    locks: countLocks(locks, monitor),
     counters,
     sessions: features.sessions,
     idempotency: features.idempotency,
