@@ -73,7 +73,7 @@ export function renderReport(): string[] {
     for (const note of result.notes) lines.push(`> ${note}`, '')
     const run = result.run
     lines.push(
-      `<sub>Run ${run.startedAt} · \`${run.command}\` · Node ${run.node} · ${run.platform} · ${run.cores} × ${run.cpuModel} · Redis ${run.redisVersion} · ${run.rounds} rounds × ${run.roundMs} ms · load average before ${run.loadBefore.join(' / ')}, after ${run.loadAfter.join(' / ')} · versions: ${Object.entries(run.versions).map(([name, version]) => `${name} ${version}`).join(', ')}</sub>`,
+      `<sub>Run ${run.startedAt} · cachekit ${run.commit} · \`${run.command}\` · Node ${run.node} · ${run.platform} · ${run.cores} × ${run.cpuModel} · Redis ${run.redisVersion} · ${run.rounds} rounds × ${run.roundMs} ms · load average before ${run.loadBefore.join(' / ')}, after ${run.loadAfter.join(' / ')} · versions: ${Object.entries(run.versions).map(([name, version]) => `${name} ${version}`).join(', ')}</sub>`,
       '',
     )
   })

@@ -8,6 +8,7 @@
  * Starts its own redis-server, runs each scenario's contenders side by side in interleaved
  * rounds, writes bench/results/<scenario>.json and renders docs/benchmarks.md.
  */
+import { execFileSync } from 'node:child_process'
 import { writeFileSync, mkdirSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
@@ -118,6 +119,7 @@ function runInfo(startedAt: string, loadBefore: number[], name: string, rows: Ro
   return {
     startedAt,
     command: `npm run bench -- ${name}`,
+    commit: process.env.BENCH_COMMIT ?? gitHead(),
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
     cpuModel: cpus()[0]?.model ?? 'unknown',
@@ -128,5 +130,13 @@ function runInfo(startedAt: string, loadBefore: number[], name: string, rows: Ro
     rounds: options.rounds,
     roundMs: options.roundMs,
     versions,
+  }
+}
+
+function gitHead(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+  } catch {
+    return 'unknown'
   }
 }

@@ -6,6 +6,8 @@ export interface RunInfo {
   startedAt: string
   /** The command that reproduces it. */
   command: string
+  /** The cachekit commit measured (git HEAD, or BENCH_COMMIT when run from an exported tree). */
+  commit: string
   node: string
   platform: string
   cpuModel: string
