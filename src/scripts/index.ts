@@ -29,6 +29,8 @@ import { idempotencyComplete } from './idempotency-complete.js'
 import { idempotencyExtend } from './idempotency-extend.js'
 import { idempotencyRelease } from './idempotency-release.js'
 import { flagUpdate } from './flag-update.js'
+import { keyProbe } from './key-probe.js'
+import { slowlogGet } from './slowlog-get.js'
 
 export { compareAndDelete, compareAndExpire, incrWithTtl }
 export { rateLimitFixedWindow, rateLimitSlidingLog, rateLimitSlidingWindow, rateLimitTokenBucket }
@@ -37,6 +39,8 @@ export { counterCommit, counterIncr, counterRestore, counterTake, counterTrendIn
 export { compareAndSet, invalidateTag, replaceCollections, swapCollection }
 export { sessionCreate, sessionDestroy, sessionDestroyAll, sessionList, sessionRead, sessionUpdate }
 export { idempotencyBegin, idempotencyComplete, idempotencyExtend, idempotencyRelease, flagUpdate }
+// Monitoring probes: their twins answer for the memory driver (estimates, an empty slow log), not Redis's exact figures.
+export { keyProbe, slowlogGet }
 
 /** Every script cachekit ships; the SHA and parity tests iterate over this list. */
 export const scripts = [
@@ -71,4 +75,6 @@ export const scripts = [
   idempotencyExtend,
   idempotencyRelease,
   flagUpdate,
+  keyProbe,
+  slowlogGet,
 ] as const
