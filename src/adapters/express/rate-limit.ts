@@ -3,40 +3,19 @@
  * request names an identifier, the kit answers, the answer becomes headers and a 429.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import { ValidationError } from '../../core/errors/index.js'
-import type { RateLimitIdentifier } from '../../ratelimit/keys.js'
 import type { RateLimitResult } from '../../ratelimit/result.js'
-import type { AnyCachekit, PolicyOf } from '../shared/any-kit.js'
-import { isHeaderStyle, rateLimitedBody, rateLimitHeaderFields, type RateLimitHeaderStyle } from '../shared/rate-limit-http.js'
+import type { AnyCachekit } from '../shared/any-kit.js'
+import { rateLimitCheck, type RateLimitCheckOptions } from '../shared/rate-limit-check.js'
+import { rateLimitedBody } from '../shared/rate-limit-http.js'
 
-/** Options of {@link rateLimit}. */
-export interface RateLimitOptions<Kit extends AnyCachekit = AnyCachekit> {
-  /**
-   * The policy of the kit's `rateLimits` table.
-   * @example 'api'
-   */
-  policy: PolicyOf<Kit>
-  /**
-   * Who is counted: a user id, an API key, an IP address.
-   * @example (req) => req.user?.id ?? req.ip
-   */
-  key: (req: Request) => RateLimitIdentifier | Promise<RateLimitIdentifier>
-  /**
-   * How many units this request uses.
-   * @default 1
-   */
-  cost?: number | ((req: Request) => number)
+/** Options of {@link rateLimit}: `key` and `cost` receive the Express request. */
+export interface RateLimitOptions<Kit extends AnyCachekit = AnyCachekit> extends RateLimitCheckOptions<Request, Kit> {
   /**
    * Answers a refused request instead of the default 429 JSON body (the rate-limit headers
    * and `Retry-After` are already set).
    * @default res.status(429).json({ error: 'Too Many Requests', policy, retryAfter })
    */
   onLimited?: (req: Request, res: Response, next: NextFunction, result: RateLimitResult) => void
-  /**
-   * Which rate-limit headers to send.
-   * @default 'ietf'
-   */
-  headers?: RateLimitHeaderStyle
 }
 
 /**
@@ -51,20 +30,16 @@ export interface RateLimitOptions<Kit extends AnyCachekit = AnyCachekit> {
  * app.post('/login', rateLimit(kit, { policy: 'login', key: (req) => String(req.body.email) }), login)
  */
 export function rateLimit<Kit extends AnyCachekit>(kit: Kit, options: RateLimitOptions<Kit>): RequestHandler {
-  if (typeof options?.key !== 'function') throw new ValidationError('rateLimit: key must be a function of the request')
-  const headers = options.headers ?? 'ietf'
-  if (!isHeaderStyle(headers)) throw new ValidationError(`rateLimit: headers must be 'ietf', 'draft-6' or false, got ${JSON.stringify(headers)}`)
-  const limiter = kit.rateLimiter(options.policy)
-  const { key, cost, onLimited } = options
+  const limit = rateLimitCheck(kit, options)
+  const { onLimited } = options
   return function cachekitRateLimit(req: Request, res: Response, next: NextFunction): void {
-    Promise.resolve()
-      .then(async () => {
-        const identifier = await key(req)
-        const result = await limiter.limit(identifier, { cost: typeof cost === 'function' ? cost(req) : (cost ?? 1) })
-        for (const [name, value] of rateLimitHeaderFields(result, limiter.policy, headers)) res.setHeader(name, value)
+    limit
+      .check(req)
+      .then(({ result, fields }) => {
+        for (const [name, value] of fields) res.setHeader(name, value)
         if (result.allowed) return next()
         if (onLimited) return onLimited(req, res, next, result)
-        res.status(429).json(rateLimitedBody(result, limiter.policy))
+        res.status(429).json(rateLimitedBody(result, limit.limiter.policy))
       })
       .catch(next)
   }

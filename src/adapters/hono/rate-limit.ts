@@ -2,10 +2,10 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import type { RateLimitResult } from '../../ratelimit/result.js'
 import type { AnyCachekit } from '../shared/any-kit.js'
-import { webRateLimit, type WebRateLimitOptions } from '../shared/web-rate-limit.js'
+import { rateLimitCheck, type RateLimitCheckOptions } from '../shared/rate-limit-check.js'
 
 /** Options of {@link rateLimit}: `key` and `cost` receive Hono's `Context`. */
-export interface RateLimitOptions<Kit extends AnyCachekit = AnyCachekit> extends WebRateLimitOptions<Context, Kit> {
+export interface RateLimitOptions<Kit extends AnyCachekit = AnyCachekit> extends RateLimitCheckOptions<Context, Kit> {
   /**
    * Answers a refused request instead of the default 429 JSON response.
    * @default a 429 with `{ error, policy, retryAfter }`, the rate-limit headers and `Retry-After`
@@ -23,7 +23,7 @@ export interface RateLimitOptions<Kit extends AnyCachekit = AnyCachekit> extends
  * app.use('/api/*', rateLimit(kit, { policy: 'api', key: (c) => c.req.header('x-api-key') ?? 'anonymous' }))
  */
 export function rateLimit<Kit extends AnyCachekit>(kit: Kit, options: RateLimitOptions<Kit>): MiddlewareHandler {
-  const limit = webRateLimit(kit, options)
+  const limit = rateLimitCheck(kit, options)
   const { onLimited } = options
   return async function cachekitRateLimit(c, next) {
     const { result, fields } = await limit.check(c)

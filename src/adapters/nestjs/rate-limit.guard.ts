@@ -8,6 +8,7 @@ import { Reflector } from '@nestjs/core'
 import { ValidationError } from '../../core/errors/index.js'
 import type { RateLimitIdentifier } from '../../ratelimit/keys.js'
 import type { AnyCachekit } from '../shared/any-kit.js'
+import { RATE_LIMIT_MIDDLEWARE_DEFAULTS } from '../shared/rate-limit-check.js'
 import { isHeaderStyle, rateLimitedBody, rateLimitHeaderFields, type RateLimitHeaderStyle } from '../shared/rate-limit-http.js'
 import type { HttpRequest } from './cachekit.interceptor.js'
 import { CACHEKIT_MODULE_OPTIONS, type CachekitModuleOptions } from './module-options.js'
@@ -72,9 +73,9 @@ export class CachekitRateLimitGuard implements CanActivate {
     const request = http.getRequest<HttpRequest & { ip?: string }>()
     const limiter = this.kit.rateLimiter(metadata.policy)
     const identifier = await (metadata.key ?? ((req: HttpRequest & { ip?: string }) => this.defaultKey(req)))(request)
-    const result = await limiter.limit(identifier, { cost: metadata.cost ?? 1 })
+    const result = await limiter.limit(identifier, { cost: metadata.cost ?? RATE_LIMIT_MIDDLEWARE_DEFAULTS.cost })
     const response = http.getResponse<HeaderSink>()
-    for (const [name, value] of rateLimitHeaderFields(result, limiter.policy, metadata.headers ?? 'ietf')) response.setHeader(name, value)
+    for (const [name, value] of rateLimitHeaderFields(result, limiter.policy, metadata.headers ?? RATE_LIMIT_MIDDLEWARE_DEFAULTS.headers)) response.setHeader(name, value)
     if (result.allowed) return true
     throw new HttpException(rateLimitedBody(result, limiter.policy), HttpStatus.TOO_MANY_REQUESTS)
   }

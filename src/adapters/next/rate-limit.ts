@@ -4,10 +4,10 @@
  */
 import type { RateLimitResult } from '../../ratelimit/result.js'
 import type { AnyCachekit } from '../shared/any-kit.js'
-import { webRateLimit, type WebRateLimitOptions } from '../shared/web-rate-limit.js'
+import { rateLimitCheck, type RateLimitCheckOptions } from '../shared/rate-limit-check.js'
 
 /** Options of {@link rateLimit}: `key` and `cost` receive the request. */
-export interface RateLimitOptions<R extends Request = Request, Kit extends AnyCachekit = AnyCachekit> extends WebRateLimitOptions<R, Kit> {
+export interface RateLimitOptions<R extends Request = Request, Kit extends AnyCachekit = AnyCachekit> extends RateLimitCheckOptions<R, Kit> {
   /**
    * Answers a refused request instead of the default 429 JSON response (add the headers
    * you want from `result`).
@@ -33,7 +33,7 @@ export type NextRateLimit<R extends Request = Request> = (request: R, onAllowed?
  * }
  */
 export function rateLimit<R extends Request, Kit extends AnyCachekit>(kit: Kit, options: RateLimitOptions<R, Kit>): NextRateLimit<R> {
-  const limit = webRateLimit(kit, options)
+  const limit = rateLimitCheck(kit, options)
   const { onLimited } = options
   return async function cachekitRateLimit(request, onAllowed) {
     const { result, fields } = await limit.check(request)

@@ -1,7 +1,6 @@
 /**
- * Rate limiting for frameworks built on the web `Request`/`Response` (Next.js middleware,
- * Hono): option checks at setup, then request -> identifier -> `limiter.limit` -> headers.
- * Edge-safe.
+ * The rate-limit middlewares' shared part (Express, Next.js, Hono): option checks at
+ * setup, then request -> identifier -> `limiter.limit` -> header fields. Edge-safe.
  */
 import { ValidationError } from '../../core/errors/index.js'
 import type { RateLimitIdentifier } from '../../ratelimit/keys.js'
@@ -10,8 +9,8 @@ import type { RateLimitResult } from '../../ratelimit/result.js'
 import type { AnyCachekit, PolicyOf } from './any-kit.js'
 import { isHeaderStyle, rateLimitedBody, rateLimitHeaderFields, type RateLimitHeaderStyle } from './rate-limit-http.js'
 
-/** Options of the web rate-limit middlewares; `Input` is what the framework hands them. */
-export interface WebRateLimitOptions<Input, Kit extends AnyCachekit = AnyCachekit> {
+/** Options of the rate-limit middlewares; `Input` is what the framework hands them. */
+export interface RateLimitCheckOptions<Input, Kit extends AnyCachekit = AnyCachekit> {
   /**
    * The policy of the kit's `rateLimits` table.
    * @example 'api'
@@ -34,12 +33,15 @@ export interface WebRateLimitOptions<Input, Kit extends AnyCachekit = AnyCacheki
   headers?: RateLimitHeaderStyle
 }
 
+/** Defaults of every rate-limit middleware. */
+export const RATE_LIMIT_MIDDLEWARE_DEFAULTS = Object.freeze({ headers: 'ietf' as RateLimitHeaderStyle, cost: 1 })
+
 /** A checked set of options, with the policy's limiter. */
-export interface WebRateLimit<Input> {
+export interface RateLimitCheck<Input> {
   readonly limiter: RateLimiter
   /** Counts one request and answers with its result and header fields. */
   check(input: Input): Promise<{ result: RateLimitResult; fields: [string, string][] }>
-  /** The default 429: JSON body, header fields and `Retry-After`. */
+  /** The default 429 as a web `Response`: JSON body, header fields and `Retry-After`. */
   refusal(result: RateLimitResult, fields: readonly [string, string][]): Response
 }
 
@@ -47,9 +49,9 @@ export interface WebRateLimit<Input> {
  * Resolves the options once, at setup.
  * @throws {ValidationError} for an unknown policy, a missing key function or a bad header style.
  */
-export function webRateLimit<Input, Kit extends AnyCachekit>(kit: Kit, options: WebRateLimitOptions<Input, Kit>): WebRateLimit<Input> {
+export function rateLimitCheck<Input, Kit extends AnyCachekit>(kit: Kit, options: RateLimitCheckOptions<Input, Kit>): RateLimitCheck<Input> {
   if (typeof options?.key !== 'function') throw new ValidationError('rateLimit: key must be a function of the request')
-  const style = options.headers ?? 'ietf'
+  const style = options.headers ?? RATE_LIMIT_MIDDLEWARE_DEFAULTS.headers
   if (!isHeaderStyle(style)) throw new ValidationError(`rateLimit: headers must be 'ietf', 'draft-6' or false, got ${JSON.stringify(style)}`)
   const limiter = kit.rateLimiter(options.policy)
   const { key, cost } = options
@@ -57,7 +59,7 @@ export function webRateLimit<Input, Kit extends AnyCachekit>(kit: Kit, options: 
     limiter,
     async check(input) {
       const identifier = await key(input)
-      const result = await limiter.limit(identifier, { cost: typeof cost === 'function' ? cost(input) : (cost ?? 1) })
+      const result = await limiter.limit(identifier, { cost: typeof cost === 'function' ? cost(input) : (cost ?? RATE_LIMIT_MIDDLEWARE_DEFAULTS.cost) })
       return { result, fields: rateLimitHeaderFields(result, limiter.policy, style) }
     },
     refusal(result, fields) {

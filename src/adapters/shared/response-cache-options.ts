@@ -65,6 +65,9 @@ export interface ResolvedResponseCacheOptions<Request> {
   readonly shared: boolean
 }
 
+/** Defaults of every response cache. */
+export const RESPONSE_CACHE_DEFAULTS = Object.freeze({ graceMs: 0, shared: false, vary: Object.freeze([] as string[]) })
+
 const NOBODY = (): undefined => undefined
 
 /**
@@ -79,10 +82,10 @@ export function resolveResponseCacheOptions<Request>(
   if (typeof options.key !== 'function') throw new ValidationError('response cache: `key` must be a function of the request that returns the cache key')
   if (options.ttl === undefined) throw new ValidationError('response cache: `ttl` is required')
   const ttlMs = parseDuration(options.ttl, 'ttl')
-  const graceMs = parseDuration(options.grace ?? 0, 'grace')
+  const graceMs = options.grace === undefined ? RESPONSE_CACHE_DEFAULTS.graceMs : parseDuration(options.grace, 'grace')
   const tags = options.tags
   if (tags !== undefined && typeof tags !== 'function' && !Array.isArray(tags)) throw new ValidationError('response cache: `tags` must be an array of strings or a function')
-  const vary = (options.vary ?? []).map((name) => {
+  const vary = (options.vary ?? RESPONSE_CACHE_DEFAULTS.vary).map((name) => {
     if (typeof name !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new ValidationError(`response cache: vary names header names, got ${JSON.stringify(name)}`)
     return name.toLowerCase()
   })
@@ -94,7 +97,7 @@ export function resolveResponseCacheOptions<Request>(
     tags: typeof tags === 'function' ? tags : () => tags,
     vary: Object.freeze(vary),
     user: options.user ?? defaultUser,
-    shared: options.shared === true,
+    shared: options.shared ?? RESPONSE_CACHE_DEFAULTS.shared,
   })
 }
 
