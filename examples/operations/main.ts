@@ -52,7 +52,8 @@ console.log(`health    ${health.status}, guard ${health.guard}, circuit ${health
 
 const metrics = await kit.metrics()
 const board = metrics.cache.families.board
-console.log(`metrics   board: ${board?.hits} hits, ${board?.misses} misses (${((board?.hitRate ?? 0) * 100).toFixed(0)}%); app_exports_total = ${metrics.features[0]?.samples[0]?.value}`)
+const exported = metrics.features.find((metric) => metric.name === 'app_exports_total')?.samples[0]?.value
+console.log(`metrics   board: ${board?.hits} hits, ${board?.misses} misses (${((board?.hitRate ?? 0) * 100).toFixed(0)}%); app_exports_total = ${exported}`)
 
 const distribution = await kit.monitor.keyDistribution({ sample: 100 })
 console.log(`keys      ${distribution.families.map((family) => `${family.family}: ${family.keys}`).join(', ')}`)

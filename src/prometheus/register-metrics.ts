@@ -17,9 +17,10 @@ export interface PrometheusOptions {
   /** Your prom-client registry (`new Registry()` or `register`, the default one). */
   registry: Registry
   /**
-   * How long one `kit.metrics()` snapshot serves scrapes, in ms: a scrape reads every
-   * metric at once, and they all share one snapshot.
-   * @default 1000
+   * How long one `kit.metrics()` snapshot keeps serving later scrapes, in ms. Every metric
+   * of one scrape shares one snapshot anyway; raise this when several registries or
+   * scrapers read the same kit within moments.
+   * @default 0
    */
   snapshotMs?: number
   /**
@@ -66,7 +67,7 @@ const LOADER_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
 export async function registerCachekitMetrics(kit: PrometheusKit, options: PrometheusOptions): Promise<RegisteredMetrics> {
   const registry = options?.registry
   if (!registry || typeof registry.registerMetric !== 'function') throw new ValidationError('registerCachekitMetrics needs options.registry, a prom-client Registry')
-  const snapshotMs = options.snapshotMs ?? 1000
+  const snapshotMs = options.snapshotMs ?? 0
   if (!Number.isFinite(snapshotMs) || snapshotMs < 0) throw new ValidationError(`snapshotMs must be a non-negative number, got ${String(snapshotMs)}`)
 
   // One snapshot per scrape: every metric's collect() starts in the same tick and shares

@@ -1,7 +1,7 @@
 /**
- * examples/operations runs as users run it (`npm run example:operations`): on the memory
- * driver its output is exact; on a real Redis (REDIS_URL) the same tour works and leaves
- * no key behind.
+ * examples/operations runs as users run it (`npm run example:operations`,
+ * `npm run example:telemetry`): on the memory driver its output is exact; on a real Redis
+ * (REDIS_URL) the same tour works and leaves no key behind.
  */
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
@@ -10,9 +10,9 @@ import { ioredisDriver } from '../../src/drivers/ioredis/index.js'
 
 const root = join(import.meta.dirname, '..', '..')
 
-function run(env: Record<string, string | undefined>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(env: Record<string, string | undefined>, script = 'example:operations'): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn('npm', ['run', 'example:operations', '--silent'], { cwd: root, env: { ...process.env, REDIS_URL: undefined, ...env } })
+    const child = spawn('npm', ['run', script, '--silent'], { cwd: root, env: { ...process.env, REDIS_URL: undefined, ...env } })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
@@ -55,5 +55,18 @@ describe('examples/operations (npm run example:operations)', () => {
     } finally {
       await driver.close()
     }
+  })
+})
+
+describe('examples/operations/telemetry.ts (npm run example:telemetry)', () => {
+  it('exports the kit metrics through prom-client and traces driver and loader calls', async () => {
+    const result = await run({}, 'example:telemetry')
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+    expect(result.stdout.trimEnd().split('\n')).toEqual([
+      'cachekit_cache_hits_total{family="product"} 1',
+      'cachekit_cache_misses_total{family="product"} 1',
+      'spans     cachekit get, cachekit info, cachekit load product, cachekit publish, cachekit set, cachekit subscribe',
+    ])
   })
 })
