@@ -58,10 +58,11 @@ export class DriverMeasurements {
     this.failures[this.next] = failed ? 1 : 0
     this.next = (this.next + 1) % WINDOW
     if (this.filled < WINDOW) this.filled++
-    let bucket = LATENCY_BUCKETS_MS.findIndex((bound) => durationMs <= bound)
-    if (bucket === -1) bucket = LATENCY_BUCKETS_MS.length
-    this.buckets[bucket] = (this.buckets[bucket] ?? 0) + 1
+    let bucket = 0
+    while (bucket < LATENCY_BUCKETS_MS.length && durationMs > (LATENCY_BUCKETS_MS[bucket] as number)) bucket++
+    this.buckets[bucket] = (this.buckets[bucket] as number) + 1
     this.sumMs += durationMs
+    if (this.listeners.size === 0) return
     for (const listener of this.listeners) {
       try {
         listener(method, durationMs, error)
@@ -107,16 +108,19 @@ export class DriverMeasurements {
  * const driver = measuredDriver(ioredisDriver({ url }), measurements)
  */
 export function measuredDriver<D extends Driver>(driver: D, measurements: DriverMeasurements): D {
-  return wrapDriver(driver, async (method, _args, call) => {
+  // Plain promise callbacks rather than async/await: one microtask less on every call.
+  return wrapDriver(driver, (method, _args, call) => {
     const started = performance.now()
-    try {
-      const result = await call()
-      measurements.record(method, performance.now() - started, undefined)
-      return result
-    } catch (error) {
-      measurements.record(method, performance.now() - started, error)
-      throw error
-    }
+    return call().then(
+      (result) => {
+        measurements.record(method, performance.now() - started, undefined)
+        return result
+      },
+      (error: unknown) => {
+        measurements.record(method, performance.now() - started, error)
+        throw error
+      },
+    )
   })
 }
 
