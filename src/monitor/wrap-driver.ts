@@ -14,18 +14,18 @@ const PASS_THROUGH = new Set(['close', 'scan', 'constructor'])
 /** A driver whose calls go through `intercept`. */
 export function wrapDriver<D extends Driver>(driver: D, intercept: DriverInterceptor): D {
   const wrapped: Record<string, unknown> = {}
+  const target = driver as unknown as Record<string, (...args: unknown[]) => unknown>
   for (const name of propertyNames(driver)) {
-    const value = (driver as unknown as Record<string, unknown>)[name]
-    if (typeof value !== 'function') {
+    if (typeof target[name] !== 'function') {
       Object.defineProperty(wrapped, name, { get: () => (driver as unknown as Record<string, unknown>)[name], enumerable: true })
       continue
     }
-    const method = (value as (...args: unknown[]) => unknown).bind(driver)
+    // Looked up on every call, so a spy or a patched method on the driver is still honoured.
     wrapped[name] = PASS_THROUGH.has(name)
-      ? method
+      ? (...args: unknown[]) => target[name]!(...args)
       : (...args: unknown[]) => {
           try {
-            return intercept(name, args, () => Promise.resolve(method(...args)))
+            return intercept(name, args, () => Promise.resolve(target[name]!(...args)))
           } catch (error) {
             return Promise.reject(error)
           }

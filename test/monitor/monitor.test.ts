@@ -290,4 +290,12 @@ describe('driver measurements', () => {
     expect(calls.byCommand.get).toEqual({ calls: 1, errors: 0 })
     expect(vi.isMockFunction(kit.driver.get)).toBe(false)
   })
+
+  it('call the driver method as it is at call time, so spies on the driver still see calls', async () => {
+    const driver = memoryDriver()
+    const kit = make(driver)
+    const get = vi.spyOn(driver, 'get')
+    await kit.cache.get(keys.video({ id: 1 }))
+    expect(get).toHaveBeenCalledWith(kit.cache.keyOf(keys.video({ id: 1 })))
+  })
 })
