@@ -605,7 +605,7 @@ export class CacheService {
   private async checkTags(lookup: Lookup, text: string | null): Promise<Lookup> {
     if ((lookup.kind !== 'fresh' && lookup.kind !== 'stale') || lookup.entry.tags.length === 0 || text === null) return lookup
     const now = Date.now()
-    const verdict = judgeEntry(lookup.entry, await this.tags.stampsFor(lookup.entry.tags, now), now)
+    const verdict = judgeEntry(lookup.entry, await this.tags.stampsFor(lookup.entry.tags, lookup.entry.createdAt, now), now)
     if (verdict === 'valid') return lookup
     if (verdict === 'stale') return { kind: 'stale', entry: lookup.entry, tier: lookup.tier }
     return { kind: 'invalidated', text }
@@ -672,6 +672,7 @@ export class CacheService {
     this.config.events.emit('set', { key: resolved.full, family: resolved.family })
     try {
       await this.driver.set(resolved.full, text, { ttlMs: Math.max(1, entry.staleUntil - Date.now()) })
+      if (entry.tags.length > 0) this.tags.wrote(entry.tags, entry.createdAt)
       if (mode.announce !== false) this.config.bus?.publish('set', [resolved.full])
       return true
     } catch (error) {

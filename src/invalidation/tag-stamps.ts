@@ -8,7 +8,8 @@
  * Reads must not pay a round trip per tag: each process keeps the stamps it has seen
  * for a short while (`trustMs`), and the cache bus tells every process about every
  * invalidation at once, so the local copies stay current. A stamp nobody has
- * invalidated is stored as nothing and remembered as 0.
+ * invalidated is stored as nothing and remembered as 0. A tag this process first meets
+ * in its own write, or in an announcement, is known from then on without a GET.
  */
 import type { Driver } from '../drivers/driver.js'
 import { escapeParam } from '../keys/escape.js'
@@ -59,6 +60,12 @@ export interface TagStampsOptions {
 interface TagRecord {
   hardAt: number
   softAt: number
+  /**
+   * The record holds every stamp that matters to entries created at or after this time
+   * (0: to every entry). A record started by this process's own write, or by an
+   * announcement, knows the stamps from then on, not the ones before.
+   */
+  floor: number
   /** Trusted up to and including this time (epoch ms). */
   until: number
 }
@@ -82,24 +89,9 @@ export class TagStamps {
   }
 
   /**
-   * The newest stamps over `tags` from this process's memory, or `undefined` when one
-   * of them is unknown or no longer trusted (the caller then uses {@link stampsFor}).
-   */
-  localStampsFor(tags: readonly string[], now: number): TagStampReply | undefined {
-    let hardAt = 0
-    let softAt = 0
-    for (const tag of tags) {
-      const record = this.records.get(tag)
-      if (record === undefined || record.until < now) return undefined
-      if (record.hardAt > hardAt) hardAt = record.hardAt
-      if (record.softAt > softAt) softAt = record.softAt
-    }
-    return { hardAt, softAt }
-  }
-
-  /**
    * How `entry` stands by the stamps this process trusts, or `undefined` when one of its
-   * tags is unknown or no longer trusted. Allocation-free: it runs on every L1 hit of a
+   * tags is unknown, no longer trusted, or not known back to the entry's creation (the
+   * caller then uses {@link stampsFor}). Allocation-free: it runs on every L1 hit of a
    * tagged entry.
    */
   localVerdict(entry: TaggedEntry, now: number): TagVerdict | undefined {
@@ -108,21 +100,23 @@ export class TagStamps {
     let softAt = 0
     for (let i = 0; i < tags.length; i++) {
       const record = this.records.get(tags[i] as string)
-      if (record === undefined || record.until < now) return undefined
+      if (record === undefined || record.until < now || record.floor > entry.createdAt) return undefined
       if (record.hardAt > hardAt) hardAt = record.hardAt
       if (record.softAt > softAt) softAt = record.softAt
     }
     return judge(entry, hardAt, softAt, now)
   }
 
-  /** The newest stamps over `tags`, fetching the ones this process does not trust (one GET per tag, concurrently). */
-  async stampsFor(tags: readonly string[], now: number): Promise<TagStampReply> {
-    const local = this.localStampsFor(tags, now)
-    if (local !== undefined) return local
+  /**
+   * The newest stamps over the tags of an entry created at `createdAt`, fetching the
+   * ones this process cannot vouch for (one GET per such tag, concurrently, shared by
+   * concurrent readers).
+   */
+  async stampsFor(tags: readonly string[], createdAt: number, now: number): Promise<TagStampReply> {
     const stamps = await Promise.all(
       tags.map((tag) => {
         const record = this.records.get(tag)
-        if (record !== undefined && record.until >= now) return record
+        if (record !== undefined && record.until >= now && record.floor <= createdAt) return record
         return this.fetches.run(tag, () => this.fetch(tag))
       }),
     )
@@ -142,20 +136,34 @@ export class TagStamps {
     let failure: PromiseRejectedResult | undefined
     results.forEach((result, index) => {
       const tag = tags[index] as string
-      if (result.status === 'fulfilled') this.merge(tag, result.value, now, true)
+      if (result.status === 'fulfilled') this.merge(tag, result.value, now, 0, true)
       else {
         failure ??= result
-        this.merge(tag, stampOf(mode, stampMs), now, true)
+        this.announced(tag, mode, stampMs, now)
       }
     })
     if (failure) throw failure.reason
   }
 
-  /** Applies an invalidation announced by another process to the tags this process remembers. */
+  /** Applies an invalidation announced by another process. */
   apply(tags: readonly string[], mode: TagInvalidationMode, stampMs: number): void {
     const now = Date.now()
-    const stamp = stampOf(mode, stampMs)
-    for (const tag of tags) this.merge(tag, stamp, now, false)
+    for (const tag of tags) this.announced(tag, mode, stampMs, now)
+  }
+
+  /**
+   * This process wrote an entry carrying `tags`, created at `createdAt`. A tag it knows
+   * nothing about yet can be vouched for from that moment on: any later invalidation is
+   * announced on the bus (or the record's trust runs out first). So the next read of the
+   * entry needs no GET per tag.
+   */
+  wrote(tags: readonly string[], createdAt: number): void {
+    const now = Date.now()
+    for (const tag of tags) {
+      if (this.records.has(tag)) continue
+      this.records.set(tag, { hardAt: 0, softAt: 0, floor: createdAt, until: now + this.options.trustMs() })
+      this.evict()
+    }
   }
 
   /** Forgets every remembered stamp (the next read of each tag asks the driver). */
@@ -166,22 +174,38 @@ export class TagStamps {
   private async fetch(tag: string): Promise<TagStampReply> {
     const startedAt = Date.now()
     const stamp = parseTagStamp(await this.options.driver.get(this.keyOf(tag)))
-    return this.merge(tag, stamp, startedAt, true)
+    return this.merge(tag, stamp, startedAt, 0, true)
   }
 
-  /** Raises a record to `stamp` (stamps only move forward). Returns the merged stamps. */
-  private merge(tag: string, stamp: TagStampReply, now: number, create: boolean): TagStampReply {
+  /**
+   * An invalidation this process heard of. A hard one vouches for every entry: those
+   * created before it are invalid whatever came earlier. A soft one only for entries
+   * created after it, since an earlier hard stamp may exist.
+   */
+  private announced(tag: string, mode: TagInvalidationMode, stampMs: number, now: number): void {
+    if (mode === 'hard') this.merge(tag, { hardAt: stampMs, softAt: 0 }, now, 0, false)
+    else this.merge(tag, { hardAt: 0, softAt: stampMs }, now, stampMs + 1, false)
+  }
+
+  /**
+   * Raises a record to `stamp` (stamps only move forward). Only an answer from the driver
+   * (`renew`) extends how long an existing record is trusted: an announcement does not
+   * prove that none was lost before it.
+   */
+  private merge(tag: string, stamp: TagStampReply, now: number, floor: number, renew: boolean): TagStampReply {
+    const until = now + this.options.trustMs()
     const record = this.records.get(tag)
     if (record === undefined) {
-      if (!create) return stamp
-      const created: TagRecord = { hardAt: stamp.hardAt, softAt: stamp.softAt, until: now + this.options.trustMs() }
+      const created: TagRecord = { hardAt: stamp.hardAt, softAt: stamp.softAt, floor, until }
       this.records.set(tag, created)
       this.evict()
       return created
     }
     record.hardAt = Math.max(record.hardAt, stamp.hardAt)
     record.softAt = Math.max(record.softAt, stamp.softAt)
-    if (create) record.until = Math.max(record.until, now + this.options.trustMs())
+    // A complete answer (a fetch, a hard stamp) lowers the floor; a partial one never raises it.
+    record.floor = Math.min(record.floor, floor)
+    if (renew) record.until = Math.max(record.until, until)
     return record
   }
 

@@ -138,6 +138,32 @@ describe.each(targets('memory', 'redis', 'cluster'))('tag invalidation on $name'
     expect(await kit.cache.get(keys.video({ id: 6 }))).toBeUndefined()
   })
 
+  it('serves the first read after its own write from L1, without fetching tag stamps', async () => {
+    const kit = make(uniquePrefix(), { l1: true })
+    await kit.ready()
+    await kit.cache.set(keys.video({ id: 10 }), { id: 10, title: 'v1', categoryIds: [] }, { tags: ['fresh-tag'] })
+    const tiers: string[] = []
+    kit.events.on('hit', ({ tier }) => tiers.push(tier))
+    expect(await kit.cache.get(keys.video({ id: 10 }))).toMatchObject({ title: 'v1' })
+    expect(tiers).toEqual(['l1'])
+  })
+
+  it('reaches an entry whose loader was running when another instance invalidated its tag', async () => {
+    const prefix = uniquePrefix()
+    const [a, b] = [make(prefix, { l1: true }), make(prefix)]
+    await Promise.all([a.ready(), b.ready()])
+    // A probe entry in a's L1 shows when b's announcement has reached a.
+    await a.cache.set('probe:1', 'probe', { ttl: '1m', tags: ['racy-probe'] })
+    let release!: (video: Video) => void
+    const pending = a.cache.getOrSet(keys.video({ id: 11 }), () => new Promise<Video>((resolve) => (release = resolve)), { tags: ['racy'] })
+    await vi.waitFor(() => expect(release).toBeDefined())
+    await b.cache.invalidateTags(['racy', 'racy-probe'])
+    await vi.waitFor(async () => expect(await a.cache.get('probe:1')).toBeUndefined(), { timeout: 5000 })
+    release({ id: 11, title: 'read before the edit', categoryIds: [] })
+    expect(await pending).toMatchObject({ title: 'read before the edit' })
+    expect(await a.cache.get(keys.video({ id: 11 }))).toBeUndefined()
+  })
+
   it('after an invalidation, one instance reloads while the others wait for its value', async () => {
     const prefix = uniquePrefix()
     const [a, b] = [make(prefix), make(prefix)]
@@ -245,8 +271,9 @@ describe('TagStamps', () => {
     const stamps = new TagStamps({ driver, namespace: createNamespace({ prefix: 'bounded' }), trustMs: () => 60_000, maxRecords: 3 })
     await stamps.invalidate(['a', 'b', 'c', 'd', 'e'], 'hard', Date.now(), 60_000)
     expect(stamps.size).toBe(3)
-    expect(stamps.localStampsFor(['a'], Date.now())).toBeUndefined()
-    expect(stamps.localStampsFor(['e'], Date.now())?.hardAt).toBeGreaterThan(0)
+    const entry = (tag: string) => ({ createdAt: 1, expiresAt: Date.now() + 60_000, staleUntil: Date.now() + 60_000, tags: [tag] })
+    expect(stamps.localVerdict(entry('a'), Date.now())).toBeUndefined()
+    expect(stamps.localVerdict(entry('e'), Date.now())).toBe('invalid')
     await driver.close()
   })
 })
