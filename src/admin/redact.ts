@@ -9,7 +9,11 @@ const PAIRS = /\b(password|passwd|pass|token|secret|apikey|api_key|auth)(["']?\s
 // Upstash tokens and similar: long runs of base64/hex characters.
 const TOKEN_LIKE = /[A-Za-z0-9+/_-]{40,}={0,2}/g
 
-/** `text` with secrets replaced by `***`. */
+/**
+ * `text` with secrets replaced by `***`.
+ *
+ * @example redact('connect to redis://:pw@host failed') // 'connect to redis://***@host failed'
+ */
 export function redact(text: string, secrets: readonly string[] = []): string {
   let result = text
   for (const secret of secrets) if (secret.length >= 4) result = result.split(secret).join('***')

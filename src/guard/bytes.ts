@@ -32,7 +32,11 @@ export function parseBytes(size: number | string, what: string): number {
   return bytes
 }
 
-/** `20971520` -> `'20.0 MB'` (1024-based, as Redis's `used_memory_human`). */
+/**
+ * Bytes as people read them, 1024-based like Redis's `used_memory_human`.
+ *
+ * @example formatBytes(20971520) // '20.0 MB'
+ */
 export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes)) return '-'
   const units = ['B', 'KB', 'MB', 'GB', 'TB']

@@ -36,7 +36,11 @@ const CACHE_COUNTERS = [
 const CIRCUIT_STATES = ['closed', 'half-open', 'open'] as const
 const GUARD_STATES = ['ok', 'warn', 'critical'] as const
 
-/** Every metric family of a snapshot. */
+/**
+ * Every metric family of a snapshot: cache, driver, guard, server and registered feature metrics.
+ *
+ * @example formatPrometheus(metricFamilies(await kit.metrics()))
+ */
 export function metricFamilies(snapshot: MetricsSnapshot): MetricFamily[] {
   return [...cacheFamilies(snapshot), ...driverFamilies(snapshot), ...guardFamilies(snapshot), ...serverFamilies(snapshot), ...snapshot.features.map(featureFamily)]
 }

@@ -11,7 +11,16 @@ export type DriverInterceptor = (method: string, args: readonly unknown[], call:
 
 const PASS_THROUGH = new Set(['close', 'scan', 'constructor'])
 
-/** A driver whose calls go through `intercept`. */
+/**
+ * A driver whose calls go through `intercept`.
+ *
+ * @example
+ * const logged = wrapDriver(driver, async (method, args, call) => {
+ *   const result = await call()
+ *   console.log(method)
+ *   return result
+ * })
+ */
 export function wrapDriver<D extends Driver>(driver: D, intercept: DriverInterceptor): D {
   const wrapped: Record<string, unknown> = {}
   const target = driver as unknown as Record<string, (...args: unknown[]) => unknown>
