@@ -49,8 +49,10 @@ if (unknown.length > 0) {
 const selected = positionals.length === 0 ? scenarios : scenarios.filter((scenario) => positionals.includes(scenario.name))
 const options: BenchOptions = {
   quick: values.quick ?? false,
-  rounds: Number(values.rounds ?? (values.quick ? 2 : 5)),
-  roundMs: Number(values['round-ms'] ?? (values.quick ? 100 : 300)),
+  // Many short rounds: on a shared machine the load moves within seconds, and finely
+  // interleaved segments see the same load, which keeps per-round ratios honest.
+  rounds: Number(values.rounds ?? (values.quick ? 3 : 12)),
+  roundMs: Number(values['round-ms'] ?? (values.quick ? 60 : 120)),
   warmupMs: Number(values['warmup-ms'] ?? (values.quick ? 50 : 200)),
   profile: values.profile,
   only: values.only?.split(','),

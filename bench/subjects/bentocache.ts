@@ -10,7 +10,7 @@ export interface BentoVariant {
 }
 
 export async function bentocacheSubject(config: SubjectConfig, variant: BentoVariant = {}): Promise<CacheSubject> {
-  const connection = { host: config.redis.host, port: config.redis.port }
+  const connection = { host: config.redis.host, port: config.redis.port, db: config.redis.db ?? 0 }
   const store = bentostore()
   if (config.mode !== 'redis') store.useL1Layer(memoryDriver({ maxItems: config.l1MaxEntries, serialize: variant.serializeL1 }))
   if (config.mode !== 'memory') store.useL2Layer(redisDriver({ connection }))

@@ -6,7 +6,8 @@ export type CacheMode = 'memory' | 'redis' | 'tiered'
 
 export interface SubjectConfig {
   mode: CacheMode
-  redis: { host: string; port: number; url: string }
+  /** The server; `db` selects a logical database (0 by default), `url` already names it. */
+  redis: { host: string; port: number; url: string; db?: number }
   /** A prefix (or namespace) no other subject uses. */
   prefix: string
   /** Keys are `item:<n>` for n below this. */
