@@ -32,7 +32,7 @@ function kitFactory(target: Target) {
   return { make, closeAll }
 }
 
-describe.each(targets('memory', 'redis', 'cluster'))('cache builders on $name', (target) => {
+describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('cache builders on $name', (target) => {
   const { make, closeAll } = kitFactory(target)
   afterEach(async () => {
     await closeAll()

@@ -35,7 +35,7 @@ function platform(driver: Driver, db: VideoDb) {
   })
 }
 
-describe.each(targets('memory', 'redis', 'cluster'))('cascades on $name', (target: Target) => {
+describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('cascades on $name', (target: Target) => {
   const kits: { close(): Promise<void> }[] = []
   afterEach(async () => {
     await Promise.all(kits.splice(0).map((kit) => kit.close()))

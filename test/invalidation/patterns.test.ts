@@ -13,7 +13,7 @@ const keys = defineKeys({
 
 type Kit = Cachekit<typeof keys>
 
-describe.each(targets('memory', 'redis', 'cluster'))('pattern invalidation on $name', (target: Target) => {
+describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('pattern invalidation on $name', (target: Target) => {
   const kits: Kit[] = []
   const drivers: Driver[] = []
   let shared: Driver | undefined

@@ -39,7 +39,7 @@ function kitFactory(target: Target) {
   return { make, closeAll }
 }
 
-describe.each(targets('memory', 'redis', 'cluster'))('tag invalidation on $name', (target) => {
+describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('tag invalidation on $name', (target) => {
   const { make, closeAll } = kitFactory(target)
   afterEach(async () => {
     vi.useRealTimers()
