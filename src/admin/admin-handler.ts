@@ -70,8 +70,8 @@ export interface AdminKit {
   readonly guard: { status(): GuardStatus }
   readonly cache: {
     delete(keys: string | readonly string[]): Promise<number>
-    invalidateTags?(tags: readonly string[]): Promise<unknown>
-    invalidatePattern?(pattern: string): Promise<unknown>
+    invalidateTags(tags: readonly string[]): Promise<unknown>
+    invalidatePattern(pattern: string): Promise<unknown>
   }
 }
 
@@ -179,17 +179,9 @@ async function invalidate(kit: AdminKit, request: Request, allowedOrigins: reado
     const key = stringField(body.key, 'key')
     return json({ ok: true, kind, deleted: await kit.cache.delete(key) })
   }
-  if (kind === 'pattern') {
-    if (typeof kit.cache.invalidatePattern !== 'function') return unsupported('pattern')
-    return json({ ok: true, kind, result: await kit.cache.invalidatePattern(stringField(body.pattern, 'pattern')) })
-  }
-  if (typeof kit.cache.invalidateTags !== 'function') return unsupported('tag')
+  if (kind === 'pattern') return json({ ok: true, kind, result: await kit.cache.invalidatePattern(stringField(body.pattern, 'pattern')) })
   const tags = kind === 'tag' ? [stringField(body.tag, 'tag')] : stringList(body.tags)
   return json({ ok: true, kind: 'tags', result: await kit.cache.invalidateTags(tags) })
-}
-
-function unsupported(kind: string): Response {
-  return json({ error: { code: 'NOT_SUPPORTED', message: `this cache has no ${kind} invalidation` } }, 501)
 }
 
 async function isAuthorized(authorize: AdminHandlerOptions['authorize'], request: Request): Promise<boolean> {

@@ -51,7 +51,7 @@ Commands:
   health                       ping, memory, circuit, guard and issues (exit 0 healthy, 1 degraded, 2 unhealthy)
   stats                        server figures from INFO: memory, hit rate, ops/sec, clients, keyspace
   keys [--family F] [--sample N]   keys and memory per key family (bounded SCAN sample)
-  invalidate --key K | --tag T | --pattern P   delete within --prefix (pattern and tag need a cache that offers them)
+  invalidate --key K | --tag T | --pattern P   invalidate within --prefix
   guard [--budget 20mb]        memory guard check and configuration warnings (exit 0 ok, 1 warn, 2 critical)
   bench [--ops N] [--concurrency C] [--size BYTES]   quick latency and throughput probe (cleans up after itself)
   demo                         the in-memory walkthrough: no server needed

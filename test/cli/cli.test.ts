@@ -123,6 +123,14 @@ describe.concurrent('cachekit stats, keys, invalidate and bench', () => {
     } finally {
       await driver.close()
     }
+    const [pattern, tag] = await Promise.all([
+      cli(['invalidate', '--url', url, '--prefix', prefix, '--pattern', 'session:*', '--json']),
+      cli(['invalidate', '--url', url, '--prefix', prefix, '--tag', 'videos']),
+    ])
+    expect(pattern.code).toBe(0)
+    expect(JSON.parse(pattern.stdout)).toMatchObject({ kind: 'pattern', value: 'session:*', result: { deleted: 1 } })
+    expect(tag.code).toBe(0)
+    expect(tag.stdout).toMatch(/^invalidated tag "videos" in namespace /)
     const usage = await cli(['invalidate', '--url', url, '--prefix', prefix])
     expect(usage.code).toBe(64)
     expect(usage.stderr).toContain('exactly one of --key, --tag or --pattern')

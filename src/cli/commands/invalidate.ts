@@ -8,19 +8,9 @@ export async function invalidate(context: CommandContext): Promise<number> {
   if (given.length !== 1) throw new ValidationError('give exactly one of --key, --tag or --pattern')
   const kind = given[0] as 'key' | 'tag' | 'pattern'
   const value = stringOption(context.args, kind) as string
-  const cache = context.kit.cache as typeof context.kit.cache & {
-    invalidateTags?: (tags: readonly string[]) => Promise<unknown>
-    invalidatePattern?: (pattern: string) => Promise<unknown>
-  }
-  let result: unknown
-  if (kind === 'key') result = { deleted: await cache.delete(value, { onError: 'throw' }) }
-  else if (kind === 'tag') {
-    if (typeof cache.invalidateTags !== 'function') throw new ValidationError('this version of cachekit has no tag invalidation')
-    result = await cache.invalidateTags([value])
-  } else {
-    if (typeof cache.invalidatePattern !== 'function') throw new ValidationError('this version of cachekit has no pattern invalidation')
-    result = await cache.invalidatePattern(value)
-  }
+  const cache = context.kit.cache
+  const result =
+    kind === 'key' ? { deleted: await cache.delete(value, { onError: 'throw' }) } : kind === 'tag' ? await cache.invalidateTags([value]) : await cache.invalidatePattern(value)
   if (context.json) context.printJson({ kind, value, result })
   else context.print(`invalidated ${kind} ${JSON.stringify(value)} in namespace ${JSON.stringify(context.kit.namespace.prefix)}: ${JSON.stringify(result)}`)
   return EXIT.ok
