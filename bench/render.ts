@@ -77,7 +77,11 @@ export function renderReport(): string[] {
       '',
     )
   })
-  lines.push('## Reproduce', '', '```sh', 'npm run bench                 # every scenario, writes bench/results/*.json and this page', 'npm run bench -- redis-hit    # one scenario', 'npm run bench -- --list       # scenario names', '```', '')
+  // The analysis of missed targets is written by hand in bench/findings.md (it cites
+  // profiles, which a script cannot take for you) and included here as it is.
+  const findings = join(ROOT, 'bench', 'findings.md')
+  if (existsSync(findings)) lines.push(readFileSync(findings, 'utf8').trimEnd(), '')
+  lines.push('## Reproduce', '', '```sh', 'npm run bench                 # every scenario, writes bench/results/*.json and this page', 'npm run bench -- redis-hit    # one scenario', 'npm run bench -- --list       # scenario names', 'npm run bench -- redis-hit --profile cachekit   # CPU profile of one contender, nothing written', 'npm run bench -- rate-limit --only evalsha,cachekit   # a subset, nothing written', '```', '')
   writeFileSync(join(DOCS, 'benchmarks.md'), lines.join('\n'))
   written.unshift('docs/benchmarks.md')
   return written
