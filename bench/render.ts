@@ -97,7 +97,7 @@ function renderGroup(group: GroupResult): string[] {
     const cells = group.columns.map((column) => (row.pending ? '' : formatMetric(row.metrics[column.metric], column.format)))
     const byName = (counts: Record<string, number> | undefined) => Object.entries(counts ?? {}).map(([name, perOp]) => `${name} ${perOp}`).join(', ')
     const commands = row.pending ? `pending: ${row.pending}` : [row.sent ? `sent: ${byName(row.sent)}` : '', row.commands ? `executed: ${byName(row.commands)}` : ''].filter(Boolean).join('; ')
-    lines.push(`| ${label} | ${row.version || '–'} | ${cells.join(' | ')} |${hasCommands || row.pending ? ` ${commands} |` : ''}`)
+    lines.push(`| ${escapeCell(label)} | ${row.version || '–'} | ${cells.join(' | ')} |${hasCommands || row.pending ? ` ${escapeCell(commands)} |` : ''}`)
   }
   lines.push('')
   return lines
