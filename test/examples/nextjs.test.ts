@@ -99,7 +99,14 @@ describe('examples/nextjs (next build && next start)', () => {
   it('counts in Redis through the Upstash REST API, so every edge instance shares the limit', async () => {
     const redis = rawRedis(inject('upstashRedisUrl'))
     try {
-      const [, keys] = await redis.scan('0', 'MATCH', 'next-example:__rl*', 'COUNT', 1000)
+      // SCAN may answer a page with no match before the end: follow the cursor to 0.
+      const keys: string[] = []
+      let cursor = '0'
+      do {
+        const [next, batch] = await redis.scan(cursor, 'MATCH', 'next-example:__rl*', 'COUNT', 1000)
+        cursor = next
+        keys.push(...batch)
+      } while (cursor !== '0')
       expect(keys.length).toBeGreaterThan(0)
     } finally {
       redis.disconnect()
