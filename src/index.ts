@@ -96,22 +96,6 @@ export type {
   ZRangeOptions,
 } from './drivers/driver.js'
 
-// Locks
-export {
-  Locks,
-  LOCK_DEFAULTS,
-  MAX_LOCK_TTL_MS,
-  MAX_SEMAPHORE_LIMIT,
-  Semaphore,
-  type AcquireOptions,
-  type Lock,
-  type LockResource,
-  type RetryOptions,
-  type SemaphoreOptions,
-  type WithLockOptions,
-} from './lock/index.js'
-export { LockLostError, LockNotAcquiredError, type LockNotAcquiredErrorOptions } from './core/errors/index.js'
-
 // Rate limits
 export {
   RATE_LIMIT_DEFAULTS,
@@ -133,6 +117,22 @@ export {
   type TokenBucketPolicy,
 } from './ratelimit/index.js'
 export { RateLimitExceededError, type RateLimitExceededDetails } from './core/errors/index.js'
+
+// Locks
+export {
+  Locks,
+  LOCK_DEFAULTS,
+  MAX_LOCK_TTL_MS,
+  MAX_SEMAPHORE_LIMIT,
+  Semaphore,
+  type AcquireOptions,
+  type Lock,
+  type LockResource,
+  type RetryOptions,
+  type SemaphoreOptions,
+  type WithLockOptions,
+} from './lock/index.js'
+export { LockLostError, LockNotAcquiredError, type LockNotAcquiredErrorOptions } from './core/errors/index.js'
 
 // Counters
 export {

@@ -37,12 +37,12 @@ import type { RateLimiter } from './ratelimit/rate-limiter.js'
 import { createRateLimits, type RateLimitPolicyName, type RateLimits } from './ratelimit/rate-limits.js'
 import type { RateLimitCallOptions, RateLimitResult } from './ratelimit/result.js'
 import { Locks } from './lock/locks.js'
+import { Counters } from './counter/counters.js'
 import type { BoundBuilders } from './builders/indexes.js'
 import { createBuilderRegistry } from './builders/registry.js'
 import type { AnyBuilderDefinition } from './builders/types.js'
 import { runCascade, type CascadeMap, type CascadeParams, type CascadeReport } from './invalidation/cascades.js'
 import { resolveTagOptions, type TagOptions } from './invalidation/tag-options.js'
-import { Counters } from './counter/counters.js'
 
 /** Options of the in-process L1 tier. */
 export interface L1TierOptions {
@@ -322,6 +322,8 @@ export function createCachekit<
     ...resolveTagOptions(options.tags, options.keys),
   })
   const locks = new Locks(driver, namespace.prefix)
+  const counters = new Counters(driver, namespace.prefix)
+  const features = createAppFeatures({ driver, prefix: namespace.prefix, codec: resolveCodec(options.codec), events, options })
   const registry = createBuilderRegistry(options.builders, { driver, namespace, cache, events, enabled, locks })
   const cascades: CascadeMap = options.cascades ?? {}
   const circuit = (): CircuitState => ('circuit' in driver ? (driver as ResilientDriver).circuit : 'closed')
@@ -332,8 +334,6 @@ export function createCachekit<
     policies: options.rateLimits,
     onDegraded: ({ policy, operation, error }) => events.emit('degraded', { operation, family: policy, error }),
   }), monitor)
-  const counters = new Counters(driver, namespace.prefix)
-  const features = createAppFeatures({ driver, prefix: namespace.prefix, codec: resolveCodec(options.codec), events, options })
   const started = enabled ? bus?.start() : undefined
   const warmed = registry.start()
   let closing: Promise<void> | undefined

@@ -19,6 +19,7 @@ import { SingleFlight } from './single-flight.js'
 import { CacheStats, type FamilyStats } from './stats.js'
 import type { AnyKeyParams, CacheKey, KeyPriority } from '../keys/key-family.js'
 import type { Namespace } from '../keys/namespace.js'
+import type { StandardSchemaResult } from '../keys/standard-schema.js'
 import type { CacheCallOptions, GetOrSetOptions, Loader, StoredEntry } from './types.js'
 
 /** Turns entries into stored text and back. `decode` returns undefined for anything it does not recognise. */
@@ -100,6 +101,10 @@ interface Outcome<Value> {
 }
 
 const LEASE_PREFIX = '\u0000cachekit-lease:'
+const MISS: Lookup = Object.freeze({ kind: 'miss' })
+const LEASE: Lookup = Object.freeze({ kind: 'lease' })
+const INVALID: Lookup = Object.freeze({ kind: 'invalid' })
+const EXPIRED: Lookup = Object.freeze({ kind: 'expired' })
 const NO_TAGS: readonly string[] = Object.freeze([])
 
 export class CacheService {
@@ -411,10 +416,46 @@ export class CacheService {
 
   // ---- read path ----
 
-  private async getOrSetSlow<Value>(resolved: Resolved, loader: Loader<Value>, options: GetOrSetOptions<Value>): Promise<Value> {
-    const shared = options.forceFresh
-      ? this.loads.run(resolved.full, () => this.loadAndStore(resolved, loader, options, undefined)).then((value): Outcome<Value> => ({ value, kind: 'miss' }))
-      : this.reads.run(resolved.full, () => this.readThrough(resolved, loader, options))
+  private getOrSetSlow<Value>(resolved: Resolved, loader: Loader<Value>, options: GetOrSetOptions<Value>): Promise<Value> {
+    if (options.forceFresh) {
+      const loading = this.loads.run(resolved.full, () => this.loadAndStore(resolved, loader, options, undefined))
+      return this.settle(resolved, loading.then((value): Outcome<Value> => ({ value, kind: 'miss' })))
+    }
+    const shared = this.reads.pending<Outcome<Value>>(resolved.full)
+    if (shared) return this.settle(resolved, shared)
+    // A remote hit is the common case: one GET, no shared-flight bookkeeping. Anything
+    // else (miss, stale, lease, invalid, failure) continues as one shared flight per key,
+    // reusing what this GET already read.
+    return this.driver.get(resolved.full).then(
+      (text) => {
+        const now = Date.now()
+        const lookup = this.interpret(resolved, text, now)
+        // Tagged entries take the fast path only when this process trusts their tags' stamps.
+        if (!(lookup instanceof Promise) && lookup.kind === 'fresh' && (lookup.entry.tags.length === 0 || this.localVerdict(lookup.entry, now) === 'valid')) {
+          this.remember(resolved, lookup.entry, text?.length ?? 0)
+          this.recordHit(resolved, 'remote')
+          return lookup.entry.value as Value
+        }
+        return this.settle(
+          resolved,
+          this.reads.run(resolved.full, async () => {
+            let checked: Lookup
+            try {
+              checked = await this.checkTags(await lookup, text)
+            } catch (error) {
+              // A tag stamp that cannot be read fails like the read itself.
+              return this.readFailedThrough(resolved, loader, options, error)
+            }
+            return this.continueRead(resolved, loader, options, checked, text)
+          }),
+        )
+      },
+      (error: unknown) => this.settle(resolved, this.reads.run(resolved.full, () => this.readFailedThrough(resolved, loader, options, error))),
+    )
+  }
+
+  /** Counts a shared outcome for this caller and returns its value. */
+  private async settle<Value>(resolved: Resolved, shared: Promise<Outcome<Value>>): Promise<Value> {
     const outcome = await shared
     if (outcome.kind === 'hit') this.recordHit(resolved, outcome.tier ?? 'remote')
     else if (outcome.kind === 'stale') this.recordHit(resolved, outcome.tier ?? 'remote', true)
@@ -422,19 +463,19 @@ export class CacheService {
     return outcome.value
   }
 
-  /** The shared work of concurrent `getOrSet` calls on one key. */
-  private async readThrough<Value>(resolved: Resolved, loader: Loader<Value>, options: GetOrSetOptions<Value>): Promise<Outcome<Value>> {
-    let lookup: Lookup
-    try {
-      lookup = await this.lookup(resolved)
-    } catch (error) {
-      if (!(error instanceof DriverError) || this.onError(options) === 'throw') throw error
-      this.emitDegraded(resolved, 'get', error)
-      return { value: await this.loads.run(resolved.full, () => this.runLoader(resolved, loader, options, undefined)), kind: 'miss' }
-    }
+  /** The shared work of concurrent `getOrSet` calls on one key, after the first read. */
+  private async continueRead<Value>(resolved: Resolved, loader: Loader<Value>, options: GetOrSetOptions<Value>, lookup: Lookup, text: string | null): Promise<Outcome<Value>> {
+    if (lookup.kind === 'fresh' || lookup.kind === 'stale') this.remember(resolved, lookup.entry, text?.length ?? 0)
     if (lookup.kind === 'fresh') return { value: lookup.entry.value as Value, kind: 'hit', tier: lookup.tier }
     if (lookup.kind === 'stale') return this.serveStale(resolved, loader, options, lookup.entry, lookup.tier)
     return { value: await this.loads.run(resolved.full, () => this.loadWithLease(resolved, loader, options, lookup)), kind: 'miss' }
+  }
+
+  /** The driver failed on the first read: fail open to the loader (one shared call), or rethrow. */
+  private async readFailedThrough<Value>(resolved: Resolved, loader: Loader<Value>, options: GetOrSetOptions<Value>, error: unknown): Promise<Outcome<Value>> {
+    if (!(error instanceof DriverError) || this.onError(options) === 'throw') throw error
+    this.emitDegraded(resolved, 'get', error)
+    return { value: await this.loads.run(resolved.full, () => this.runLoader(resolved, loader, options, undefined)), kind: 'miss' }
   }
 
   /** Within grace: answer stale at once (or after the soft timeout) while one refresh runs. */
@@ -611,25 +652,27 @@ export class CacheService {
     return { kind: 'invalidated', text }
   }
 
-  /** Decodes and validates stored text. */
-  private async interpret(resolved: Resolved, text: string | null, now: number): Promise<Lookup> {
-    if (text === null) return { kind: 'miss' }
-    if (text.startsWith(LEASE_PREFIX)) return { kind: 'lease' }
+  /** Decodes and validates stored text; synchronous unless the schema validates asynchronously. */
+  private interpret(resolved: Resolved, text: string | null, now: number): Lookup | Promise<Lookup> {
+    if (text === null) return MISS
+    if (text.startsWith(LEASE_PREFIX)) return LEASE
     const decoded = this.config.codec.decode(text)
     if (decoded === undefined) {
       this.config.events.emit('invalid', { key: resolved.full, family: resolved.family, reason: 'corrupt' })
-      return { kind: 'invalid' }
+      return INVALID
     }
-    if (decoded.staleUntil <= now) return { kind: 'expired' }
-    let entry = decoded
-    if (resolved.schema) {
-      const result = await resolved.schema['~standard'].validate(decoded.value)
-      if (result.issues) {
-        this.config.events.emit('invalid', { key: resolved.full, family: resolved.family, reason: 'schema', issues: result.issues })
-        return { kind: 'invalid' }
-      }
-      entry = { ...decoded, value: result.value }
+    if (decoded.staleUntil <= now) return EXPIRED
+    if (resolved.schema === undefined) return { kind: decoded.expiresAt > now ? 'fresh' : 'stale', entry: decoded, tier: 'remote' }
+    const result = resolved.schema['~standard'].validate(decoded.value)
+    return result instanceof Promise ? result.then((settled) => this.validated(resolved, decoded, settled, now)) : this.validated(resolved, decoded, result, now)
+  }
+
+  private validated(resolved: Resolved, decoded: StoredEntry, result: StandardSchemaResult<unknown>, now: number): Lookup {
+    if (result.issues) {
+      this.config.events.emit('invalid', { key: resolved.full, family: resolved.family, reason: 'schema', issues: result.issues })
+      return INVALID
     }
+    const entry = { ...decoded, value: result.value }
     return { kind: entry.expiresAt > now ? 'fresh' : 'stale', entry, tier: 'remote' }
   }
 

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 const root = join(import.meta.dirname, '..', '..')
-const documents = ['README.md', 'docs/errors.md', 'docs/cache.md', 'docs/locks.md', 'docs/counters.md', 'docs/sessions.md', 'docs/idempotency.md', 'docs/flags.md', 'docs/notifications.md', 'docs/invalidation.md', 'docs/builders.md', 'docs/express.md', 'docs/nextjs.md', 'docs/nestjs.md', 'docs/hono.md', 'docs/keyv.md', 'docs/invalidation.md', 'docs/builders.md']
+const documents = ['README.md', 'docs/errors.md', 'docs/cache.md', 'docs/locks.md', 'docs/counters.md', 'docs/sessions.md', 'docs/idempotency.md', 'docs/flags.md', 'docs/notifications.md', 'docs/invalidation.md', 'docs/builders.md', 'docs/express.md', 'docs/nextjs.md', 'docs/nestjs.md', 'docs/hono.md', 'docs/keyv.md']
 const examples = readdirSync(join(root, 'examples'), { recursive: true, withFileTypes: true })
   .filter((entry) => entry.isFile() && /\.(ts|tsx|mts|cts|js|mjs)$/.test(entry.name))
   .map((entry) => join(entry.parentPath, entry.name))
