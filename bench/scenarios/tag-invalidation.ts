@@ -51,7 +51,7 @@ export const tagInvalidation: Scenario = {
       groups,
       targets,
       notes: [
-        `Hit cost is measured in steady state: every key was read once after being written, so the process knows every tag's stamp. Before that, the first read of an entry whose tags the process has not seen costs one GET per unknown tag (measured on this machine: about 17,000 GETs for the first 20,000 L1 reads of freshly written entries with 2 tags each). Stamps are trusted for 60 s with the bus and at most 10,000 tags are remembered per process (TAG_DEFAULTS in src/invalidation/tag-stamps.ts), so with one tag per entity (DESIGN.md's \`user:\${id}\` pattern) and more than 10,000 hot entities, L1 hits keep going to Redis.`,
+        `Hit cost is measured in steady state: every key was read once after being written. A read of an entry whose tags this process has no trusted stamp for (not written or announced here, or older than the trust window) costs one GET per such tag first; stamps are trusted 60 s with the bus, up to 100,000 tags per process (TAG_DEFAULTS in src/invalidation/tag-stamps.ts).`,
       ],
     }
   },
