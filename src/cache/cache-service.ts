@@ -111,6 +111,8 @@ export class CacheService {
   private readonly stats_ = new CacheStats()
   private readonly reads = new SingleFlight()
   private readonly loads = new SingleFlight()
+  /** The first GET of each key in flight, shared by concurrent callers (a miss storm sends one GET per key). */
+  private readonly gets = new Map<string, Promise<string | null>>()
   private readonly config: CacheServiceConfig
   private readonly driver: Driver
   private readonly namespace: Namespace
@@ -423,10 +425,10 @@ export class CacheService {
     }
     const shared = this.reads.pending<Outcome<Value>>(resolved.full)
     if (shared) return this.settle(resolved, shared)
-    // A remote hit is the common case: one GET, no shared-flight bookkeeping. Anything
-    // else (miss, stale, lease, invalid, failure) continues as one shared flight per key,
-    // reusing what this GET already read.
-    return this.driver.get(resolved.full).then(
+    // A remote hit is the common case: one GET (shared with concurrent callers of the same
+    // key), no shared-flight bookkeeping. Anything else (miss, stale, lease, invalid,
+    // failure) continues as one shared flight per key, reusing what this GET already read.
+    return (this.gets.get(resolved.full) ?? this.startGet(resolved.full)).then(
       (text) => {
         const now = Date.now()
         const lookup = this.interpret(resolved, text, now)
@@ -452,6 +454,16 @@ export class CacheService {
       },
       (error: unknown) => this.settle(resolved, this.reads.run(resolved.full, () => this.readFailedThrough(resolved, loader, options, error))),
     )
+  }
+
+  private startGet(full: string): Promise<string | null> {
+    const read = this.driver.get(full)
+    this.gets.set(full, read)
+    const clear = (): void => {
+      if (this.gets.get(full) === read) this.gets.delete(full)
+    }
+    read.then(clear, clear)
+    return read
   }
 
   /** Counts a shared outcome for this caller and returns its value. */

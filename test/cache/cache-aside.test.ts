@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { ValidationError } from '../../src/core/errors/index.js'
 import { defineKeys } from '../../src/keys/index.js'
 import { createCachekit, type Cachekit } from '../../src/kit.js'
+import { memoryDriver } from '../../src/drivers/memory/index.js'
 import { targets, uniquePrefix } from '../support/targets.js'
 
 const User = z.object({ id: z.number(), name: z.string(), joined: z.date() })
@@ -188,5 +189,28 @@ describe.each(targets('memory', 'redis'))('cache-aside on $name', ({ createDrive
     expect(prod.cache.keyOf('k')).toBe(`${prefix}:prod:k`)
     await driver.close()
     kit = make()
+  })
+})
+
+describe('round trips of a miss storm', () => {
+  it('sends one GET per key, however many callers miss it at once', async () => {
+    const driver = memoryDriver()
+    let gets = 0
+    // A counting view of a real memory driver (no behaviour replaced): every get is counted.
+    const counted = Object.create(driver, {
+      get: {
+        value: (key: string) => {
+          gets++
+          return driver.get(key)
+        },
+      },
+    }) as typeof driver
+    const kit = createCachekit({ driver: counted, prefix: uniquePrefix(), breaker: false })
+    const loader = vi.fn(async () => 'value')
+    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => kit.cache.getOrSet(`storm:${i % 4}`, loader, { ttl: '1m' })))
+    expect(results.every((value) => value === 'value')).toBe(true)
+    expect(loader).toHaveBeenCalledTimes(4)
+    expect(gets).toBe(4)
+    await kit.close()
   })
 })
