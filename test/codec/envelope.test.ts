@@ -48,7 +48,9 @@ describe('envelope round trip', () => {
     fc.assert(
       fc.property(fc.array(fc.string({ unit: 'grapheme' }), { maxLength: 5 }), fc.jsonValue(), (tags, value) => {
         const original = entry(value, { tags })
-        expect(decodeOk(jsonCodec, encodeEnvelope(jsonCodec, original))).toEqual(original)
+        // jsonCodec reads -0 back as 0 (documented); compare with what JSON itself gives back.
+        const expected = { ...original, value: JSON.parse(JSON.stringify(value)) as unknown }
+        expect(decodeOk(jsonCodec, encodeEnvelope(jsonCodec, original))).toEqual(expected)
       }),
       { numRuns: 300 },
     )
