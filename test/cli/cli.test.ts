@@ -114,24 +114,30 @@ describe.concurrent('cachekit stats, keys, invalidate and bench', () => {
   })
 
   it('invalidate deletes a key within the prefix', async () => {
-    const run = await cli(['invalidate', '--url', url, '--prefix', prefix, '--key', 'video:3', '--json'])
+    // Its own namespace: the tests of this block run concurrently, and `keys` counts the shared one.
+    const own = uniquePrefix('cli-invalidate')
+    const seeding = createCachekit({ driver: ioredisDriver({ url }), prefix: own, keys })
+    await Promise.all([3, 4].map((id) => seeding.cache.set(keys.video({ id }), { id })))
+    await seeding.cache.set('session:abc', 'x', { ttl: '1h' })
+    await seeding.close()
+    const run = await cli(['invalidate', '--url', url, '--prefix', own, '--key', 'video:3', '--json'])
     expect(run.code).toBe(0)
     expect(JSON.parse(run.stdout)).toEqual({ kind: 'key', value: 'video:3', result: { deleted: 1 } })
     const driver = ioredisDriver({ url })
     try {
-      expect(await driver.exists([`${prefix}:video:3`, `${prefix}:video:4`])).toBe(1)
+      expect(await driver.exists([`${own}:video:3`, `${own}:video:4`])).toBe(1)
     } finally {
       await driver.close()
     }
     const [pattern, tag] = await Promise.all([
-      cli(['invalidate', '--url', url, '--prefix', prefix, '--pattern', 'session:*', '--json']),
-      cli(['invalidate', '--url', url, '--prefix', prefix, '--tag', 'videos']),
+      cli(['invalidate', '--url', url, '--prefix', own, '--pattern', 'session:*', '--json']),
+      cli(['invalidate', '--url', url, '--prefix', own, '--tag', 'videos']),
     ])
     expect(pattern.code).toBe(0)
     expect(JSON.parse(pattern.stdout)).toMatchObject({ kind: 'pattern', value: 'session:*', result: { deleted: 1 } })
     expect(tag.code).toBe(0)
     expect(tag.stdout).toMatch(/^invalidated tag "videos" in namespace /)
-    const usage = await cli(['invalidate', '--url', url, '--prefix', prefix])
+    const usage = await cli(['invalidate', '--url', url, '--prefix', own])
     expect(usage.code).toBe(64)
     expect(usage.stderr).toContain('exactly one of --key, --tag or --pattern')
   })
