@@ -10,7 +10,14 @@ const encoder = new TextEncoder()
 export function compileGlob(pattern: string): (key: string) => boolean {
   if (pattern === '*') return () => true
   const patternBytes = encoder.encode(pattern)
-  return (key) => match(patternBytes, 0, encoder.encode(key), 0, { skipLonger: false })
+  // One buffer per compiled pattern, reused for every key: a scan over a large keyspace
+  // would otherwise allocate one array per key. UTF-8 needs at most 3 bytes per UTF-16 unit.
+  let buffer = new Uint8Array(256)
+  return (key) => {
+    if (key.length * 3 > buffer.length) buffer = new Uint8Array(key.length * 3)
+    const { written } = encoder.encodeInto(key, buffer)
+    return match(patternBytes, 0, patternBytes.length, buffer, 0, written, { skipLonger: false })
+  }
 }
 
 const STAR = 42 // *
@@ -26,14 +33,14 @@ function signed(byte: number | undefined): number {
   return byte > 127 ? byte - 256 : byte
 }
 
-function match(p: Uint8Array, pi: number, s: Uint8Array, si: number, state: { skipLonger: boolean }): boolean {
-  while (pi < p.length && si < s.length) {
+function match(p: Uint8Array, pi: number, pLength: number, s: Uint8Array, si: number, sLength: number, state: { skipLonger: boolean }): boolean {
+  while (pi < pLength && si < sLength) {
     switch (p[pi]) {
       case STAR: {
-        while (pi + 1 < p.length && p[pi + 1] === STAR) pi++
-        if (pi + 1 === p.length) return true
-        while (si < s.length) {
-          if (match(p, pi + 1, s, si, state)) return true
+        while (pi + 1 < pLength && p[pi + 1] === STAR) pi++
+        if (pi + 1 === pLength) return true
+        while (si < sLength) {
+          if (match(p, pi + 1, pLength, s, si, sLength, state)) return true
           if (state.skipLonger) return false
           si++
         }
@@ -49,15 +56,15 @@ function match(p: Uint8Array, pi: number, s: Uint8Array, si: number, state: { sk
         if (negate) pi++
         let matched = false
         for (;;) {
-          if (p[pi] === BACKSLASH && p.length - pi >= 2) {
+          if (p[pi] === BACKSLASH && pLength - pi >= 2) {
             pi++
             if (p[pi] === s[si]) matched = true
           } else if (p[pi] === CLOSE) {
             break
-          } else if (pi >= p.length) {
+          } else if (pi >= pLength) {
             pi--
             break
-          } else if (p.length - pi >= 3 && p[pi + 1] === DASH) {
+          } else if (pLength - pi >= 3 && p[pi + 1] === DASH) {
             let start = signed(p[pi])
             let end = signed(p[pi + 2])
             const c = signed(s[si])
@@ -75,7 +82,7 @@ function match(p: Uint8Array, pi: number, s: Uint8Array, si: number, state: { sk
         break
       }
       case BACKSLASH:
-        if (p.length - pi >= 2) pi++
+        if (pLength - pi >= 2) pi++
         if (p[pi] !== s[si]) return false
         si++
         break
@@ -85,10 +92,10 @@ function match(p: Uint8Array, pi: number, s: Uint8Array, si: number, state: { sk
         break
     }
     pi++
-    if (si === s.length) {
+    if (si === sLength) {
       while (p[pi] === STAR) pi++
       break
     }
   }
-  return pi === p.length && si === s.length
+  return pi === pLength && si === sLength
 }
