@@ -675,8 +675,26 @@ export class CacheService {
     }
     if (decoded.staleUntil <= now) return EXPIRED
     if (resolved.schema === undefined) return { kind: decoded.expiresAt > now ? 'fresh' : 'stale', entry: decoded, tier: 'remote' }
-    const result = resolved.schema['~standard'].validate(decoded.value)
-    return result instanceof Promise ? result.then((settled) => this.validated(resolved, decoded, settled, now)) : this.validated(resolved, decoded, result, now)
+    // A stored value comes from a shared server: a validator that throws on it (a value
+    // nested deeply enough to overflow the stack, say) makes the entry invalid, never the key unusable.
+    let result: StandardSchemaResult<unknown> | Promise<StandardSchemaResult<unknown>>
+    try {
+      result = resolved.schema['~standard'].validate(decoded.value)
+    } catch (error) {
+      return this.schemaThrew(resolved, error)
+    }
+    return result instanceof Promise
+      ? result.then(
+          (settled) => this.validated(resolved, decoded, settled, now),
+          (error: unknown) => this.schemaThrew(resolved, error),
+        )
+      : this.validated(resolved, decoded, result, now)
+  }
+
+  private schemaThrew(resolved: Resolved, error: unknown): Lookup {
+    const issues = [{ message: `the schema threw: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}` }]
+    this.config.events.emit('invalid', { key: resolved.full, family: resolved.family, reason: 'schema', issues })
+    return INVALID
   }
 
   private validated(resolved: Resolved, decoded: StoredEntry, result: StandardSchemaResult<unknown>, now: number): Lookup {

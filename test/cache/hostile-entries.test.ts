@@ -1,0 +1,92 @@
+/**
+ * A shared Redis is input: anyone who can write to it can write under the kit's keys.
+ * What they write may make one read a miss, never the key unusable, and never a process
+ * poisoned for good. Real Redis, written to with a raw client.
+ */
+import type { Redis } from 'ioredis'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { z } from 'zod'
+import { encodeEnvelope } from '../../src/codec/envelope.js'
+import { ioredisDriver } from '../../src/drivers/ioredis/index.js'
+import { defineKeys } from '../../src/keys/index.js'
+import { createCachekit, type Cachekit } from '../../src/kit.js'
+import { rawRedis } from '../support/raw-redis.js'
+import { uniquePrefix } from '../support/targets.js'
+import { inject } from 'vitest'
+
+interface Tree {
+  child?: Tree
+}
+const Tree: z.ZodType<Tree> = z.lazy(() => z.object({ child: Tree.optional() }))
+const keys = defineKeys({ tree: { template: 'tree:{id}', ttl: '1h', schema: Tree } })
+
+/** A cachekit envelope around `payload`, exactly as the json codec would write it. */
+function envelopeAround(payload: string): string {
+  const now = Date.now()
+  return encodeEnvelope({ id: 'json', encode: () => payload, decode: JSON.parse }, { value: null, createdAt: now, expiresAt: now + 3_600_000, staleUntil: now + 3_600_000, tags: [] })
+}
+
+let raw: Redis
+const kits: Cachekit<typeof keys>[] = []
+const make = () => {
+  const kit = createCachekit({ driver: ioredisDriver({ url: inject('redisUrl') }), prefix: uniquePrefix('hostile'), keys, codec: 'json' })
+  kits.push(kit)
+  return kit
+}
+
+beforeAll(() => {
+  raw = rawRedis()
+})
+afterEach(async () => {
+  await Promise.all(kits.splice(0).map((kit) => kit.close()))
+})
+afterAll(async () => {
+  await raw.quit()
+})
+
+describe('a stored value whose schema validation throws', () => {
+  const deep = `${'{"child":'.repeat(20_000)}{}${'}'.repeat(20_000)}`
+
+  it('is an invalid entry: getOrSet loads, reports it, and replaces it', async () => {
+    const kit = make()
+    const key = keys.tree({ id: 1 })
+    await raw.set(kit.cache.keyOf(key), envelopeAround(deep), 'PX', 60_000)
+    const invalid = vi.fn()
+    kit.events.on('invalid', invalid)
+    const loader = vi.fn(async () => ({ child: {} }))
+
+    expect(await kit.cache.getOrSet(key, loader)).toEqual({ child: {} })
+    expect(invalid).toHaveBeenCalledWith(expect.objectContaining({ reason: 'schema', family: 'tree' }))
+    expect(String(invalid.mock.calls[0]?.[0].issues[0].message)).toMatch(/the schema threw: RangeError/)
+
+    expect(await kit.cache.getOrSet(key, loader)).toEqual({ child: {} })
+    expect(loader).toHaveBeenCalledTimes(1)
+    expect(await raw.get(kit.cache.keyOf(key))).not.toContain('"child":{"child"')
+  })
+
+  it('reads as a miss through get, has and getMany instead of rejecting', async () => {
+    const kit = make()
+    const key = keys.tree({ id: 2 })
+    await raw.set(kit.cache.keyOf(key), envelopeAround(deep), 'PX', 60_000)
+    expect(await kit.cache.get(key)).toBeUndefined()
+    expect(await kit.cache.has(key)).toBe(false)
+    expect(await kit.cache.getMany([key])).toEqual([undefined])
+  })
+
+  it('counts an asynchronous validator that rejects as invalid too', async () => {
+    // A hand-written Standard Schema: its validate answers with a rejected promise.
+    const Rejecting = { '~standard': { version: 1, vendor: 'test', validate: () => Promise.reject(new Error('validator down')) } } as const
+    const asyncKeys = defineKeys({ doc: { template: 'doc:{id}', ttl: '1h', schema: Rejecting } })
+    const kit = createCachekit({ driver: ioredisDriver({ url: inject('redisUrl') }), prefix: uniquePrefix('hostile'), keys: asyncKeys, codec: 'json' })
+    try {
+      const key = asyncKeys.doc({ id: 1 })
+      await raw.set(kit.cache.keyOf(key), envelopeAround('{"child":1}'), 'PX', 60_000)
+      const invalid = vi.fn()
+      kit.events.on('invalid', invalid)
+      await expect(kit.cache.get(key)).resolves.toBeUndefined()
+      expect(invalid).toHaveBeenCalledWith(expect.objectContaining({ reason: 'schema' }))
+    } finally {
+      await kit.close()
+    }
+  })
+})
