@@ -110,7 +110,10 @@ const NO_TAGS: readonly string[] = Object.freeze([])
 export class CacheService {
   private readonly stats_ = new CacheStats()
   private readonly reads = new SingleFlight()
+  /** Foreground loads: misses and forced loads. Always settle with the loader's value or error. */
   private readonly loads = new SingleFlight()
+  /** Background refreshes of stale entries, which may give up (another instance refreshes): never joined by a load. */
+  private readonly refreshes = new SingleFlight()
   /** The first GET of each key in flight, shared by concurrent callers (a miss storm sends one GET per key). */
   private readonly gets = new Map<string, Promise<string | null>>()
   private readonly config: CacheServiceConfig
@@ -506,7 +509,10 @@ export class CacheService {
    * instance is refreshing or the loader failed (stale keeps being served).
    */
   private refresh<Value>(resolved: Resolved, loader: Loader<Value>, options: GetOrSetOptions<Value>, stale: Value): Promise<Value | undefined> {
-    return this.loads
+    // A foreground load of this key is already running: it refreshes the entry (its failure is reported there).
+    const loading = this.loads.pending<Value>(resolved.full)
+    if (loading) return loading.catch(() => undefined)
+    return this.refreshes
       .run(resolved.full, async () => {
         // A space never appears in keys built by defineKeys (it is always escaped), so the
         // lease cannot collide with an entry; it stays inside the namespace for clear().
