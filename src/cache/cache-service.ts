@@ -15,6 +15,7 @@ import { resolveTagInvalidation, type TagInvalidationOptions, type TagInvalidati
 import type { CacheBus } from './bus.js'
 import type { CacheEvents, Tier } from './events.js'
 import type { L1Cache, L1Entry } from './l1.js'
+import { ChangeFence } from './change-fence.js'
 import { SingleFlight } from './single-flight.js'
 import { CacheStats, type FamilyStats } from './stats.js'
 import type { AnyKeyParams, CacheKey, KeyPriority } from '../keys/key-family.js'
@@ -79,10 +80,13 @@ interface Resolved {
 
 type Lookup =
   | { kind: 'fresh' | 'stale'; entry: StoredEntry; tier: Tier }
-  /** `expired`: an entry past its grace that the server still holds (clock skew between hosts). */
-  | { kind: 'miss' | 'lease' | 'invalid' | 'expired' }
-  /** An entry a tag invalidation reached; `text` is what the key holds, to claim it exactly. */
-  | { kind: 'invalidated'; text: string }
+  | { kind: 'miss' | 'lease' }
+  /**
+   * The key holds something that must not be served: an entry a tag invalidation reached,
+   * one that fails to decode or validate, or one past its grace that the server still
+   * holds (clock skew between hosts). `text` is what the key holds, to claim it exactly.
+   */
+  | { kind: 'invalidated' | 'invalid' | 'expired'; text: string }
 
 /** Options of {@link CacheService.setMany}. */
 export interface SetManyOptions {
@@ -94,6 +98,12 @@ export interface SetManyOptions {
   l1?: boolean
 }
 
+/** What a loader's write must respect: the fence ticket from when the loader started, and the lease it holds. */
+interface LoadedWrite {
+  readonly ticket: number
+  readonly leaseToken: string | undefined
+}
+
 interface Outcome<Value> {
   value: Value
   kind: 'hit' | 'stale' | 'miss'
@@ -103,9 +113,15 @@ interface Outcome<Value> {
 const LEASE_PREFIX = '\u0000cachekit-lease:'
 const MISS: Lookup = Object.freeze({ kind: 'miss' })
 const LEASE: Lookup = Object.freeze({ kind: 'lease' })
-const INVALID: Lookup = Object.freeze({ kind: 'invalid' })
-const EXPIRED: Lookup = Object.freeze({ kind: 'expired' })
 const NO_TAGS: readonly string[] = Object.freeze([])
+/** Changed keys the fence remembers (about 100 bytes each); older changes raise its floor. */
+const FENCE_KEYS = 10_000
+
+/** A GET shared by concurrent callers, with the fence ticket taken when it was sent. */
+interface SharedGet {
+  readonly read: Promise<string | null>
+  readonly ticket: number
+}
 
 export class CacheService {
   private readonly stats_ = new CacheStats()
@@ -115,7 +131,9 @@ export class CacheService {
   /** Background refreshes of stale entries, which may give up (another instance refreshes): never joined by a load. */
   private readonly refreshes = new SingleFlight()
   /** The first GET of each key in flight, shared by concurrent callers (a miss storm sends one GET per key). */
-  private readonly gets = new Map<string, Promise<string | null>>()
+  private readonly gets = new Map<string, SharedGet>()
+  /** Keeps replies that were on the wire while their key changed out of L1 and out of storage. */
+  private readonly fence = new ChangeFence(FENCE_KEYS)
   private readonly config: CacheServiceConfig
   private readonly driver: Driver
   private readonly namespace: Namespace
@@ -141,12 +159,11 @@ export class CacheService {
         if ((message.m === 'hard' || message.m === 'soft') && Number.isFinite(message.at)) this.tags.apply(message.k, message.m, Number(message.at))
         return
       }
-      if (!config.l1) return
-      if (message.t === 'clear') config.l1.cache.clear()
+      if (message.t === 'clear') this.everythingChanged()
       else
         for (const key of message.k) {
           const rel = config.namespace.strip(key)
-          if (rel !== null) config.l1.cache.delete(rel)
+          if (rel !== null) this.keyChanged(rel, key)
         }
     })
   }
@@ -219,6 +236,7 @@ export class CacheService {
       } else remote.push(index)
     })
     if (remote.length === 0) return results
+    const ticket = this.fence.ticket()
     let texts: (string | null)[]
     try {
       texts = await this.driver.mget(remote.map((index) => (resolved[index] as Resolved).full))
@@ -239,7 +257,7 @@ export class CacheService {
         }
         if (lookup.kind === 'fresh') {
           results[index] = lookup.entry.value as Value
-          this.remember(r, lookup.entry, texts[position]?.length ?? 0)
+          this.remember(r, lookup.entry, texts[position]?.length ?? 0, ticket)
           this.recordHit(r, 'remote')
         } else this.recordMiss(r)
       }),
@@ -301,7 +319,7 @@ export class CacheService {
     const list = (Array.isArray(keys) ? keys : [keys]) as CacheKeyInput<unknown>[]
     const resolved = list.map((key) => this.resolve(key, {}, false))
     const full = resolved.map((r) => r.full)
-    for (const r of resolved) this.config.l1?.cache.delete(r.rel)
+    for (const r of resolved) this.keyChanged(r.rel, r.full)
     for (const r of resolved) this.stats_.count(r.family, 'deletes')
     this.config.events.emit('delete', { keys: full })
     try {
@@ -311,6 +329,8 @@ export class CacheService {
       this.writeFailed(resolved[0], 'delete', error)
       return 0
     } finally {
+      // A read on the wire during the delete may have brought the old entry back: drop it again.
+      for (const r of resolved) this.keyChanged(r.rel, r.full)
       // Announced once the delete landed: an instance that re-reads at once must not find the old entry.
       this.config.bus?.publish('del', full)
     }
@@ -334,6 +354,8 @@ export class CacheService {
     const { tags: list, mode, label } = resolveTagInvalidation(tags, options)
     if (!this.config.enabled || list.length === 0) return { tags: list, mode: label, invalidatedAt: 0, durationMs: 0 }
     const stampMs = Date.now()
+    // Callers from now on must not join a read or load that began before the stamp.
+    this.forgetFlights()
     try {
       await this.tags.invalidate(list, mode, stampMs, this.tagMaxAgeMs)
     } finally {
@@ -376,7 +398,7 @@ export class CacheService {
    */
   async clear(options: PatternInvalidationOptions = {}): Promise<PatternInvalidationReport> {
     const report = await this.deleteMatching('*', options, 'clear')
-    this.config.l1?.cache.clear()
+    this.everythingChanged()
     if (this.config.enabled) this.config.bus?.publish('clear', [])
     return report
   }
@@ -400,7 +422,7 @@ export class CacheService {
       onDeleted: (keys: string[]) => {
         for (const key of keys) {
           const rel = this.namespace.strip(key)
-          if (rel !== null) this.config.l1?.cache.delete(rel)
+          if (rel !== null) this.keyChanged(rel, key)
         }
         this.config.bus?.publish('del', keys)
       },
@@ -431,13 +453,15 @@ export class CacheService {
     // A remote hit is the common case: one GET (shared with concurrent callers of the same
     // key), no shared-flight bookkeeping. Anything else (miss, stale, lease, invalid,
     // failure) continues as one shared flight per key, reusing what this GET already read.
-    return (this.gets.get(resolved.full) ?? this.startGet(resolved.full)).then(
+    const get = this.gets.get(resolved.full) ?? this.startGet(resolved.full)
+    const ticket = get.ticket
+    return get.read.then(
       (text) => {
         const now = Date.now()
         const lookup = this.interpret(resolved, text, now)
         // Tagged entries take the fast path only when this process trusts their tags' stamps.
         if (!(lookup instanceof Promise) && lookup.kind === 'fresh' && (lookup.entry.tags.length === 0 || this.localVerdict(lookup.entry, now) === 'valid')) {
-          this.remember(resolved, lookup.entry, text?.length ?? 0)
+          this.remember(resolved, lookup.entry, text?.length ?? 0, ticket)
           this.recordHit(resolved, 'remote')
           return lookup.entry.value as Value
         }
@@ -451,7 +475,7 @@ export class CacheService {
               // A tag stamp that cannot be read fails like the read itself.
               return this.readFailedThrough(resolved, loader, options, error)
             }
-            return this.continueRead(resolved, loader, options, checked, text)
+            return this.continueRead(resolved, loader, options, checked, text, ticket)
           }),
         )
       },
@@ -459,14 +483,14 @@ export class CacheService {
     )
   }
 
-  private startGet(full: string): Promise<string | null> {
-    const read = this.driver.get(full)
-    this.gets.set(full, read)
+  private startGet(full: string): SharedGet {
+    const get: SharedGet = { read: this.driver.get(full), ticket: this.fence.ticket() }
+    this.gets.set(full, get)
     const clear = (): void => {
-      if (this.gets.get(full) === read) this.gets.delete(full)
+      if (this.gets.get(full) === get) this.gets.delete(full)
     }
-    read.then(clear, clear)
-    return read
+    get.read.then(clear, clear)
+    return get
   }
 
   /** Counts a shared outcome for this caller and returns its value. */
@@ -479,8 +503,15 @@ export class CacheService {
   }
 
   /** The shared work of concurrent `getOrSet` calls on one key, after the first read. */
-  private async continueRead<Value>(resolved: Resolved, loader: Loader<Value>, options: GetOrSetOptions<Value>, lookup: Lookup, text: string | null): Promise<Outcome<Value>> {
-    if (lookup.kind === 'fresh' || lookup.kind === 'stale') this.remember(resolved, lookup.entry, text?.length ?? 0)
+  private async continueRead<Value>(
+    resolved: Resolved,
+    loader: Loader<Value>,
+    options: GetOrSetOptions<Value>,
+    lookup: Lookup,
+    text: string | null,
+    ticket: number,
+  ): Promise<Outcome<Value>> {
+    if (lookup.kind === 'fresh' || lookup.kind === 'stale') this.remember(resolved, lookup.entry, text?.length ?? 0, ticket)
     if (lookup.kind === 'fresh') return { value: lookup.entry.value as Value, kind: 'hit', tier: lookup.tier }
     if (lookup.kind === 'stale') return this.serveStale(resolved, loader, options, lookup.entry, lookup.tier)
     return { value: await this.loads.run(resolved.full, () => this.loadWithLease(resolved, loader, options, lookup)), kind: 'miss' }
@@ -536,20 +567,19 @@ export class CacheService {
   /**
    * A miss: take the key's lease (a marker written NX into the key itself, so it is one
    * key and cluster-safe) and load; or, when another instance holds it, wait for its
-   * value, bounded by `waitMs`, then load anyway. A key holding an entry that a tag
-   * invalidated is claimed the same way: the lease replaces exactly that entry (compare
-   * and set), so after an invalidation one instance loads while the others wait.
+   * value, bounded by `waitMs`, then load anyway. A key holding an entry that must not be
+   * served (a tag invalidated it, it fails to decode or validate, it is past its grace) is
+   * claimed the same way: the lease replaces exactly that entry (compare and set), so one
+   * instance loads while the others wait.
    */
   private async loadWithLease<Value>(resolved: Resolved, loader: Loader<Value>, options: GetOrSetOptions<Value>, found: Lookup): Promise<Value> {
     const deadline = Date.now() + this.config.waitMs
     let state = found
     for (;;) {
-      // The key holds something unusable: overwrite it (single flight still applies in process).
-      if (state.kind === 'invalid' || state.kind === 'expired') return this.loadAndStore(resolved, loader, options, undefined)
       if (state.kind === 'fresh' || state.kind === 'stale') return state.entry.value as Value
-      if (state.kind === 'miss' || state.kind === 'invalidated') {
+      if (state.kind !== 'lease') {
         const token = `${LEASE_PREFIX}${randomToken()}`
-        const claimed = state.kind === 'invalidated' ? state.text : undefined
+        const claimed = 'text' in state ? state.text : undefined
         let leased: boolean
         try {
           leased =
@@ -588,6 +618,7 @@ export class CacheService {
     // The value is as old as the moment the loader started: a tag invalidation that lands
     // while it runs must still reach it (its createdAt is checked against tag stamps).
     const startedAt = Date.now()
+    const ticket = this.fence.ticket()
     let value: Value
     try {
       value = await this.runLoader(resolved, loader, options, stale)
@@ -601,7 +632,7 @@ export class CacheService {
       return value
     }
     const storeOptions = nullish && options.cacheNullish ? { ...options, ttl: options.cacheNullish.ttl, grace: 0 } : options
-    const stored = await this.store(resolved, value, storeOptions, startedAt).catch((error: unknown) => {
+    const stored = await this.store(resolved, value, storeOptions, startedAt, { ticket, leaseToken }).catch((error: unknown) => {
       if (leaseToken) this.releaseLease(resolved, leaseToken)
       throw error
     })
@@ -645,9 +676,10 @@ export class CacheService {
       if (verdict === 'valid') return { kind: 'fresh', entry: l1, tier: 'l1' }
       if (verdict === 'invalid') this.config.l1?.cache.delete(resolved.rel)
     }
+    const ticket = this.fence.ticket()
     const text = await this.driver.get(resolved.full)
     const lookup = await this.checkTags(await this.interpret(resolved, text, Date.now()), text)
-    if (lookup.kind === 'fresh' || lookup.kind === 'stale') this.remember(resolved, lookup.entry, text?.length ?? 0)
+    if (lookup.kind === 'fresh' || lookup.kind === 'stale') this.remember(resolved, lookup.entry, text?.length ?? 0, ticket)
     return lookup
   }
 
@@ -677,9 +709,9 @@ export class CacheService {
     const decoded = this.config.codec.decode(text)
     if (decoded === undefined) {
       this.config.events.emit('invalid', { key: resolved.full, family: resolved.family, reason: 'corrupt' })
-      return INVALID
+      return { kind: 'invalid', text }
     }
-    if (decoded.staleUntil <= now) return EXPIRED
+    if (decoded.staleUntil <= now) return { kind: 'expired', text }
     if (resolved.schema === undefined) return { kind: decoded.expiresAt > now ? 'fresh' : 'stale', entry: decoded, tier: 'remote' }
     // A stored value comes from a shared server: a validator that throws on it (a value
     // nested deeply enough to overflow the stack, say) makes the entry invalid, never the key unusable.
@@ -687,26 +719,26 @@ export class CacheService {
     try {
       result = resolved.schema['~standard'].validate(decoded.value)
     } catch (error) {
-      return this.schemaThrew(resolved, error)
+      return this.schemaThrew(resolved, text, error)
     }
     return result instanceof Promise
       ? result.then(
-          (settled) => this.validated(resolved, decoded, settled, now),
-          (error: unknown) => this.schemaThrew(resolved, error),
+          (settled) => this.validated(resolved, text, decoded, settled, now),
+          (error: unknown) => this.schemaThrew(resolved, text, error),
         )
-      : this.validated(resolved, decoded, result, now)
+      : this.validated(resolved, text, decoded, result, now)
   }
 
-  private schemaThrew(resolved: Resolved, error: unknown): Lookup {
+  private schemaThrew(resolved: Resolved, text: string, error: unknown): Lookup {
     const issues = [{ message: `the schema threw: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}` }]
     this.config.events.emit('invalid', { key: resolved.full, family: resolved.family, reason: 'schema', issues })
-    return INVALID
+    return { kind: 'invalid', text }
   }
 
-  private validated(resolved: Resolved, decoded: StoredEntry, result: StandardSchemaResult<unknown>, now: number): Lookup {
+  private validated(resolved: Resolved, text: string, decoded: StoredEntry, result: StandardSchemaResult<unknown>, now: number): Lookup {
     if (result.issues) {
       this.config.events.emit('invalid', { key: resolved.full, family: resolved.family, reason: 'schema', issues: result.issues })
-      return INVALID
+      return { kind: 'invalid', text }
     }
     const entry = { ...decoded, value: result.value }
     return { kind: entry.expiresAt > now ? 'fresh' : 'stale', entry, tier: 'remote' }
@@ -714,9 +746,9 @@ export class CacheService {
 
   // ---- write path ----
 
-  private async store<Value>(resolved: Resolved, value: Value, options: CacheCallOptions<Value>, createdAt?: number): Promise<boolean> {
+  private async store<Value>(resolved: Resolved, value: Value, options: CacheCallOptions<Value>, createdAt?: number, load?: LoadedWrite): Promise<boolean> {
     const { entry, text } = this.encode(resolved, value, options, createdAt)
-    return this.write(resolved, entry, text)
+    return this.write(resolved, entry, text, { load })
   }
 
   /** Builds the entry; `createdAt` (default now) is when its data was read, for tag checks. */
@@ -744,13 +776,31 @@ export class CacheService {
     )
   }
 
-  private async write(resolved: Resolved, entry: StoredEntry, text: string, mode: { announce?: boolean; remember?: boolean } = {}): Promise<boolean> {
+  /**
+   * Stores an entry. A plain write (`set`, `setMany`, `update`) is the newest value: it
+   * replaces this process's copy at once. A loader's result (`mode.load`) is stored only
+   * if its key did not change while the loader ran, and, when the load holds the key's
+   * lease, only over that lease (compare and set): a delete or another writer's value
+   * that landed meanwhile wins over data read before it.
+   */
+  private async write(resolved: Resolved, entry: StoredEntry, text: string, mode: { announce?: boolean; remember?: boolean; load?: LoadedWrite } = {}): Promise<boolean> {
     if (this.config.admit && !this.config.admit(resolved.family, resolved.priority)) return false
-    if (mode.remember !== false) this.remember(resolved, entry, text.length)
+    const { load } = mode
+    if (load !== undefined && !this.fence.admits(resolved.rel, load.ticket)) return false
+    const keep = mode.remember !== false
+    if (load === undefined) this.keyChanged(resolved.rel, resolved.full)
+    let copy = keep && load === undefined ? this.remember(resolved, entry, text.length) : undefined
     this.stats_.count(resolved.family, 'sets')
     this.config.events.emit('set', { key: resolved.full, family: resolved.family })
     try {
-      await this.driver.set(resolved.full, text, { ttlMs: Math.max(1, entry.staleUntil - Date.now()) })
+      const ttlMs = Math.max(1, entry.staleUntil - Date.now())
+      const stored =
+        load?.leaseToken === undefined
+          ? await this.driver.set(resolved.full, text, { ttlMs })
+          : await this.driver.eval(compareAndSet, [resolved.full], [load.leaseToken, text, String(ttlMs)])
+      if (!stored) return false
+      this.written(resolved.rel, copy)
+      if (keep && load !== undefined) copy = this.remember(resolved, entry, text.length)
       if (entry.tags.length > 0) this.tags.wrote(entry.tags, entry.createdAt)
       if (mode.announce !== false) this.config.bus?.publish('set', [resolved.full])
       return true
@@ -761,10 +811,26 @@ export class CacheService {
     }
   }
 
-  private remember(resolved: Resolved, entry: StoredEntry, bytes: number): void {
+  /**
+   * A write landed: a read that was on the wire meanwhile may have brought the old value
+   * back into L1 (Redis may have answered it before the write). Drop any copy but ours.
+   */
+  private written(rel: string, copy: L1Entry | undefined): void {
+    this.fence.change(rel)
+    const l1 = this.config.l1?.cache
+    if (l1 !== undefined && l1.peek(rel) !== copy) l1.delete(rel)
+  }
+
+  /**
+   * Keeps a copy in L1. `ticket` is the fence ticket of the read that brought the entry:
+   * a read that overlapped a change of its key keeps nothing. Without a ticket (this
+   * process's own write) the copy is kept.
+   */
+  private remember(resolved: Resolved, entry: StoredEntry, bytes: number, ticket?: number): L1Entry | undefined {
     const l1 = this.config.l1
     // Until the bus is subscribed, another instance's write could go unnoticed: keep no copy.
-    if (!l1 || (this.config.bus && !this.config.bus.ready)) return
+    if (!l1 || (this.config.bus && !this.config.bus.ready)) return undefined
+    if (ticket !== undefined && !this.fence.admits(resolved.rel, ticket)) return undefined
     // Built field by field so every L1 entry has one shape (monomorphic reads on the hot path).
     const l1Entry: L1Entry = {
       value: entry.value,
@@ -777,6 +843,7 @@ export class CacheService {
       referenced: false,
     }
     l1.cache.set(resolved.rel, l1Entry)
+    return l1Entry
   }
 
   // ---- failure handling ----
@@ -805,6 +872,34 @@ export class CacheService {
   private async passThrough<Value>(key: CacheKeyInput<Value>, loader: Loader<Value>): Promise<Value> {
     const name = typeof key === 'string' ? key : key.key
     return loader({ key: name, stale: undefined, signal: new AbortController().signal })
+  }
+
+  // ---- coherence ----
+
+  /**
+   * `rel` changed (written or deleted here, or announced by another instance): drop this
+   * process's copy, keep replies already on the wire out of L1 and storage, and let later
+   * callers start afresh instead of joining a read or load that began before the change.
+   */
+  private keyChanged(rel: string, full: string): void {
+    this.fence.change(rel)
+    this.config.l1?.cache.delete(rel)
+    this.gets.delete(full)
+    this.reads.forget(full)
+    this.loads.forget(full)
+  }
+
+  /** As {@link keyChanged}, for every key (a clear, or a gap in what the bus told this process). */
+  private everythingChanged(): void {
+    this.fence.changeAll()
+    this.config.l1?.cache.clear()
+    this.forgetFlights()
+  }
+
+  private forgetFlights(): void {
+    this.gets.clear()
+    this.reads.forgetAll()
+    this.loads.forgetAll()
   }
 
   // ---- bookkeeping ----

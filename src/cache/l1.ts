@@ -57,6 +57,11 @@ export class L1Cache {
     return entry
   }
 
+  /** The entry held for `key`, expired or not, without marking it used. */
+  peek(key: string): L1Entry | undefined {
+    return this.entries.get(key)
+  }
+
   set(key: string, entry: L1Entry): void {
     if (entry.bytes > this.options.maxBytes) {
       this.delete(key)

@@ -18,7 +18,13 @@ export class SingleFlight {
     return promise
   }
 
-  get size(): number {
-    return this.inflight.size
+  /** Later callers of `key` start new work; callers already waiting keep theirs. */
+  forget(key: string): void {
+    this.inflight.delete(key)
+  }
+
+  /** As {@link forget}, for every key. */
+  forgetAll(): void {
+    this.inflight.clear()
   }
 }

@@ -61,3 +61,98 @@ describe('a forced load and a background refresh of the same key', () => {
     expect(forced).toBe('forced')
   })
 })
+
+/** A promise and its resolver. */
+function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void
+  const promise = new Promise<T>((done) => {
+    resolve = done
+  })
+  return { promise, resolve }
+}
+
+describe('a change of a key while a loader of it runs', () => {
+  /** Starts a load of `id` on `kit` whose loader answers `value` once `gate` opens. */
+  function slowLoad(kit: Cachekit<typeof keys>, id: number, value: string) {
+    const started = deferred()
+    const gate = deferred()
+    const result = kit.cache.getOrSet(keys.item({ id }), async () => {
+      started.resolve()
+      await gate.promise
+      return value
+    })
+    return { started: started.promise, finish: () => gate.resolve(), result }
+  }
+
+  it("is not undone by the loader's late write: a delete from another instance wins", async () => {
+    const prefix = uniquePrefix('overlap')
+    const [a, b] = [make({ prefix }), make({ prefix })]
+    const load = slowLoad(a, 1, 'read before the change')
+    await load.started
+    await b.cache.delete(keys.item({ id: 1 }))
+    load.finish()
+    // The caller asked before the change: it gets what its loader read.
+    expect(await load.result).toBe('read before the change')
+    expect(await b.cache.getOrSet(keys.item({ id: 1 }), async () => 'read after the change')).toBe('read after the change')
+  })
+
+  it('is not overwritten by the loader: a value another instance wrote meanwhile wins', async () => {
+    const prefix = uniquePrefix('overlap')
+    const [a, b] = [make({ prefix }), make({ prefix })]
+    const load = slowLoad(a, 2, 'read before the write')
+    await load.started
+    await b.cache.set(keys.item({ id: 2 }), 'written meanwhile')
+    load.finish()
+    await load.result
+    expect(await a.cache.get(keys.item({ id: 2 }))).toBe('written meanwhile')
+    expect(await raw.get(a.cache.keyOf(keys.item({ id: 2 })))).toContain('written meanwhile')
+  })
+
+  it('is not joined by callers who come after a delete in the same process', async () => {
+    const kit = make()
+    const load = slowLoad(kit, 3, 'read before the delete')
+    await load.started
+    await kit.cache.delete(keys.item({ id: 3 }))
+    const later = kit.cache.getOrSet(keys.item({ id: 3 }), async () => 'read after the delete')
+    load.finish()
+    expect(await load.result).toBe('read before the delete')
+    expect(await later).toBe('read after the delete')
+  })
+})
+
+describe('a read that is on the wire while its key changes', () => {
+  it('does not fill L1 with what it brings back', async () => {
+    // The real driver, with its GET replies held until the test lets them through: a
+    // reply that left Redis before a delete arrives after it.
+    const held: (() => void)[] = []
+    let holding = false
+    const driver = ioredisDriver({ url: inject('redisUrl') })
+    const realGet = driver.get.bind(driver)
+    driver.get = async (key) => {
+      const reply = await realGet(key)
+      if (holding) await new Promise<void>((release) => held.push(release))
+      return reply
+    }
+    const kit = make({ driver, l1: true })
+    await kit.ready()
+    const key = keys.item({ id: 4 })
+    await raw.set(kit.cache.keyOf(key), (await storedText(key, 'before the delete')), 'PX', 60_000)
+
+    holding = true
+    const read = kit.cache.get(key)
+    await vi.waitFor(() => expect(held).toHaveLength(1))
+    holding = false
+    await kit.cache.delete(key)
+    for (const release of held) release()
+    expect(await read).toBe('before the delete')
+
+    expect(await kit.cache.get(key)).toBeUndefined()
+  })
+})
+
+/** The text `kit` would store for `value` under `key`, written by another kit of the same codec. */
+async function storedText(key: ReturnType<typeof keys.item>, value: string): Promise<string> {
+  const writer = make({ prefix: `${uniquePrefix('writer')}` })
+  await writer.cache.set(key, value)
+  return (await raw.get(writer.cache.keyOf(key))) as string
+}
