@@ -5,7 +5,9 @@
  *
  * Messages are tiny JSON objects: `{ o: origin, t: 'set' | 'del' | 'clear', k: keys }`,
  * and `{ o, t: 'tags', k: tags, m: 'hard' | 'soft', at: stampMs }` for tag invalidations.
- * An instance ignores its own messages.
+ * An instance ignores its own messages. Anyone who can PUBLISH on the server can send
+ * one, so each is checked before it is used: a malformed message is dropped and counted
+ * (`stats().dropped`), and tag stamps are clamped by the tag system (see TAG_DEFAULTS).
  */
 import type { Driver, Unsubscribe } from '../drivers/driver.js'
 
@@ -23,12 +25,21 @@ export interface BusMessage {
 
 export type BusListener = (message: BusMessage) => void
 
+/** What the bus has received. */
+export interface BusStats {
+  /** Well-formed messages from other instances. */
+  received: number
+  /** Messages that were not well-formed bus messages, dropped unread. */
+  dropped: number
+}
+
 export class CacheBus {
   readonly channel: string
   private readonly listeners = new Set<BusListener>()
   private readonly waiters = new Map<string, Set<() => void>>()
   private subscription: Promise<Unsubscribe | undefined> | undefined
   private closed = false
+  private readonly counts: BusStats = { received: 0, dropped: 0 }
   /** True while the subscription is active: only then may L1 copies be trusted for long. */
   ready = false
 
@@ -103,17 +114,38 @@ export class CacheBus {
     await unsubscribe?.().catch(() => undefined)
   }
 
+  /** Counts of received and dropped messages. */
+  stats(): BusStats {
+    return { ...this.counts }
+  }
+
   private receive(raw: string): void {
-    let message: BusMessage
-    try {
-      message = JSON.parse(raw) as BusMessage
-    } catch {
+    const message = parseMessage(raw)
+    if (message === undefined) {
+      this.counts.dropped++
       return
     }
-    if (message.o === this.origin || !Array.isArray(message.k)) return
+    if (message.o === this.origin) return
+    this.counts.received++
     for (const listener of this.listeners) listener(message)
     if (message.t === 'set') {
       for (const key of message.k) for (const wake of [...(this.waiters.get(key) ?? [])]) wake()
     }
   }
+}
+
+/** The message in `raw`, or undefined unless it is exactly a bus message. */
+function parseMessage(raw: string): BusMessage | undefined {
+  let value: unknown
+  try {
+    value = JSON.parse(raw)
+  } catch {
+    return undefined
+  }
+  if (typeof value !== 'object' || value === null) return undefined
+  const { o, t, k, m, at } = value as Record<string, unknown>
+  if (typeof o !== 'string' || !Array.isArray(k) || !k.every((item) => typeof item === 'string' && item.length > 0)) return undefined
+  if (t === 'set' || t === 'del' || t === 'clear') return { o, t, k }
+  if (t === 'tags' && (m === 'hard' || m === 'soft') && typeof at === 'number' && Number.isSafeInteger(at) && at >= 0) return { o, t, k, m, at }
+  return undefined
 }

@@ -153,10 +153,14 @@ export class CacheService {
       // Announced invalidations keep local stamps current only while the bus is subscribed.
       trustMs: () => trustMs ?? (bus?.ready ? TAG_DEFAULTS.trustWithBusMs : TAG_DEFAULTS.trustWithoutBusMs),
       maxRecords: TAG_DEFAULTS.maxRecords,
+      maxAgeMs: this.tagMaxAgeMs,
     })
     config.bus?.onMessage((message) => {
       if (message.t === 'tags') {
-        if ((message.m === 'hard' || message.m === 'soft') && Number.isFinite(message.at)) this.tags.apply(message.k, message.m, Number(message.at))
+        // The bus checked the message's shape; the tag system clamps a stamp from the future.
+        this.tags.apply(message.k, message.m ?? 'hard', message.at ?? Date.now())
+        // Callers from now on must not join a read or load that began before the stamp.
+        this.forgetFlights()
         return
       }
       if (message.t === 'clear') this.everythingChanged()
@@ -712,6 +716,12 @@ export class CacheService {
       return { kind: 'invalid', text }
     }
     if (decoded.staleUntil <= now) return { kind: 'expired', text }
+    // Created later than any sane clock says: written by hand, and immune to every tag
+    // invalidation until that time. Not served.
+    if (decoded.createdAt > now + TAG_DEFAULTS.maxClockSkewMs) {
+      this.config.events.emit('invalid', { key: resolved.full, family: resolved.family, reason: 'corrupt' })
+      return { kind: 'invalid', text }
+    }
     if (resolved.schema === undefined) return { kind: decoded.expiresAt > now ? 'fresh' : 'stale', entry: decoded, tier: 'remote' }
     // A stored value comes from a shared server: a validator that throws on it (a value
     // nested deeply enough to overflow the stack, say) makes the entry invalid, never the key unusable.

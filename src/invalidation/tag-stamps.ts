@@ -31,6 +31,14 @@ export const TAG_DEFAULTS = Object.freeze({
    * oldest ones.
    */
   maxRecords: 100_000,
+  /**
+   * How far ahead of this process's clock a stamp may be. Hosts sharing a Redis are
+   * assumed to agree within it. A later stamp, announced on the bus or found in Redis, is
+   * not one a cachekit with a sane clock wrote (anyone who can PUBLISH or SET can forge
+   * one): it is clamped to now plus this, so it costs at most this long of misses instead
+   * of switching caching off for its tag, and the next `invalidateTags` replaces it.
+   */
+  maxClockSkewMs: 2_000,
 })
 
 /** What a tag invalidation does to the entries it reaches. */
@@ -55,6 +63,10 @@ export interface TagStampsOptions {
   trustMs: () => number
   /** At most this many tags are remembered; the oldest are forgotten first (and refetched when needed). */
   maxRecords: number
+  /** How far ahead of this clock a stamp may be before it is clamped. @default TAG_DEFAULTS.maxClockSkewMs */
+  maxClockSkewMs?: number
+  /** How long a stamp this process writes is kept (the kit's `tags.maxAge`). */
+  maxAgeMs: number
 }
 
 interface TagRecord {
@@ -75,8 +87,11 @@ const NEVER: TagStampReply = Object.freeze({ hardAt: 0, softAt: 0 })
 export class TagStamps {
   private readonly records = new Map<string, TagRecord>()
   private readonly fetches = new SingleFlight()
+  private readonly skewMs: number
 
-  constructor(private readonly options: TagStampsOptions) {}
+  constructor(private readonly options: TagStampsOptions) {
+    this.skewMs = options.maxClockSkewMs ?? TAG_DEFAULTS.maxClockSkewMs
+  }
 
   /** Number of tags remembered in this process. */
   get size(): number {
@@ -130,7 +145,7 @@ export class TagStamps {
    */
   async invalidate(tags: readonly string[], mode: TagInvalidationMode, stampMs: number, ttlMs: number): Promise<void> {
     const results = await Promise.allSettled(
-      tags.map((tag) => this.options.driver.eval(invalidateTag, [this.keyOf(tag)], [mode, String(stampMs), String(ttlMs)])),
+      tags.map((tag) => this.options.driver.eval(invalidateTag, [this.keyOf(tag)], [mode, String(stampMs), String(ttlMs), String(Date.now() + this.skewMs)])),
     )
     const now = Date.now()
     let failure: PromiseRejectedResult | undefined
@@ -173,8 +188,14 @@ export class TagStamps {
 
   private async fetch(tag: string): Promise<TagStampReply> {
     const startedAt = Date.now()
-    const stamp = parseTagStamp(await this.options.driver.get(this.keyOf(tag)))
-    return this.merge(tag, stamp, startedAt, 0, true)
+    const stored = parseTagStamp(await this.options.driver.get(this.keyOf(tag)))
+    const now = Date.now()
+    if (stored.hardAt <= now + this.skewMs && stored.softAt <= now + this.skewMs) return this.merge(tag, stored, startedAt, 0, true)
+    // A stamp from the future was written by hand: read it as "invalidated now", and
+    // replace it in Redis so it stops costing every process its misses (the script drops
+    // implausible stamps). Best effort: a failed repair is retried by the next fetch.
+    this.options.driver.eval(invalidateTag, [this.keyOf(tag)], ['hard', String(now), String(this.options.maxAgeMs), String(now + this.skewMs)]).catch(() => undefined)
+    return this.merge(tag, { hardAt: now, softAt: 0 }, startedAt, 0, true)
   }
 
   /**
@@ -182,7 +203,8 @@ export class TagStamps {
    * created before it are invalid whatever came earlier. A soft one only for entries
    * created after it, since an earlier hard stamp may exist.
    */
-  private announced(tag: string, mode: TagInvalidationMode, stampMs: number, now: number): void {
+  private announced(tag: string, mode: TagInvalidationMode, announcedMs: number, now: number): void {
+    const stampMs = Math.min(announcedMs, now + this.skewMs)
     if (mode === 'hard') this.merge(tag, { hardAt: stampMs, softAt: 0 }, now, 0, false)
     else this.merge(tag, { hardAt: 0, softAt: stampMs }, now, stampMs + 1, false)
   }
@@ -236,8 +258,4 @@ function judge(entry: TaggedEntry, hardAt: number, softAt: number, now: number):
     return now < Math.min(entry.staleUntil, softAt + graceMs) ? 'stale' : 'invalid'
   }
   return 'valid'
-}
-
-function stampOf(mode: TagInvalidationMode, stampMs: number): TagStampReply {
-  return mode === 'hard' ? { hardAt: stampMs, softAt: 0 } : { hardAt: 0, softAt: stampMs }
 }

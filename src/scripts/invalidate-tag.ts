@@ -11,8 +11,12 @@ export interface TagStampReply {
 /**
  * Raises one tag's invalidation time. KEYS[1] is the tag key, holding `"<hardAt>:<softAt>"`;
  * ARGV[1] is `hard` or `soft`, ARGV[2] the invalidation time (epoch ms), ARGV[3] the
- * key's TTL in ms. Times only move forward (a host with a slower clock cannot undo a
- * newer invalidation) and the TTL only grows. Returns `{hardAt, softAt}` as stored.
+ * key's TTL in ms, ARGV[4] the latest plausible time (the caller's clock plus the allowed
+ * skew). Times only move forward (a host with a slower clock cannot undo a newer
+ * invalidation) and the TTL only grows; but a stored time later than ARGV[4] was not
+ * written by a cachekit with a sane clock (someone wrote the key by hand) and is replaced,
+ * so a forged far-future stamp cannot switch caching off for the tag for good. Returns
+ * `{hardAt, softAt}` as stored.
  *
  * One key per call: tag keys live in many cluster slots, so each tag is its own script.
  */
@@ -29,6 +33,9 @@ if current then
   end
 end
 local stamp = tonumber(ARGV[2])
+local latest = tonumber(ARGV[4])
+if hard > latest then hard = 0 end
+if soft > latest then soft = 0 end
 if ARGV[1] == 'hard' then
   if stamp > hard then hard = stamp end
 elseif stamp > soft then
@@ -39,9 +46,10 @@ local left = redis.call('PTTL', KEYS[1])
 if left > ttl then ttl = left end
 redis.call('SET', KEYS[1], string.format('%.0f:%.0f', hard, soft), 'PX', ttl)
 return {hard, soft}`,
-  sha1: 'd4dad3574e1a4c48f1e08aee95cbd81aa47444f2',
-  run: (ctx, [key], [mode, stampText, ttlText]) => {
-    const [storedHard, storedSoft] = parseStored(ctx, key as string)
+  sha1: '86d0aa1b16f0601d2506949fd9da7d75d7c376aa',
+  run: (ctx, [key], [mode, stampText, ttlText, latestText]) => {
+    const latest = Number(latestText)
+    const [storedHard, storedSoft] = parseStored(ctx, key as string).map((stored) => (stored > latest ? 0 : stored)) as [number, number]
     const stamp = Number(stampText)
     const hard = mode === 'hard' ? Math.max(storedHard, stamp) : storedHard
     const soft = mode === 'hard' ? storedSoft : Math.max(storedSoft, stamp)

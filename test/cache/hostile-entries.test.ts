@@ -90,3 +90,82 @@ describe('a stored value whose schema validation throws', () => {
     }
   })
 })
+
+describe('tag stamps from the future', () => {
+  const tagged = defineKeys({ video: { template: 'video:{id}', ttl: '1h', tags: () => ['videos'], schema: z.string() } })
+  const makeTagged = (prefix: string) => {
+    const kit = createCachekit({ driver: ioredisDriver({ url: inject('redisUrl') }), prefix, keys: tagged })
+    taggedKits.push(kit)
+    return kit
+  }
+  const taggedKits: Cachekit<typeof tagged>[] = []
+  afterEach(async () => {
+    await Promise.all(taggedKits.splice(0).map((kit) => kit.close()))
+  })
+  const FAR_FUTURE = Date.now() + 10 * 365 * 86_400_000
+
+  it('announced by a forged bus message cost at most the allowed clock skew of misses', async () => {
+    const kit = makeTagged(uniquePrefix('forged'))
+    await kit.ready()
+    const loader = vi.fn(async () => 'loaded')
+    await kit.cache.getOrSet(tagged.video({ id: 1 }), loader)
+    await raw.publish(`${kit.namespace.prefix}__cachekit:bus`, JSON.stringify({ o: 'attacker', t: 'tags', k: ['videos'], m: 'hard', at: FAR_FUTURE }))
+    // The stamp is applied (clamped): the entry is a miss at first...
+    await vi.waitFor(async () => expect(await kit.cache.get(tagged.video({ id: 1 }))).toBeUndefined())
+    // ...and caching resumes once the clock passes the clamp, without a restart.
+    await vi.waitFor(
+      async () => {
+        loader.mockClear()
+        await kit.cache.getOrSet(tagged.video({ id: 2 }), loader)
+        await kit.cache.getOrSet(tagged.video({ id: 2 }), loader)
+        expect(loader.mock.calls.length).toBeLessThanOrEqual(1)
+      },
+      { timeout: 15_000, interval: 250 },
+    )
+  })
+
+  it('written into Redis by hand are read as "invalidated now" and repaired for every process', async () => {
+    const prefix = uniquePrefix('forged')
+    const first = makeTagged(prefix)
+    const tagKey = first.namespace.key('__tag:videos')
+    await raw.set(tagKey, `${FAR_FUTURE}:0`, 'PX', 60_000)
+    // Another process wrote an entry before the forgery was noticed.
+    await raw.set(first.cache.keyOf(tagged.video({ id: 1 })), await textOf(tagged.video({ id: 1 }), 'before'), 'PX', 60_000)
+    expect(await first.cache.getOrSet(tagged.video({ id: 1 }), async () => 'after')).toBe('after')
+    await vi.waitFor(async () => expect(Number((await raw.get(tagKey))?.split(':')[0])).toBeLessThan(Date.now() + 5_000))
+
+    const later = makeTagged(prefix)
+    const loader = vi.fn(async () => 'unused')
+    expect(await later.cache.getOrSet(tagged.video({ id: 1 }), loader)).toBe('after')
+    expect(loader).not.toHaveBeenCalled()
+  })
+
+  it('left in Redis by hand are replaced by the next invalidateTags', async () => {
+    const kit = makeTagged(uniquePrefix('forged'))
+    const tagKey = kit.namespace.key('__tag:videos')
+    await raw.set(tagKey, `${FAR_FUTURE}:${FAR_FUTURE}`, 'PX', 60_000)
+    const report = await kit.cache.invalidateTags(['videos'])
+    expect(await raw.get(tagKey)).toBe(`${report.invalidatedAt}:0`)
+  })
+
+  /** What a kit of another process would store for `value` under `key`. */
+  async function textOf(key: ReturnType<typeof tagged.video>, value: string): Promise<string> {
+    const writer = makeTagged(uniquePrefix('writer'))
+    await writer.cache.set(key, value)
+    return (await raw.get(writer.cache.keyOf(key))) as string
+  }
+})
+
+describe('an entry created later than any sane clock', () => {
+  it('is not served: it would be immune to every tag invalidation until then', async () => {
+    const kit = make()
+    const key = keys.tree({ id: 9 })
+    const future = Date.now() + 86_400_000
+    const text = encodeEnvelope({ id: 'json', encode: () => '{}', decode: JSON.parse }, { value: null, createdAt: future, expiresAt: future + 60_000, staleUntil: future + 60_000, tags: [] })
+    await raw.set(kit.cache.keyOf(key), text, 'PX', 60_000)
+    const invalid = vi.fn()
+    kit.events.on('invalid', invalid)
+    expect(await kit.cache.getOrSet(key, async () => ({ child: {} }))).toEqual({ child: {} })
+    expect(invalid).toHaveBeenCalledWith(expect.objectContaining({ reason: 'corrupt' }))
+  })
+})

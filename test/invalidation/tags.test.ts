@@ -270,7 +270,7 @@ describe('tag invalidation input and failures', () => {
 describe('TagStamps', () => {
   it('remembers a bounded number of tags', async () => {
     const driver = memoryDriver()
-    const stamps = new TagStamps({ driver, namespace: createNamespace({ prefix: 'bounded' }), trustMs: () => 60_000, maxRecords: 3 })
+    const stamps = new TagStamps({ driver, namespace: createNamespace({ prefix: 'bounded' }), trustMs: () => 60_000, maxRecords: 3, maxAgeMs: 60_000 })
     await stamps.invalidate(['a', 'b', 'c', 'd', 'e'], 'hard', Date.now(), 60_000)
     expect(stamps.size).toBe(3)
     const entry = (tag: string) => ({ createdAt: 1, expiresAt: Date.now() + 60_000, staleUntil: Date.now() + 60_000, tags: [tag] })

@@ -219,14 +219,22 @@ describe('Lua and JS twin parity', () => {
 
 describe('Lua and JS twin parity: invalidation and builder scripts', () => {
   const STAMP = '1700000000000'
+  const LATEST = '1900000000000'
   const scenarios: Scenario[] = [
-    { name: 'invalidate-tag on a new tag', script: invalidateTag, keys: ['t'], args: ['hard', STAMP, '60000'] },
-    { name: 'invalidate-tag soft keeps the hard stamp', script: invalidateTag, setup: [{ op: 'set', key: 't', value: '100:50' }], keys: ['t'], args: ['soft', STAMP, '60000'] },
-    { name: 'invalidate-tag never moves a stamp back', script: invalidateTag, setup: [{ op: 'set', key: 't', value: '1800000000000:7' }], keys: ['t'], args: ['hard', STAMP, '60000'] },
-    { name: 'invalidate-tag keeps a longer TTL', script: invalidateTag, setup: [{ op: 'set', key: 't', value: '1:1', ttlMs: 60_000 }], keys: ['t'], args: ['hard', STAMP, '1000'] },
-    { name: 'invalidate-tag extends a shorter TTL', script: invalidateTag, setup: [{ op: 'set', key: 't', value: '1:1', ttlMs: 1000 }], keys: ['t'], args: ['soft', STAMP, '60000'] },
-    { name: 'invalidate-tag over a corrupt stamp', script: invalidateTag, setup: [{ op: 'set', key: 't', value: 'garbage' }], keys: ['t'], args: ['hard', STAMP, '60000'] },
-    { name: 'invalidate-tag on a hash (WRONGTYPE)', script: invalidateTag, setup: [{ op: 'hset', key: 't', fields: { a: '1' } }], keys: ['t'], args: ['hard', STAMP, '60000'] },
+    { name: 'invalidate-tag on a new tag', script: invalidateTag, keys: ['t'], args: ['hard', STAMP, '60000', LATEST] },
+    { name: 'invalidate-tag soft keeps the hard stamp', script: invalidateTag, setup: [{ op: 'set', key: 't', value: '100:50' }], keys: ['t'], args: ['soft', STAMP, '60000', LATEST] },
+    { name: 'invalidate-tag never moves a stamp back', script: invalidateTag, setup: [{ op: 'set', key: 't', value: '1800000000000:7' }], keys: ['t'], args: ['hard', STAMP, '60000', LATEST] },
+    { name: 'invalidate-tag keeps a longer TTL', script: invalidateTag, setup: [{ op: 'set', key: 't', value: '1:1', ttlMs: 60_000 }], keys: ['t'], args: ['hard', STAMP, '1000', LATEST] },
+    { name: 'invalidate-tag extends a shorter TTL', script: invalidateTag, setup: [{ op: 'set', key: 't', value: '1:1', ttlMs: 1000 }], keys: ['t'], args: ['soft', STAMP, '60000', LATEST] },
+    { name: 'invalidate-tag over a corrupt stamp', script: invalidateTag, setup: [{ op: 'set', key: 't', value: 'garbage' }], keys: ['t'], args: ['hard', STAMP, '60000', LATEST] },
+    {
+      name: 'invalidate-tag replaces stamps later than the latest plausible time',
+      script: invalidateTag,
+      setup: [{ op: 'set', key: 't', value: '99999999999999:99999999999999' }],
+      keys: ['t'],
+      args: ['soft', STAMP, '60000', LATEST],
+    },
+    { name: 'invalidate-tag on a hash (WRONGTYPE)', script: invalidateTag, setup: [{ op: 'hset', key: 't', fields: { a: '1' } }], keys: ['t'], args: ['hard', STAMP, '60000', LATEST] },
     { name: 'compare-and-set on a missing key', script: compareAndSet, keys: ['k'], args: ['old', 'new', '60000'] },
     { name: 'compare-and-set on the expected value', script: compareAndSet, setup: [{ op: 'set', key: 'k', value: 'old', ttlMs: 1000 }], keys: ['k'], args: ['old', 'new', '60000'] },
     { name: 'compare-and-set on another value', script: compareAndSet, setup: [{ op: 'set', key: 'k', value: 'other' }], keys: ['k'], args: ['old', 'new', '60000'] },
