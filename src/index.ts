@@ -91,6 +91,8 @@ export type {
   MessageHandler,
   ScanOptions,
   SetOptions,
+  SubscribeOptions,
+  SubscriptionStatus,
   Unsubscribe,
   ZRangeByScoreOptions,
   ZRangeOptions,

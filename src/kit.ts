@@ -301,7 +301,12 @@ export function createCachekit<
   const onError = options.onError ?? 'fail-open'
   if (onError !== 'fail-open' && onError !== 'throw') throw new ValidationError(`onError must be 'fail-open' or 'throw', got ${String(onError)}`)
   const origin = globalThis.crypto.randomUUID()
-  const bus = driver.capabilities.pubsub ? new CacheBus(driver, namespace.prefix, origin, (error) => events.emit('degraded', { operation: 'bus', error })) : undefined
+  const bus = driver.capabilities.pubsub
+    ? new CacheBus(driver, namespace.prefix, origin, {
+        onError: (error, operation) => events.emit('degraded', { operation: `bus.${operation}`, error }),
+        onState: (state, previous) => events.emit('bus', { state, previous }),
+      })
+    : undefined
   const l1 = resolveL1(options.l1, bus !== undefined)
   const leaseMs = parseDuration(options.stampede?.lease ?? DEFAULT_LEASE_MS, 'stampede.lease')
   const guard = operations.createGuard(driver, namespace, enabled)
@@ -327,7 +332,7 @@ export function createCachekit<
   const registry = createBuilderRegistry(options.builders, { driver, namespace, cache, events, enabled, locks })
   const cascades: CascadeMap = options.cascades ?? {}
   const circuit = (): CircuitState => ('circuit' in driver ? (driver as ResilientDriver).circuit : 'closed')
-  const monitor = operations.createMonitor({ driver, namespace, cache, events, guard, circuit })
+  const monitor = operations.createMonitor({ driver, namespace, cache, events, guard, circuit, bus: () => bus?.status() })
   const rateLimits = countRateLimits(createRateLimits<RateLimitPolicyName<Limits>>({
     driver,
     prefix: namespace.prefix,

@@ -9,7 +9,7 @@
  * one, so each is checked before it is used: a malformed message is dropped and counted
  * (`stats().dropped`), and tag stamps are clamped by the tag system (see TAG_DEFAULTS).
  */
-import type { Driver, Unsubscribe } from '../drivers/driver.js'
+import type { Driver, SubscriptionStatus, Unsubscribe } from '../drivers/driver.js'
 
 export interface BusMessage {
   /** The instance that sent it. */
@@ -33,21 +33,61 @@ export interface BusStats {
   dropped: number
 }
 
+/** The bus as `kit.health()` reports it. */
+export interface BusStatus extends BusStats {
+  readonly state: BusState
+  /** When it entered this state (epoch ms). */
+  readonly since: number
+  /** How many times delivery was interrupted since the kit started. */
+  readonly interruptions: number
+  /** Why the last subscribe attempt failed (an error code or name); null once one succeeded. */
+  readonly lastError: string | null
+}
+
+/** Where the bus stands. */
+export type BusState =
+  /** Not started (the kill switch is on, or `start()` was not called yet). */
+  | 'idle'
+  /** Subscribing; after a failed attempt, retried with backoff until it works. */
+  | 'subscribing'
+  /** Subscribed: every other instance's announcement reaches this one. */
+  | 'active'
+  /** The driver says delivery stopped: announcements may be lost until it is active again. */
+  | 'interrupted'
+  | 'closed'
+
+/** How the bus reports. Listeners' failures are swallowed. */
+export interface BusHooks {
+  /** A failed subscribe attempt or publish. */
+  onError(error: unknown, operation: 'subscribe' | 'publish'): void
+  /** Every change of state. */
+  onState(state: BusState, previous: BusState): void
+}
+
+/** Retry delays of a failed subscribe: 100 ms doubling to 5 s, plus jitter. */
+const RETRY_MIN_MS = 100
+const RETRY_MAX_MS = 5_000
+
 export class CacheBus {
   readonly channel: string
   private readonly listeners = new Set<BusListener>()
+  private readonly gapListeners = new Set<() => void>()
   private readonly waiters = new Map<string, Set<() => void>>()
-  private subscription: Promise<Unsubscribe | undefined> | undefined
-  private closed = false
+  private unsubscribe: Unsubscribe | undefined
+  private first: Promise<void> | undefined
+  private retryTimer: ReturnType<typeof setTimeout> | undefined
+  private retryMs = RETRY_MIN_MS
+  private state_: BusState = 'idle'
+  private since = Date.now()
+  private interruptions = 0
+  private lastError: string | null = null
   private readonly counts: BusStats = { received: 0, dropped: 0 }
-  /** True while the subscription is active: only then may L1 copies be trusted for long. */
-  ready = false
 
   constructor(
     private readonly driver: Driver,
     namespacePrefix: string,
     readonly origin: string,
-    private readonly onError: (error: unknown) => void,
+    private readonly hooks: BusHooks,
   ) {
     this.channel = `${namespacePrefix}__cachekit:bus`
   }
@@ -57,32 +97,54 @@ export class CacheBus {
     return this.driver.capabilities.pubsub
   }
 
-  /** Subscribes to the channel once; failures are reported, never thrown. */
-  start(): Promise<unknown> {
-    if (!this.available || this.closed) return Promise.resolve()
-    this.subscription ??= this.driver.subscribe(this.channel, (raw) => this.receive(raw)).then(
-      (unsubscribe) => {
-        this.ready = !this.closed
-        return unsubscribe
-      },
-      (error: unknown) => {
-        this.subscription = undefined
-        this.onError(error)
-        return undefined
-      },
-    )
-    return this.subscription
+  /** True while subscribed: only then may L1 copies and announced tag stamps be trusted for long. */
+  get ready(): boolean {
+    return this.state_ === 'active'
+  }
+
+  get state(): BusState {
+    return this.state_
+  }
+
+  /** The state, since when, how often delivery was interrupted, and the message counts. */
+  status(): BusStatus {
+    return { state: this.state_, since: this.since, interruptions: this.interruptions, lastError: this.lastError, ...this.counts }
+  }
+
+  /**
+   * Subscribes. Resolves once the first attempt settled, never rejects: a failed attempt
+   * is reported and retried with backoff until it works or the bus is closed, so a
+   * process that boots while Redis is away joins the bus once Redis is back.
+   */
+  start(): Promise<void> {
+    if (!this.available || this.state_ === 'closed') return Promise.resolve()
+    this.first ??= this.attempt()
+    return this.first
   }
 
   onMessage(listener: BusListener): void {
     this.listeners.add(listener)
   }
 
+  /**
+   * `listener` runs whenever this process may have missed announcements: delivery was
+   * interrupted. Whatever it learned from the bus before may be incomplete.
+   */
+  onGap(listener: () => void): void {
+    this.gapListeners.add(listener)
+  }
+
   /** Tells the other instances that `keys` changed. Best effort: failures are reported. */
-  publish(type: BusMessage['t'], keys: string[], extra?: Pick<BusMessage, 'm' | 'at'>): void {
-    if (this.closed) return
+  publish(type: BusMessage['t'], keys: string[], extra?: Pick<BusMessage, 'm' | 'at'>): Promise<boolean> {
+    if (this.state_ === 'closed') return Promise.resolve(false)
     const message: BusMessage = { o: this.origin, t: type, k: keys, ...extra }
-    this.driver.publish(this.channel, JSON.stringify(message)).catch(this.onError)
+    return this.driver.publish(this.channel, JSON.stringify(message)).then(
+      () => true,
+      (error: unknown) => {
+        this.report(error, 'publish')
+        return false
+      },
+    )
   }
 
   /** Resolves when another instance announces a write to `key`, or after `timeoutMs`. */
@@ -106,12 +168,86 @@ export class CacheBus {
   }
 
   async close(): Promise<void> {
-    this.closed = true
-    this.ready = false
-    const unsubscribe = await this.subscription
-    this.subscription = undefined
+    if (this.state_ === 'closed') return
+    this.transition('closed')
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer)
+    await this.first
     for (const waiters of this.waiters.values()) for (const wake of [...waiters]) wake()
+    const unsubscribe = this.unsubscribe
+    this.unsubscribe = undefined
     await unsubscribe?.().catch(() => undefined)
+  }
+
+  private async attempt(): Promise<void> {
+    if (this.isClosed()) return
+    this.transition('subscribing')
+    try {
+      const unsubscribe = await this.driver.subscribe(this.channel, (raw) => this.receive(raw), { onStatus: (status) => this.statusChanged(status) })
+      if (this.isClosed()) {
+        await unsubscribe().catch(() => undefined)
+        return
+      }
+      this.unsubscribe = unsubscribe
+      this.retryMs = RETRY_MIN_MS
+      this.lastError = null
+      // The driver may have told of an interruption while subscribing: keep it.
+      if (this.state === 'subscribing') this.transition('active')
+    } catch (error) {
+      if (this.isClosed()) return
+      this.lastError = errorCode(error)
+      this.report(error, 'subscribe')
+      this.scheduleRetry()
+    }
+  }
+
+  private isClosed(): boolean {
+    return this.state_ === 'closed'
+  }
+
+  private scheduleRetry(): void {
+    const delayMs = this.retryMs + Math.floor(Math.random() * this.retryMs * 0.2)
+    this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS)
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined
+      void this.attempt()
+    }, delayMs)
+    ;(this.retryTimer as { unref?: () => void }).unref?.()
+  }
+
+  private statusChanged(status: SubscriptionStatus): void {
+    if (this.state_ === 'closed') return
+    if (status === 'interrupted') {
+      if (this.state_ === 'interrupted') return
+      this.interruptions++
+      this.transition('interrupted')
+      for (const listener of this.gapListeners) {
+        try {
+          listener()
+        } catch {
+          // A listener's failure must not stop the others from hearing of the gap.
+        }
+      }
+    } else if (this.unsubscribe !== undefined) this.transition('active')
+  }
+
+  private transition(next: BusState): void {
+    const previous = this.state_
+    if (previous === next) return
+    this.state_ = next
+    this.since = Date.now()
+    try {
+      this.hooks.onState(next, previous)
+    } catch {
+      // Reporting must never break the bus.
+    }
+  }
+
+  private report(error: unknown, operation: 'subscribe' | 'publish'): void {
+    try {
+      this.hooks.onError(error, operation)
+    } catch {
+      // Reporting must never break the bus.
+    }
   }
 
   /** Counts of received and dropped messages. */
@@ -148,4 +284,10 @@ function parseMessage(raw: string): BusMessage | undefined {
   if (t === 'set' || t === 'del' || t === 'clear') return { o, t, k }
   if (t === 'tags' && (m === 'hard' || m === 'soft') && typeof at === 'number' && Number.isSafeInteger(at) && at >= 0) return { o, t, k, m, at }
   return undefined
+}
+
+function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code
+  if (typeof code === 'string') return code
+  return error instanceof Error ? error.name : 'UNKNOWN'
 }

@@ -155,6 +155,11 @@ export class CacheService {
       maxRecords: TAG_DEFAULTS.maxRecords,
       maxAgeMs: this.tagMaxAgeMs,
     })
+    // Announcements may have been lost: nothing learned from the bus can be trusted.
+    config.bus?.onGap(() => {
+      this.everythingChanged()
+      this.tags.forget()
+    })
     config.bus?.onMessage((message) => {
       if (message.t === 'tags') {
         // The bus checked the message's shape; the tag system clamps a stamp from the future.

@@ -1,4 +1,5 @@
 import type { BuildProgress, BuildReport } from '../builders/types.js'
+import type { BusState } from './bus.js'
 import type { CircuitState } from '../drivers/resilient.js'
 import type { CascadeReport } from '../invalidation/cascades.js'
 import type { PatternProgress } from '../invalidation/pattern.js'
@@ -21,6 +22,12 @@ export interface CacheEvents {
   degraded: { key?: string; family?: string; operation: string; error: unknown }
   /** The circuit breaker changed state. */
   circuit: { state: CircuitState; previous: CircuitState }
+  /**
+   * The cache bus changed state. While it is not `active`, this process keeps no L1
+   * copies; on `interrupted` it drops the copies and tag stamps it had, since
+   * announcements may have been lost.
+   */
+  bus: { state: BusState; previous: BusState }
   /** An invalidation completed: tags, a pattern, `clear()` or a cascade. */
   invalidate: InvalidationEvent
   /** A pattern invalidation or `clear()` finished a batch. */

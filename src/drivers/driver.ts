@@ -70,6 +70,24 @@ export type MessageHandler = (message: string, channel: string) => void
 export type Unsubscribe = () => Promise<void>
 
 /**
+ * Where a subscription stands: `'active'` while messages are delivered, `'interrupted'`
+ * from the moment the driver can no longer vouch for that (the connection dropped, or
+ * stopped answering) until the subscription is confirmed again. Messages published
+ * while interrupted may be lost: pub/sub does not replay them.
+ */
+export type SubscriptionStatus = 'active' | 'interrupted'
+
+/** Options of {@link Driver.subscribe}. */
+export interface SubscribeOptions {
+  /**
+   * Told of every change of the subscription's status after `subscribe` resolved (it is
+   * `'active'` then). The driver resubscribes by itself; this only says when messages may
+   * have been lost, so the subscriber can assume the worst about what it missed.
+   */
+  onStatus?: (status: SubscriptionStatus) => void
+}
+
+/**
  * The storage contract. Implementations: `memoryDriver`, `ioredisDriver`, `upstashDriver`.
  * Third-party drivers prove themselves with `runDriverConformance` from `cachekit/testing`.
  */
@@ -158,9 +176,10 @@ export interface Driver {
   publish(channel: string, message: string): Promise<number>
   /**
    * SUBSCRIBE: calls `handler` for each message on `channel` until unsubscribed.
-   * Resolves once the subscription is active. Only where `capabilities.pubsub`.
+   * Resolves once the subscription is active; `options.onStatus` then hears when delivery
+   * is interrupted and when it resumes. Only where `capabilities.pubsub`.
    */
-  subscribe(channel: string, handler: MessageHandler): Promise<Unsubscribe>
+  subscribe(channel: string, handler: MessageHandler, options?: SubscribeOptions): Promise<Unsubscribe>
 
   /** INFO `section` as the server formats it (`field:value` lines). Drivers without INFO synthesize what they can. */
   info(section?: string): Promise<string>

@@ -11,7 +11,7 @@
  */
 import { CircuitOpenError, CommandError, DriverClosedError, DriverError } from '../core/errors/index.js'
 import type { Script, ScoredMember } from '../core/script.js'
-import type { Driver, MessageHandler, ScanOptions, SetOptions, Unsubscribe, ZRangeByScoreOptions, ZRangeOptions } from './driver.js'
+import type { Driver, MessageHandler, ScanOptions, SetOptions, SubscribeOptions, Unsubscribe, ZRangeByScoreOptions, ZRangeOptions } from './driver.js'
 
 /** Breaker states. */
 export type CircuitState = 'closed' | 'open' | 'half-open'
@@ -190,8 +190,8 @@ class Resilient implements ResilientDriver {
     return this.breaker.admit() ?? this.breaker.observe(this.inner.publish(channel, message))
   }
 
-  subscribe(channel: string, handler: MessageHandler): Promise<Unsubscribe> {
-    return this.breaker.admit() ?? this.breaker.observe(this.inner.subscribe(channel, handler))
+  subscribe(channel: string, handler: MessageHandler, options?: SubscribeOptions): Promise<Unsubscribe> {
+    return this.breaker.admit() ?? this.breaker.observe(this.inner.subscribe(channel, handler, options))
   }
 
   info(section?: string): Promise<string> {

@@ -1,6 +1,7 @@
 /** Argument checks every driver runs before touching storage, so all drivers refuse the same input the same way. */
 import { ValidationError } from '../core/errors/index.js'
 import type { ScoredMember } from '../core/script.js'
+import type { SubscribeOptions } from './driver.js'
 
 /** Largest TTL accepted: about 31,700 years; far inside Redis's and JavaScript's integer limits. */
 export const MAX_TTL_MS = 1e15
@@ -127,6 +128,15 @@ export function assertRangeLimit(options: unknown): void {
 /** A subscription handler. */
 export function assertHandler(handler: unknown): void {
   if (typeof handler !== 'function') throw new ValidationError(`handler must be a function, got ${describe(handler)}`)
+}
+
+/** Checks the options of `subscribe`; `{}` when none were given. */
+export function subscribeOptions(options: unknown): SubscribeOptions {
+  if (options === undefined) return {}
+  if (typeof options !== 'object' || options === null) throw new ValidationError(`subscribe options must be an object, got ${describe(options)}`)
+  const { onStatus } = options as SubscribeOptions
+  if (onStatus !== undefined && typeof onStatus !== 'function') throw new ValidationError(`onStatus must be a function, got ${describe(onStatus)}`)
+  return options as SubscribeOptions
 }
 
 /** Throws a {@link ValidationError} for a bad driver option. */

@@ -10,7 +10,7 @@
  * loaded; they never throw and never wait.
  */
 import { CachekitError, ValidationError } from '../core/errors/index.js'
-import type { Driver, Unsubscribe } from '../drivers/driver.js'
+import type { Driver, SubscriptionStatus, Unsubscribe } from '../drivers/driver.js'
 import { flagUpdate } from '../scripts/flag-update.js'
 import { evaluateFlag } from './evaluate.js'
 import { assertFlagName, decodeFlag, encodeFlagInput, type CompiledFlag, type FlagInput, type FlagState } from './flag-state.js'
@@ -246,7 +246,9 @@ export class Flags {
 
   private subscribe(): void {
     if (this.subscription !== undefined || this.closed || !this.context.driver.capabilities.pubsub) return
-    this.subscription = this.context.driver.subscribe(this.channel, () => void this.load()).then(
+    // Announcements lost while delivery was interrupted are made up for by a reload once it resumes.
+    const onStatus = (status: SubscriptionStatus) => (status === 'active' ? void this.load() : undefined)
+    this.subscription = this.context.driver.subscribe(this.channel, () => void this.load(), { onStatus }).then(
       (unsubscribe) => {
         if (this.closed) void unsubscribe().catch(() => undefined)
         return unsubscribe

@@ -61,11 +61,27 @@ export function resolveHealthThresholds(thresholds: HealthThresholds = {}): Reso
 
 /** One finding. `critical` makes the kit unhealthy; `warning` makes it degraded. */
 export interface HealthIssue {
-  readonly check: 'ping' | 'circuit' | 'memory' | 'guard' | 'hit-rate' | 'latency' | 'error-rate' | 'config'
+  readonly check: 'ping' | 'circuit' | 'bus' | 'memory' | 'guard' | 'hit-rate' | 'latency' | 'error-rate' | 'config'
   readonly severity: 'warning' | 'critical'
   readonly message: string
   readonly value?: number
   readonly threshold?: number
+}
+
+/** The cache bus as health reports it. */
+export interface BusHealth {
+  /** `active` while subscribed; `subscribing` (retried with backoff), `interrupted`, `idle` or `closed` otherwise. */
+  readonly state: 'idle' | 'subscribing' | 'active' | 'interrupted' | 'closed'
+  /** When it entered this state (epoch ms). */
+  readonly since: number
+  /** How many times delivery was interrupted since the kit started. */
+  readonly interruptions: number
+  /** Well-formed messages received from other instances. */
+  readonly received: number
+  /** Malformed messages dropped: something other than cachekit publishes on the bus channel. */
+  readonly dropped: number
+  /** Why the last subscribe attempt failed (an error code); null once one succeeded. */
+  readonly lastError: string | null
 }
 
 /** What `kit.health()` answers. */
@@ -82,6 +98,8 @@ export interface HealthReport {
     readonly pingMs: number | null
   }
   readonly circuit: CircuitState
+  /** The cache bus; null when the driver has no pub/sub. */
+  readonly bus: BusHealth | null
   readonly guard: GuardState
   readonly memory: Pick<MemoryUsage, 'usedBytes' | 'limitBytes' | 'ratio' | 'limitSource' | 'policy' | 'node'> | null
   /** Cache hit rate over all families; null before `minReads` reads. */
@@ -99,6 +117,7 @@ export interface HealthInputs {
   readonly server: string | null
   readonly ping: { ok: true; ms: number } | { ok: false; error: string }
   readonly circuit: CircuitState
+  readonly bus: BusHealth | null
   readonly guard: GuardState
   readonly memory: MemoryUsage | null
   readonly reads: number
@@ -113,6 +132,15 @@ export function judgeHealth(inputs: HealthInputs, thresholds: ResolvedHealthThre
   if (!inputs.ping.ok) issues.push({ check: 'ping', severity: 'critical', message: `the server does not answer PING (${inputs.ping.error})` })
   if (inputs.circuit === 'open') issues.push({ check: 'circuit', severity: 'critical', message: 'the circuit breaker is open: calls skip the server until it recovers' })
   if (inputs.circuit === 'half-open') issues.push({ check: 'circuit', severity: 'warning', message: 'the circuit breaker is probing whether the server is back' })
+  const bus = inputs.bus
+  // A bus still making its first attempt is booting, not failing.
+  if (bus !== null && (bus.state === 'interrupted' || (bus.state === 'subscribing' && bus.lastError !== null))) {
+    issues.push({
+      check: 'bus',
+      severity: 'warning',
+      message: `the cache bus is ${bus.state} since ${new Date(bus.since).toISOString()}: this process keeps no L1 copies and does not hear other instances' writes`,
+    })
+  }
   const ratio = inputs.memory?.ratio ?? null
   if (ratio !== null && ratio > thresholds.memory) {
     issues.push({ check: 'memory', severity: 'warning', message: `memory at ${pct(ratio)} of the limit (alert above ${pct(thresholds.memory)})`, value: ratio, threshold: thresholds.memory })
@@ -139,6 +167,7 @@ export function judgeHealth(inputs: HealthInputs, thresholds: ResolvedHealthThre
     checkedAt: new Date(now).toISOString(),
     driver: { name: inputs.driverName, server: inputs.server, pingMs: inputs.ping.ok ? inputs.ping.ms : null },
     circuit: inputs.circuit,
+    bus: inputs.bus,
     guard: inputs.guard,
     memory: memory && {
       usedBytes: memory.usedBytes,

@@ -141,6 +141,8 @@ describe('health issues', () => {
       health: { minCalls: 3 },
     })
     for (let i = 0; i < 3; i++) await kit.cache.get(keys.video({ id: i }))
+    // The bus's first subscribe attempt has failed by then: it retries with backoff.
+    await kit.ready()
     const health = await kit.health()
     expect(health.status).toBe('unhealthy')
     expect(health.driver.pingMs).toBeNull()
@@ -148,8 +150,10 @@ describe('health issues', () => {
     expect(health.errorRate).toBe(1)
     expect(health.issues.map((issue) => [issue.check, issue.severity])).toEqual([
       ['ping', 'critical'],
+      ['bus', 'warning'],
       ['error-rate', 'warning'],
     ])
+    expect(health.bus).toMatchObject({ state: 'subscribing', lastError: 'DRIVER_TIMEOUT' })
     expect(JSON.stringify(health)).not.toContain(String(port))
     const metrics = await kit.metrics()
     expect(metrics.serverError).toMatch(/^[A-Z_]+$/)

@@ -24,6 +24,10 @@ export interface RedisProcess {
   stop(): Promise<void>
   /** Starts it again on the same port, with the same arguments and an empty dataset. */
   start(): Promise<void>
+  /** SIGSTOP: the server keeps its connections open and answers nothing (a hung server). */
+  pause(): Promise<void>
+  /** SIGCONT after `pause`. */
+  resume(): Promise<void>
 }
 
 export interface RedisProcessOptions {
@@ -66,8 +70,18 @@ export async function startRedisProcess(options: RedisProcessOptions = {}): Prom
         return pid !== undefined && (await reportsPid(port, pid))
       }, `redis-server on port ${port} to answer`)
     },
+    pause: async () => {
+      const pid = await readPid(pidfile)
+      if (pid !== undefined) signal(pid, 'SIGSTOP')
+    },
+    resume: async () => {
+      const pid = await readPid(pidfile)
+      if (pid !== undefined) signal(pid, 'SIGCONT')
+    },
     stop: async () => {
       const pid = await readPid(pidfile)
+      // A paused server would not see SIGTERM until continued.
+      if (pid !== undefined) signal(pid, 'SIGCONT')
       if (pid === undefined) return
       signal(pid, 'SIGTERM')
       const gone = await waitUntil(() => !isAlive(pid), `redis-server ${pid} to exit`, 5_000).then(

@@ -3,7 +3,7 @@ import { Deadlines } from '../../core/deadline.js'
 import { CrossSlotError, DriverClosedError, DriverTimeoutError, ValidationError } from '../../core/errors/index.js'
 import { assertScriptKeys, evalWithFallback, type Script, type ScoredMember, type ScriptTransport } from '../../core/script.js'
 import { groupBySlot, hashSlot, sameSlot } from '../../core/slot.js'
-import type { Driver, DriverCapabilities, MessageHandler, ScanOptions, SetOptions, Unsubscribe, ZRangeByScoreOptions, ZRangeOptions } from '../driver.js'
+import type { Driver, DriverCapabilities, MessageHandler, ScanOptions, SetOptions, SubscribeOptions, Unsubscribe, ZRangeByScoreOptions, ZRangeOptions } from '../driver.js'
 import * as check from '../validate.js'
 import { openConnection, type Caller, type Client, type Connection } from './connect.js'
 import { connectionDownError, createRedactor, DRIVER_NAME, toDriverError, type Redact } from './errors.js'
@@ -55,7 +55,14 @@ class IoredisDriver implements Driver {
     // Only our own client gets a listener: it keeps ioredis from logging every failed
     // reconnect, and the last error makes our messages say why the connection is down.
     if (this.connection.owned) this.connection.client.on('error', (error: unknown) => (this.lastConnectionError = error))
-    this.subscriptions = new Subscriptions(this.connection.client, this.run, resolved.onHandlerError, (client) => this.quit(client))
+    this.subscriptions = new Subscriptions({
+      source: this.connection.client,
+      run: this.run,
+      onHandlerError: resolved.onHandlerError,
+      closeConnection: (client) => this.quit(client),
+      publish: (channel, message) => (this.closed ? Promise.resolve() : this.publish(channel, message)),
+      heartbeat: resolved.subscriptionHeartbeat,
+    })
     this.scripts = {
       evalsha: (sha1, keys, args) => this.client.call('evalsha', sha1, keys.length, ...keys, ...args),
       eval: (lua, keys, args) => this.client.call('eval', lua, keys.length, ...keys, ...args),
@@ -332,11 +339,11 @@ class IoredisDriver implements Driver {
     return this.run('publish', () => publisher.call('publish', channel, message), reply.toInteger)
   }
 
-  async subscribe(channel: string, handler: MessageHandler): Promise<Unsubscribe> {
+  async subscribe(channel: string, handler: MessageHandler, options?: SubscribeOptions): Promise<Unsubscribe> {
     this.open('subscribe')
     check.assertChannel(channel)
     check.assertHandler(handler)
-    return this.subscriptions.add(channel, handler)
+    return this.subscriptions.add(channel, handler, check.subscribeOptions(options).onStatus)
   }
 
   /**

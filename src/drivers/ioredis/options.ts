@@ -1,6 +1,7 @@
 /** Options of `ioredisDriver`, their defaults, and the one place they are checked. */
 import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis'
 import { failOption } from '../validate.js'
+import type { HeartbeatOptions } from './heartbeat.js'
 
 /** Options every form of {@link IoredisDriverOptions} accepts. */
 export interface IoredisCommonOptions {
@@ -24,6 +25,17 @@ export interface IoredisCommonOptions {
    * @default logs with console.error
    */
   onHandlerError?: (error: unknown, channel: string) => void
+  /**
+   * How often, in milliseconds, the driver proves that its subscriber connection still
+   * delivers: it publishes a beat on a channel of its own, which must come back within
+   * twice this. A connection that closes is noticed at once; the beat notices one that
+   * stays open but carries nothing (a hung network, a stopped server, a dead Cluster
+   * node). Subscribers then hear `'interrupted'` through `onStatus`, so the cache bus
+   * stops trusting L1 copies. Costs one PUBLISH per interval while anything is
+   * subscribed. `false` relies on connection events alone.
+   * @default 1000
+   */
+  subscriptionHeartbeatMs?: number | false
 }
 
 /** Connect to one Redis server by URL; the driver owns (and closes) the connection. */
@@ -66,6 +78,7 @@ export type IoredisDriverOptions = IoredisUrlOptions | IoredisClientOptions | Io
 export const IOREDIS_DEFAULTS = Object.freeze({
   commandTimeoutMs: 500,
   connectTimeoutMs: 2000,
+  subscriptionHeartbeatMs: 1000,
 })
 
 /** Where the driver's connection comes from, after validation. */
@@ -80,6 +93,7 @@ export interface ResolvedIoredisOptions {
   commandTimeoutMs: number
   connectTimeoutMs: number
   onHandlerError: (error: unknown, channel: string) => void
+  subscriptionHeartbeat: HeartbeatOptions | undefined
 }
 
 /** Largest delay `setTimeout` honours. */
@@ -105,6 +119,7 @@ export function resolveOptions(options: unknown): ResolvedIoredisOptions {
     commandTimeoutMs: timeout(given.commandTimeoutMs, 'commandTimeoutMs', IOREDIS_DEFAULTS.commandTimeoutMs),
     connectTimeoutMs: timeout(given.connectTimeoutMs, 'connectTimeoutMs', IOREDIS_DEFAULTS.connectTimeoutMs),
     onHandlerError: (given.onHandlerError as ResolvedIoredisOptions['onHandlerError'] | undefined) ?? logHandlerError,
+    subscriptionHeartbeat: heartbeat(given.subscriptionHeartbeatMs),
   }
 }
 
@@ -189,6 +204,12 @@ function plainObject(value: unknown, name: string): Record<string, unknown> {
   if (value === undefined) return {}
   if (typeof value !== 'object' || value === null || Array.isArray(value)) failOption(`ioredisDriver: ${name} must be an object`)
   return value as Record<string, unknown>
+}
+
+function heartbeat(value: unknown): HeartbeatOptions | undefined {
+  if (value === false) return undefined
+  const intervalMs = timeout(value, 'subscriptionHeartbeatMs', IOREDIS_DEFAULTS.subscriptionHeartbeatMs)
+  return { intervalMs, timeoutMs: intervalMs * 2 }
 }
 
 function timeout(value: unknown, name: string, fallback: number): number {

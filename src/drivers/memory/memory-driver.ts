@@ -1,7 +1,7 @@
 import { DriverClosedError } from '../../core/errors/index.js'
 import { unref } from '../../core/deadline.js'
 import { assertScriptKeys, type Script } from '../../core/script.js'
-import type { Driver, DriverCapabilities, MessageHandler, ScanOptions, SetOptions, Unsubscribe, ZRangeByScoreOptions, ZRangeOptions } from '../driver.js'
+import type { Driver, DriverCapabilities, MessageHandler, ScanOptions, SetOptions, SubscribeOptions, Unsubscribe, ZRangeByScoreOptions, ZRangeOptions } from '../driver.js'
 import type { ScoredMember } from '../../core/script.js'
 import * as check from '../validate.js'
 import { compileGlob } from './glob.js'
@@ -310,10 +310,12 @@ class MemoryDriver implements Driver {
     return receivers.length
   }
 
-  async subscribe(channel: string, handler: MessageHandler): Promise<Unsubscribe> {
+  // In process, delivery is never interrupted: `onStatus` is never called.
+  async subscribe(channel: string, handler: MessageHandler, options?: SubscribeOptions): Promise<Unsubscribe> {
     this.open('subscribe')
     check.assertChannel(channel)
     check.assertHandler(handler)
+    check.subscribeOptions(options)
     let handlers = this.channels.get(channel)
     if (!handlers) {
       handlers = new Set()

@@ -2,7 +2,7 @@ import type { Redis, SetCommandOptions } from '@upstash/redis'
 import { Deadlines } from '../../core/deadline.js'
 import { DriverClosedError, DriverTimeoutError } from '../../core/errors/index.js'
 import { assertScriptKeys, evalWithFallback, type ScoredMember, type Script, type ScriptTransport } from '../../core/script.js'
-import type { Driver, DriverCapabilities, MessageHandler, ScanOptions, SetOptions, Unsubscribe, ZRangeByScoreOptions, ZRangeOptions } from '../driver.js'
+import type { Driver, DriverCapabilities, MessageHandler, ScanOptions, SetOptions, SubscribeOptions, Unsubscribe, ZRangeByScoreOptions, ZRangeOptions } from '../driver.js'
 import * as check from '../validate.js'
 import { toDriverError } from './errors.js'
 import { resolveOptions, type UpstashDriverOptions } from './options.js'
@@ -311,11 +311,12 @@ class UpstashDriver implements Driver {
     return reply.asInteger(await this.call('publish', () => this.redis.publish(channel, message)), 'publish')
   }
 
-  async subscribe(channel: string, handler: MessageHandler): Promise<Unsubscribe> {
+  async subscribe(channel: string, handler: MessageHandler, options?: SubscribeOptions): Promise<Unsubscribe> {
     this.open('subscribe')
     check.assertChannel(channel)
     check.assertHandler(handler)
-    const subscription = openSubscription(this.redis, channel, handler, this.onHandlerError)
+    const { onStatus } = check.subscribeOptions(options)
+    const subscription = openSubscription(this.redis, channel, handler, this.onHandlerError, onStatus)
     this.subscriptions.add(subscription)
     const unsubscribe: Unsubscribe = async () => {
       subscription.close()

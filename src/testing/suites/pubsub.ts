@@ -52,6 +52,19 @@ export function pubsubSuite(ctx: SuiteContext): void {
       await expect(ctx.driver().subscribe('', () => undefined)).rejects.toBeInstanceOf(ValidationError)
       await expect(ctx.driver().subscribe(ctx.key('c'), 'nope' as never)).rejects.toBeInstanceOf(ValidationError)
       await expect(ctx.driver().publish(ctx.key('c'), 42 as never)).rejects.toBeInstanceOf(ValidationError)
+      await expect(ctx.driver().subscribe(ctx.key('c'), () => undefined, { onStatus: 'nope' } as never)).rejects.toBeInstanceOf(ValidationError)
+      await expect(ctx.driver().subscribe(ctx.key('c'), () => undefined, 'nope' as never)).rejects.toBeInstanceOf(ValidationError)
+    })
+
+    it('takes an onStatus listener, and says nothing while delivery goes on', async () => {
+      const channel = ctx.key('status')
+      const statuses: string[] = []
+      const received: string[] = []
+      const unsubscribe = await ctx.driver().subscribe(channel, (message) => received.push(message), { onStatus: (status) => statuses.push(status) })
+      await ctx.driver().publish(channel, 'hello')
+      await waitFor(() => received.length === 1, 'the message')
+      await unsubscribe()
+      expect(statuses).toEqual([])
     })
   })
 }
