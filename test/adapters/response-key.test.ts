@@ -7,6 +7,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { responseKey, type ResponseKeyParts, type ResponseScope, type VariedHeader } from '../../src/adapters/shared/response-key.js'
+import { hasCredentials, resolveScope } from '../../src/adapters/shared/user-scope.js'
+import { ValidationError } from '../../src/core/errors/index.js'
 import { unescapeParam } from '../../src/keys/escape.js'
 
 /** Pieces of the key syntax itself, so generated strings try hard to forge a segment. */
@@ -73,6 +75,36 @@ describe('responseKey', () => {
     expect(responseKey({ space: 'http', base: 'greeting', scope: { kind: 'shared' }, varied: [['accept-language', 'fr'], ['origin', undefined], ['x-tenant', '']] })).toBe(
       'http:greeting:~shared:accept-language=fr:origin:x-tenant=',
     )
+  })
+})
+
+describe('hasCredentials', () => {
+  const headers = (values: Record<string, string>) => (name: string) => values[name]
+  it('counts any Cookie or Authorization header, whatever the cookie is called', () => {
+    expect(hasCredentials(headers({ cookie: 'uid=ada' }))).toBe(true)
+    expect(hasCredentials(headers({ cookie: 'theme=dark' }))).toBe(true)
+    expect(hasCredentials(headers({ authorization: 'Basic YWRhOnB3' }))).toBe(true)
+    expect(hasCredentials(headers({ cookie: '  ', 'x-api-key': 'k' }))).toBe(false)
+  })
+})
+
+describe('resolveScope', () => {
+  it('puts a shared route, a known user, an anonymous request and an unknown credentialed one apart', () => {
+    expect(resolveScope({ shared: true, who: 'ada', credentials: true })).toEqual({ kind: 'shared' })
+    expect(resolveScope({ shared: false, who: 42, credentials: false })).toEqual({ kind: 'user', user: '42' })
+    expect(resolveScope({ shared: false, who: undefined, credentials: false })).toEqual({ kind: 'anonymous' })
+    expect(resolveScope({ shared: false, who: '', credentials: true })).toBeUndefined()
+    expect(resolveScope({ shared: false, who: undefined, credentials: true })).toBeUndefined()
+  })
+
+  it('takes null for "signed out, whatever the cookies": anonymous even with credentials', () => {
+    expect(resolveScope({ shared: false, who: null, credentials: true })).toEqual({ kind: 'anonymous' })
+  })
+
+  it('refuses a user that is not an id, since every such user would share one entry', () => {
+    for (const who of [{ id: 'ada' }, ['ada'], true, Number.NaN]) {
+      expect(() => resolveScope({ shared: false, who, credentials: true })).toThrow(ValidationError)
+    }
   })
 })
 
