@@ -35,6 +35,16 @@ describe.each(targets('memory', 'redis'))('cachekit/next on $name', ({ createDri
     expect(query).toHaveBeenCalledTimes(3)
   })
 
+  it("never lets an undefined argument (an anonymous call) share an entry with the string 'undefined', nor an object with its JSON text", async () => {
+    kit = make()
+    const feed = cached(kit, async (user?: string | { id: string }) => ({ for: user ?? 'anonymous' }), { key: 'feed', ttl: '1m' })
+    expect(await feed(undefined)).toEqual({ for: 'anonymous' })
+    expect(await feed('undefined')).toEqual({ for: 'undefined' })
+    expect(await feed({ id: 'ada' })).toEqual({ for: { id: 'ada' } })
+    expect(await feed('{"id":"ada"}')).toEqual({ for: '{"id":"ada"}' })
+    expect(await kit.cache.get('feed:%undefined')).toEqual({ for: 'anonymous' })
+  })
+
   it('answers 429 as a Response, and adds the headers to what onAllowed answers', async () => {
     kit = make()
     const limit = rateLimit(kit, { policy: 'api', key: (request) => request.headers.get('x-client') ?? 'anonymous' })
