@@ -49,8 +49,9 @@ export function createApp(kit: Kit): express.Express {
     },
   )
 
-  // Per-user data: the key names the user, or cacheResponse refuses the request.
-  app.get('/me/feed', cacheResponse(kit, { key: (req: AuthedRequest) => `page:feed:${req.user?.id ?? 'anonymous'}`, ttl: '30s' }), async (req: AuthedRequest, res) => {
+  // Per-user data: cacheResponse files each response under its user (req.user.id), and
+  // refuses a request with a Cookie or Authorization header but no req.user.
+  app.get('/me/feed', cacheResponse(kit, { key: () => 'page:feed', ttl: '30s' }), async (req: AuthedRequest, res) => {
     res.json(await db.feed(req.user?.id ?? 'anonymous'))
   })
 

@@ -40,7 +40,8 @@ export function rateLimited(policy: keyof typeof rateLimits) {
 export function cachedQuery(options: { ttl: string; tags?: readonly string[]; perUser?: boolean }) {
   return t.middleware(async ({ ctx, path, getRawInput, next }) => {
     const input = JSON.stringify((await getRawInput()) ?? null)
-    const user = options.perUser ? `:user:${escapeParam(ctx.userId ?? 'anonymous')}` : ''
+    // Anonymous callers get a scope of their own: a user whose id is "anonymous" never meets them.
+    const user = !options.perUser ? '' : ctx.userId ? `:~u:${escapeParam(ctx.userId)}` : ':~anon'
     const key = `trpc:${path}:${escapeParam(input)}${user}`
     let fresh: Awaited<ReturnType<typeof next>> | undefined
     const data = await ctx.kit.cache.getOrSet(

@@ -53,17 +53,82 @@ describe.each(targets('memory', 'upstash'))('Hono cacheResponse on $name', ({ cr
     expect(handler).toHaveBeenCalledTimes(2)
   })
 
-  it('refuses an authenticated request whose key does not name the user', async () => {
+  it("stores each user's response in that user's key space, and refuses credentials without a user", async () => {
     const url = await serve((app) => {
-      app.get('/me', cacheResponse(kit, { key: () => 'page:me', ttl: '1m', user: (c) => c.req.header('x-user') }), (c) => c.json({ me: true }))
-      app.get('/mine', cacheResponse(kit, { key: (c) => `page:mine:${c.req.header('x-user')}`, ttl: '1m', user: (c) => c.req.header('x-user') }), (c) => c.json({ mine: c.req.header('x-user') }))
+      app.get('/me', cacheResponse(kit, { key: () => 'page:me', ttl: '1m', user: (c) => c.req.header('x-user') }), (c) => c.json({ me: c.req.header('x-user') }))
     })
-    const refused = await fetch(`${url}/me`, { headers: { 'x-user': 'ada', authorization: 'Bearer ada' } })
+    await fetch(`${url}/me`, { headers: { 'x-user': 'ada', authorization: 'Bearer ada' } })
+    const grace = await fetch(`${url}/me`, { headers: { 'x-user': 'grace', authorization: 'Bearer grace' } })
+    expect(await grace.json()).toEqual({ me: 'grace' })
+    expect(grace.headers.get('x-cache')).toBe('MISS')
+    const adaAgain = await fetch(`${url}/me`, { headers: { 'x-user': 'ada', authorization: 'Bearer ada' } })
+    expect(await adaAgain.json()).toEqual({ me: 'ada' })
+    expect(adaAgain.headers.get('x-cache')).toBe('HIT')
+    const refused = await fetch(`${url}/me`, { headers: { authorization: 'Bearer nobody' } })
     expect(refused.status).toBe(500)
     expect(await refused.json()).toMatchObject({ error: 'ValidationError' })
-    await fetch(`${url}/mine`, { headers: { 'x-user': 'ada', authorization: 'Bearer ada' } })
-    const grace = await fetch(`${url}/mine`, { headers: { 'x-user': 'grace', authorization: 'Bearer grace' } })
-    expect(await grace.json()).toEqual({ mine: 'grace' })
-    expect(grace.headers.get('x-cache')).toBe('MISS')
+  })
+})
+
+describe.each(targets('memory', 'redis'))('Hono cacheResponse cross-user safety on $name', ({ createDriver }) => {
+  let kit: Cachekit
+  let server: Listening
+  const serve = async (build: (app: Hono) => void) => {
+    kit = createCachekit({ driver: createDriver(), prefix: uniquePrefix() })
+    const app = new Hono()
+    app.onError((error, c) => c.json({ error: error.name, message: error.message }, 500))
+    build(app)
+    server = await listen(getRequestListener(app.fetch))
+    return server.url
+  }
+  afterEach(async () => {
+    await server?.close()
+    await kit?.close()
+  })
+  const bearer = (c: { req: { header: (name: string) => string | undefined } }) => c.req.header('authorization')?.replace('Bearer ', '')
+
+  it("keeps user 1's personalised page away from anonymous visitors, although the key ends in :1", async () => {
+    const url = await serve((app) =>
+      app.get('/videos', cacheResponse(kit, { key: (c) => `page:videos:${c.req.query('page') ?? 1}`, ttl: '1m', user: bearer }), (c) =>
+        c.json({ greeting: bearer(c) ? `welcome back, user ${bearer(c)}` : 'hello, stranger' }),
+      ),
+    )
+    await fetch(`${url}/videos?page=1`, { headers: { authorization: 'Bearer 1' } })
+    const anonymous = await fetch(`${url}/videos?page=1`)
+    expect(await anonymous.json()).toEqual({ greeting: 'hello, stranger' })
+    expect(anonymous.headers.get('x-cache')).toBe('MISS')
+    expect((await fetch(`${url}/videos?page=1`, { headers: { authorization: 'Bearer 1' } })).headers.get('x-cache')).toBe('HIT')
+    // The key shape of test/adapters/response-key.test.ts.
+    expect(await kit.cache.get('http:page%3Avideos%3A1:~u:1')).toMatchObject({ status: 200 })
+    expect(await kit.cache.get('http:page%3Avideos%3A1:~anon')).toMatchObject({ status: 200 })
+  })
+
+  it('refuses a request with a custom auth cookie (uid) when `user` names nobody', async () => {
+    const handler = vi.fn((c: { json: (value: unknown) => Response; req: { header: (name: string) => string | undefined } }) => c.json({ for: /uid=([^;]+)/.exec(c.req.header('cookie') ?? '')?.[1] ?? 'anonymous' }))
+    const url = await serve((app) => app.get('/me/feed', cacheResponse(kit, { key: () => 'page:feed', ttl: '1m' }), handler))
+    const ada = await fetch(`${url}/me/feed`, { headers: { cookie: 'uid=ada' } })
+    expect(ada.status).toBe(500)
+    expect(await ada.json()).toMatchObject({ error: 'ValidationError', message: expect.stringContaining('shared: true') })
+    expect(await (await fetch(`${url}/me/feed`)).json()).toEqual({ for: 'anonymous' })
+    expect(handler).toHaveBeenCalledTimes(1)
+  })
+
+  it('does not store a response whose own Vary names a header outside `vary`', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    try {
+      const url = await serve((app) =>
+        app.get('/greeting', cacheResponse(kit, { key: () => 'page:greeting', ttl: '1m' }), (c) => {
+          c.header('Vary', 'Accept-Language')
+          return c.json({ text: c.req.header('accept-language') === 'fr' ? 'bonjour' : 'hello' })
+        }),
+      )
+      await fetch(`${url}/greeting`, { headers: { 'accept-language': 'fr' } })
+      const english = await fetch(`${url}/greeting`, { headers: { 'accept-language': 'en' } })
+      expect(await english.json()).toEqual({ text: 'hello' })
+      expect(english.headers.get('x-cache')).toBe('MISS')
+      expect(warn).toHaveBeenCalledTimes(1)
+    } finally {
+      warn.mockRestore()
+    }
   })
 })

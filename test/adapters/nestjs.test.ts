@@ -3,11 +3,13 @@
  * over real HTTP on a loopback port, on the memory driver and a real Redis.
  */
 import 'reflect-metadata'
-import { Controller, Get, Injectable, Module, Param, Post, Req, type INestApplication, UseGuards, type CanActivate, type ExecutionContext } from '@nestjs/common'
+import { Controller, Get, Header, Headers, Injectable, Module, Param, Post, Req, Res, type INestApplication, UseGuards, type CanActivate, type ExecutionContext } from '@nestjs/common'
+import { APP_INTERCEPTOR } from '@nestjs/core'
 import { Test } from '@nestjs/testing'
 import request from 'supertest'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { Cached, CACHEKIT, CachekitModule, CacheResponse, InjectCachekit, RateLimit } from '../../src/adapters/nestjs/index.js'
+import { Cached, CACHEKIT, CachekitInterceptor, CachekitModule, CacheResponse, InjectCachekit, RateLimit } from '../../src/adapters/nestjs/index.js'
+import { ValidationError } from '../../src/core/errors/index.js'
 import { createCachekit, type Cachekit } from '../../src/kit.js'
 import { targets, uniquePrefix } from '../support/targets.js'
 
@@ -62,6 +64,36 @@ class VideosController {
     return { for: 'whoever' }
   }
 
+  // A custom auth cookie the module's default user (req.user) knows nothing of.
+  @Get('cookie/feed')
+  @CacheResponse({ ttl: '1m' })
+  cookieFeed(@Headers('cookie') cookie: string | undefined) {
+    return { for: /(?:^|;\s*)uid=([^;]+)/.exec(cookie ?? '')?.[1] ?? 'anonymous' }
+  }
+
+  @Get('greeting')
+  @Header('Vary', 'Accept-Language')
+  @CacheResponse({ ttl: '1m', shared: true })
+  greeting(@Headers('accept-language') language: string | undefined) {
+    rendered('greeting')
+    return { text: language === 'fr' ? 'bonjour' : 'hello' }
+  }
+
+  @Get('greeting/keyed')
+  @Header('Vary', 'Accept-Language')
+  @CacheResponse({ ttl: '1m', shared: true, vary: ['accept-language'] })
+  keyedGreeting(@Headers('accept-language') language: string | undefined) {
+    rendered('keyed greeting')
+    return { text: language === 'fr' ? 'bonjour' : 'hello' }
+  }
+
+  @Get('raw')
+  @CacheResponse({ ttl: '1m', shared: true })
+  raw(@Res() res: { json: (body: unknown) => void }) {
+    rendered('raw')
+    res.json({ raw: true })
+  }
+
   // Decorators apply bottom-up: the auth guard below runs first, so req.user is set.
   @Post('videos/:id/like')
   @RateLimit('likes')
@@ -73,6 +105,16 @@ class VideosController {
   @Post('videos/:id/invalidate')
   async invalidate(@Param('id') id: string) {
     return { deleted: await this.kit.cache.delete(`video:${id}`) }
+  }
+}
+
+/** Routes without @CacheResponse, cached only by a global interceptor. */
+@Controller()
+class PlainController {
+  @Get('plain')
+  plain(@Headers('cookie') cookie: string | undefined) {
+    rendered('plain')
+    return { for: /(?:^|;\s*)uid=([^;]+)/.exec(cookie ?? '')?.[1] ?? 'anonymous' }
   }
 }
 
@@ -133,6 +175,8 @@ describe.each(targets('memory', 'redis'))('CachekitModule on $name', ({ createDr
     expect(grace.headers['x-cache']).toBe('MISS')
     expect(adaAgain.headers['x-cache']).toBe('HIT')
     expect(adaAgain.body).toEqual({ for: 'ada' })
+    // The key shape of test/adapters/response-key.test.ts, in Nest's space.
+    expect(await nest.get<Cachekit>(CACHEKIT).cache.get('nest:/me/feed:~u:ada')).toMatchObject({ body: { for: 'ada' } })
   })
 
   it('refuses a request with credentials when no user is known', async () => {
@@ -140,6 +184,79 @@ describe.each(targets('memory', 'redis'))('CachekitModule on $name', ({ createDr
     const refused = await request(nest.getHttpServer()).get('/unguarded/feed').set('Authorization', 'Bearer ada')
     expect(refused.status).toBe(500)
     expect((await request(nest.getHttpServer()).get('/unguarded/feed')).status).toBe(200)
+  })
+
+  it("never serves ada's feed to an anonymous URL that spells her key (GET /me/feed?page=2:user:ada)", async () => {
+    const nest = await start(CachekitModule.forRoot({ isGlobal: true, driver: createDriver(), prefix: uniquePrefix() }))
+    const http = nest.getHttpServer()
+    expect((await request(http).get('/me/feed?page=2').set('Authorization', 'Bearer ada')).body).toEqual({ for: 'ada' })
+    const attacker = await request(http).get('/me/feed?page=2:user:ada')
+    expect(attacker.body).toEqual({ for: 'anonymous' })
+    expect(attacker.headers['x-cache']).toBe('MISS')
+  })
+
+  it('never serves ada a response an anonymous URL stored under her key', async () => {
+    const nest = await start(CachekitModule.forRoot({ isGlobal: true, driver: createDriver(), prefix: uniquePrefix() }))
+    const http = nest.getHttpServer()
+    await request(http).get('/me/feed?page=2:user:ada')
+    const ada = await request(http).get('/me/feed?page=2').set('Authorization', 'Bearer ada')
+    expect(ada.body).toEqual({ for: 'ada' })
+    expect(ada.headers['x-cache']).toBe('MISS')
+  })
+
+  it('refuses a request with a custom auth cookie (uid) when no user is known, so its result is never served to others', async () => {
+    const nest = await start(CachekitModule.forRoot({ isGlobal: true, driver: createDriver(), prefix: uniquePrefix() }))
+    const http = nest.getHttpServer()
+    const ada = await request(http).get('/cookie/feed').set('Cookie', 'uid=ada')
+    expect(ada.status).toBe(500)
+    expect((await request(http).get('/cookie/feed')).body).toEqual({ for: 'anonymous' })
+  })
+
+  it("does not store a result whose route says Vary on a header outside `vary`; with `vary` it keys by it", async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    try {
+      const nest = await start(CachekitModule.forRoot({ isGlobal: true, driver: createDriver(), prefix: uniquePrefix() }))
+      const http = nest.getHttpServer()
+      await request(http).get('/greeting').set('Accept-Language', 'fr')
+      expect((await request(http).get('/greeting').set('Accept-Language', 'en')).body).toEqual({ text: 'hello' })
+      expect(warn).toHaveBeenCalledTimes(1)
+
+      await request(http).get('/greeting/keyed').set('Accept-Language', 'fr')
+      const english = await request(http).get('/greeting/keyed').set('Accept-Language', 'en')
+      const french = await request(http).get('/greeting/keyed').set('Accept-Language', 'fr')
+      expect([english.body, french.body]).toEqual([{ text: 'hello' }, { text: 'bonjour' }])
+      expect([english.headers['x-cache'], french.headers['x-cache']]).toEqual(['MISS', 'HIT'])
+      expect(rendered.mock.calls.filter(([name]) => name === 'keyed greeting')).toHaveLength(2)
+    } finally {
+      warn.mockRestore()
+    }
+  })
+
+  it('runs a handler that answers through @Res() once per request, and stores nothing', async () => {
+    const nest = await start(CachekitModule.forRoot({ isGlobal: true, driver: createDriver(), prefix: uniquePrefix() }))
+    const http = nest.getHttpServer()
+    expect((await request(http).get('/raw')).body).toEqual({ raw: true })
+    expect((await request(http).get('/raw')).body).toEqual({ raw: true })
+    expect(rendered.mock.calls.filter(([name]) => name === 'raw')).toHaveLength(2)
+  })
+
+  it('as a global interceptor, runs an undecorated route uncached for credentials without a user, and caches anonymous requests', async () => {
+    @Module({
+      imports: [CachekitModule.forRoot({ isGlobal: true, driver: createDriver(), prefix: uniquePrefix() })],
+      controllers: [PlainController],
+      providers: [{ provide: APP_INTERCEPTOR, useExisting: CachekitInterceptor }],
+    })
+    class GlobalModule {}
+    const moduleRef = await Test.createTestingModule({ imports: [GlobalModule] }).compile()
+    app = moduleRef.createNestApplication({ logger: false })
+    await app.listen(0, '127.0.0.1')
+    const http = app.getHttpServer()
+    const ada = await request(http).get('/plain').set('Cookie', 'uid=ada')
+    const anonymous = await request(http).get('/plain')
+    const again = await request(http).get('/plain')
+    expect([ada.status, ada.body, ada.headers['x-cache']]).toEqual([200, { for: 'ada' }, undefined])
+    expect([anonymous.body, anonymous.headers['x-cache'], again.headers['x-cache']]).toEqual([{ for: 'anonymous' }, 'MISS', 'HIT'])
+    expect(rendered.mock.calls.filter(([name]) => name === 'plain')).toHaveLength(2)
   })
 
   it('builds the kit in forRootAsync from injected configuration', async () => {
@@ -181,5 +298,14 @@ describe.each(targets('memory', 'redis'))('CachekitModule on $name', ({ createDr
     app = undefined
     expect(await handed.driver.set('still', 'open')).toBe(true)
     await handed.close()
+  })
+})
+
+describe('CacheResponse setup', () => {
+  it('refuses bad vary names, a bad ttl and a non-boolean shared when the route is decorated', () => {
+    expect(() => CacheResponse({ vary: ['bad header'] })).toThrow(ValidationError)
+    expect(() => CacheResponse({ vary: ['*'] })).toThrow(ValidationError)
+    expect(() => CacheResponse({ ttl: '5 minutes' })).toThrow(ValidationError)
+    expect(() => CacheResponse({ shared: 'yes' as never })).toThrow(ValidationError)
   })
 })

@@ -1,10 +1,11 @@
 /**
  * cachekit/next's functions outside a Next build: `cached` server functions, tag
  * invalidation that reaches Next's revalidateTag, and rateLimit's answers as web
- * Responses (the built example app in test/examples/nextjs.test.ts covers them in Next).
+ * Responses, and cacheResponse route handlers called with real Request objects (the built
+ * example app in test/examples/nextjs.test.ts covers them in Next).
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { cached, invalidateTags, rateLimit } from '../../src/adapters/next/index.js'
+import { cacheResponse, cached, invalidateTags, rateLimit } from '../../src/adapters/next/index.js'
 import { ValidationError } from '../../src/core/errors/index.js'
 import { createCachekit } from '../../src/kit.js'
 import { targets, uniquePrefix } from '../support/targets.js'
@@ -34,6 +35,16 @@ describe.each(targets('memory', 'redis'))('cachekit/next on $name', ({ createDri
     expect(query).toHaveBeenCalledTimes(3)
   })
 
+  it("never lets an undefined argument (an anonymous call) share an entry with the string 'undefined', nor an object with its JSON text", async () => {
+    kit = make()
+    const feed = cached(kit, async (user?: string | { id: string }) => ({ for: user ?? 'anonymous' }), { key: 'feed', ttl: '1m' })
+    expect(await feed(undefined)).toEqual({ for: 'anonymous' })
+    expect(await feed('undefined')).toEqual({ for: 'undefined' })
+    expect(await feed({ id: 'ada' })).toEqual({ for: { id: 'ada' } })
+    expect(await feed('{"id":"ada"}')).toEqual({ for: '{"id":"ada"}' })
+    expect(await kit.cache.get('feed:%undefined')).toEqual({ for: 'anonymous' })
+  })
+
   it('answers 429 as a Response, and adds the headers to what onAllowed answers', async () => {
     kit = make()
     const limit = rateLimit(kit, { policy: 'api', key: (request) => request.headers.get('x-client') ?? 'anonymous' })
@@ -44,6 +55,67 @@ describe.each(targets('memory', 'redis'))('cachekit/next on $name', ({ createDri
     const refused = await limit(request(), () => new Response('ok'))
     expect(refused?.status).toBe(429)
     expect(await refused?.json()).toMatchObject({ policy: 'api' })
+  })
+})
+
+describe.each(targets('memory', 'redis'))('cachekit/next cacheResponse cross-user safety on $name', ({ createDriver }) => {
+  let kit: ReturnType<typeof createCachekit> | undefined
+  afterEach(() => kit?.close())
+  const make = () => (kit = createCachekit({ driver: createDriver(), prefix: uniquePrefix('next') }))
+  const bearer = (request: Request) => request.headers.get('authorization')?.replace('Bearer ', '')
+  const get = (path: string, headers: Record<string, string> = {}) => new Request(`http://localhost${path}`, { headers })
+
+  it("keeps user 1's personalised page away from anonymous visitors, although the key ends in :1", async () => {
+    const GET = cacheResponse(
+      make(),
+      (request: Request) => Response.json({ greeting: bearer(request) ? `welcome back, user ${bearer(request)}` : 'hello, stranger' }),
+      { key: (request) => `page:videos:${new URL(request.url).searchParams.get('page') ?? 1}`, ttl: '1m', user: bearer },
+    )
+    await GET(get('/api/videos?page=1', { authorization: 'Bearer 1' }))
+    const anonymous = await GET(get('/api/videos?page=1'))
+    expect(await anonymous.json()).toEqual({ greeting: 'hello, stranger' })
+    expect(anonymous.headers.get('x-cache')).toBe('MISS')
+    expect((await GET(get('/api/videos?page=1', { authorization: 'Bearer 1' }))).headers.get('x-cache')).toBe('HIT')
+    // The key shape of test/adapters/response-key.test.ts.
+    expect(await kit?.cache.get('http:page%3Avideos%3A1:~u:1')).toMatchObject({ status: 200 })
+  })
+
+  it('takes an async user (a session lookup) and files each response under it', async () => {
+    const sessions = new Map([['s1', 'ada'], ['s2', 'grace']])
+    const session = async (request: Request) => sessions.get(/sid=([^;]+)/.exec(request.headers.get('cookie') ?? '')?.[1] ?? '')
+    const GET = cacheResponse(make(), async (request: Request) => Response.json({ for: await session(request) }), { key: () => 'page:feed', ttl: '1m', user: session })
+    const ada = await GET(get('/api/feed', { cookie: 'sid=s1' }))
+    const grace = await GET(get('/api/feed', { cookie: 'sid=s2' }))
+    const adaAgain = await GET(get('/api/feed', { cookie: 'sid=s1' }))
+    expect([await ada.json(), await grace.json(), await adaAgain.json()]).toEqual([{ for: 'ada' }, { for: 'grace' }, { for: 'ada' }])
+    expect([ada.headers.get('x-cache'), grace.headers.get('x-cache'), adaAgain.headers.get('x-cache')]).toEqual(['MISS', 'MISS', 'HIT'])
+    await expect(GET(get('/api/feed', { cookie: 'sid=forged' }))).rejects.toMatchObject({ code: 'VALIDATION_ERROR' })
+  })
+
+  it('rejects a request with a custom auth cookie (uid) when `user` names nobody', async () => {
+    const handler = vi.fn((request: Request) => Response.json({ for: /uid=([^;]+)/.exec(request.headers.get('cookie') ?? '')?.[1] ?? 'anonymous' }))
+    const GET = cacheResponse(make(), handler, { key: () => 'page:feed', ttl: '1m' })
+    await expect(GET(get('/api/feed', { cookie: 'uid=ada' }))).rejects.toMatchObject({ name: 'ValidationError', code: 'VALIDATION_ERROR' })
+    expect(await (await GET(get('/api/feed'))).json()).toEqual({ for: 'anonymous' })
+    expect(handler).toHaveBeenCalledTimes(1)
+  })
+
+  it('does not store a response whose own Vary names a header outside `vary`', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    try {
+      const GET = cacheResponse(
+        make(),
+        (request: Request) => Response.json({ text: request.headers.get('accept-language') === 'fr' ? 'bonjour' : 'hello' }, { headers: { vary: 'Accept-Language' } }),
+        { key: () => 'page:greeting', ttl: '1m' },
+      )
+      await GET(get('/api/greeting', { 'accept-language': 'fr' }))
+      const english = await GET(get('/api/greeting', { 'accept-language': 'en' }))
+      expect(await english.json()).toEqual({ text: 'hello' })
+      expect(english.headers.get('x-cache')).toBe('MISS')
+      expect(warn).toHaveBeenCalledTimes(1)
+    } finally {
+      warn.mockRestore()
+    }
   })
 })
 

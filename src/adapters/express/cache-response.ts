@@ -5,9 +5,8 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import type { CacheService } from '../../cache/cache-service.js'
-import { etagMatches, isTextual, replayableHeaders, uncacheableReason, weakEtag, type CachedResponse, type CacheStatus } from '../shared/cached-response.js'
-import { resolveResponseCacheOptions, responseCacheRequest, type ResponseCacheOptions } from '../shared/response-cache-options.js'
-import { hasCredentials } from '../shared/user-scope.js'
+import { etagMatches, isTextual, replayableHeaders, uncacheableReason, unkeyedVary, weakEtag, type CachedResponse, type CacheStatus } from '../shared/cached-response.js'
+import { resolveResponseCacheOptions, responseCacheRequest, type ResolvedResponseCacheOptions, type ResponseCacheOptions, type ResponseCacheRequest } from '../shared/response-cache-options.js'
 
 /** Options of {@link cacheResponse}. */
 export type CacheResponseOptions = ResponseCacheOptions<Request>
@@ -22,8 +21,11 @@ export interface ResponseCacheKit {
  * `X-Cache: HIT` (or `STALE` within grace when the route fails), an `ETag`, and `304 Not
  * Modified` to a matching `If-None-Match`; a miss runs the route once for all concurrent
  * requests of the key (`X-Cache: MISS`). Only `200` responses without `Set-Cookie`,
- * `private` or `no-store` are stored. A request that carries credentials must be keyed
- * by its user: otherwise it is refused with a `ValidationError` passed to `next(err)`.
+ * `private`, `no-store` or a `Vary` outside the `vary` option are stored. Each entry
+ * belongs to one scope: anonymous, shared (`shared: true`) or one user (`user`, by default
+ * `req.user.id`), and the middleware puts that scope into the key itself. A request with a
+ * `Cookie` or `Authorization` header whose user is not found, on a route that is not
+ * shared, is refused with a `ValidationError` passed to `next(err)` (a 500 by default).
  * When Redis is away, every request runs the route (the kit fails open).
  *
  * @throws {ValidationError} at setup, for a missing `key` or `ttl` or a bad duration.
@@ -31,41 +33,52 @@ export interface ResponseCacheKit {
  * app.get('/videos', cacheResponse(kit, { key: (req) => `page:videos:${Number(req.query.page ?? 1)}`, ttl: '1m', tags: ['videos'] }), listVideos)
  */
 export function cacheResponse(kit: ResponseCacheKit, options: CacheResponseOptions): RequestHandler {
-  const settings = resolveResponseCacheOptions(options, defaultUser)
+  const settings = resolveResponseCacheOptions(options, EXPRESS_DEFAULTS)
   return function cachekitCacheResponse(req: Request, res: Response, next: NextFunction): void {
     if (req.method !== 'GET') return next()
-    let key: string
-    let tags: readonly string[] | undefined
-    try {
-      ;({ key, tags } = responseCacheRequest(settings, req, (name) => req.get(name), hasCredentials(req.get('authorization'), req.get('cookie'))))
-    } catch (error) {
-      return next(error)
-    }
-    const ifNoneMatch = req.get('if-none-match')
-    let own: Captured | undefined
-    kit.cache
-      .getOrSet<CachedResponse | undefined>(
-        key,
-        async () => {
-          own = await captureRoute(req, res, next, settings.ttlMs)
-          return own.snapshot
-        },
-        // The refresh runs the route of a live request, so it is never detached from one:
-        // within grace a request waits for it and falls back to stale only if it fails.
-        { ttl: settings.ttlMs, grace: settings.graceMs, tags, staleWhileRevalidate: false },
-      )
-      .then(
-        (stored) => {
-          if (stored !== undefined && stored === own?.snapshot) return send(res, stored, 'MISS', ifNoneMatch, settings.vary, false)
-          if (stored !== undefined) return send(res, stored, Date.now() < stored.freshUntil ? 'HIT' : 'STALE', ifNoneMatch, settings.vary, own !== undefined)
-          if (own !== undefined) return own.send()
-          // Another request of this key got an uncacheable response: run the route for this one.
-          next()
-        },
-        (error: unknown) => (own === undefined ? next(error) : own.send()),
-      )
+    responseCacheRequest(settings, req, (name) => req.get(name)).then((entry) => serve(kit, settings, entry, req, res, next), next)
   }
 }
+
+/** Answers one GET whose key is known: from the cache, or by running the route once. */
+function serve(kit: ResponseCacheKit, settings: ResolvedResponseCacheOptions<Request>, entry: ResponseCacheRequest, req: Request, res: Response, next: NextFunction): void {
+  // An earlier middleware (CORS's `Vary: Origin`) made every response vary on a header
+  // the key does not hold: no stored response may answer, and none may be stored.
+  const preset = res.getHeader('vary')
+  const unkeyed = preset === undefined ? [] : unkeyedVary([['vary', String(preset)]], settings.vary)
+  if (unkeyed.length > 0) {
+    settings.warnUnkeyedVary(entry.route, unkeyed)
+    return next()
+  }
+  const ifNoneMatch = req.get('if-none-match')
+  let own: Captured | undefined
+  kit.cache
+    .getOrSet<CachedResponse | undefined>(
+      entry.key,
+      async () => {
+        own = await captureRoute(req, res, next, settings, entry.route)
+        return own.snapshot
+      },
+      // The refresh runs the route of a live request, so it is never detached from one:
+      // within grace a request waits for it and falls back to stale only if it fails.
+      { ttl: settings.ttlMs, grace: settings.graceMs, tags: entry.tags, staleWhileRevalidate: false },
+    )
+    .then(
+      (stored) => {
+        if (stored !== undefined && stored === own?.snapshot) return send(res, stored, 'MISS', ifNoneMatch, settings.vary, false)
+        if (stored !== undefined) return send(res, stored, Date.now() < stored.freshUntil ? 'HIT' : 'STALE', ifNoneMatch, settings.vary, own !== undefined)
+        if (own !== undefined) return own.send()
+        // Another request of this key got an uncacheable response: run the route for this one.
+        next()
+      },
+      (error: unknown) => (own === undefined ? next(error) : own.send()),
+    )
+}
+
+const EXPRESS_DEFAULTS = Object.freeze({
+  user: defaultUser,
+  naming: 'run your auth middleware before cacheResponse so that it sets req.user, or return the id from the `user` option',
+})
 
 /** Passport and express-jwt put the user here. */
 function defaultUser(req: Request): string | number | undefined {
@@ -85,7 +98,7 @@ interface Captured {
  * validators are hidden from the route so that Express answers a full body, never a 304
  * this middleware could not store.
  */
-function captureRoute(req: Request, res: Response, next: NextFunction, ttlMs: number): Promise<Captured> {
+function captureRoute(req: Request, res: Response, next: NextFunction, settings: ResolvedResponseCacheOptions<Request>, route: string): Promise<Captured> {
   return new Promise((resolve) => {
     const realWrite = res.write
     const realEnd = res.end
@@ -109,7 +122,7 @@ function captureRoute(req: Request, res: Response, next: NextFunction, ttlMs: nu
       restore()
       const body = Buffer.concat(chunks)
       resolve({
-        snapshot: snapshot(res, body, ttlMs),
+        snapshot: snapshot(res, body, settings, route),
         send: () => {
           if (!res.headersSent) res.setHeader('X-Cache', 'MISS')
           res.end(body)
@@ -129,13 +142,16 @@ function captureRoute(req: Request, res: Response, next: NextFunction, ttlMs: nu
   })
 }
 
-function snapshot(res: Response, body: Buffer, ttlMs: number): CachedResponse | undefined {
+function snapshot(res: Response, body: Buffer, settings: ResolvedResponseCacheOptions<Request>, route: string): CachedResponse | undefined {
   // A route that flushed its headers itself (`writeHead`, `flushHeaders`) cannot be replayed faithfully.
   if (res.headersSent) return undefined
-  const headers = Object.entries(res.getHeaders()).flatMap(([name, value]) =>
-    value === undefined ? [] : Array.isArray(value) ? value.map((item) => [name, item] as const) : [[name, String(value)] as const],
-  )
+  const headers = headerPairs(res)
   if (uncacheableReason(res.statusCode, headers) !== undefined) return undefined
+  const unkeyed = unkeyedVary(headers, settings.vary)
+  if (unkeyed.length > 0) {
+    settings.warnUnkeyedVary(route, unkeyed)
+    return undefined
+  }
   const textual = isTextual(res.getHeader('content-type')?.toString())
   return {
     status: res.statusCode,
@@ -143,8 +159,15 @@ function snapshot(res: Response, body: Buffer, ttlMs: number): CachedResponse | 
     body: textual ? body.toString('utf8') : body.toString('base64'),
     base64: !textual,
     etag: weakEtag(body),
-    freshUntil: Date.now() + ttlMs,
+    freshUntil: Date.now() + settings.ttlMs,
   }
+}
+
+/** The response's headers so far, as name and value pairs (one pair per value of a list). */
+function headerPairs(res: Response): (readonly [string, string])[] {
+  return Object.entries(res.getHeaders()).flatMap(([name, value]) =>
+    value === undefined ? [] : Array.isArray(value) ? value.map((item) => [name, item] as const) : [[name, String(value)] as const],
+  )
 }
 
 function send(

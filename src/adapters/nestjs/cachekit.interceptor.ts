@@ -1,17 +1,20 @@
 /**
  * `CachekitInterceptor`: caches what GET handlers return, keyed by URL and by user.
  * Nest's own CacheInterceptor keys by URL alone, so one user's response is served to the
- * next; this one adds the user to every key and refuses a request that carries credentials
- * but names no user.
+ * next; this one puts whose result it is (anonymous, shared or one user) into every key,
+ * in a segment no URL can spell, and refuses a request that carries credentials but names
+ * no user.
  */
 import { applyDecorators, Inject, Injectable, SetMetadata, UseInterceptors, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common'
 import { Reflector } from '@nestjs/core'
 import { from, lastValueFrom, type Observable } from 'rxjs'
 import { parseDuration, type Duration } from '../../core/duration.js'
 import { ValidationError } from '../../core/errors/index.js'
-import { escapeParam } from '../../keys/escape.js'
 import type { AnyCachekit } from '../shared/any-kit.js'
-import { hasCredentials } from '../shared/user-scope.js'
+import { unkeyedVary, unkeyedVaryWarner } from '../shared/cached-response.js'
+import { resolveVary } from '../shared/response-cache-options.js'
+import { responseKey } from '../shared/response-key.js'
+import { hasCredentials, resolveScope, unscopedRequestError } from '../shared/user-scope.js'
 import { CACHEKIT_MODULE_OPTIONS, type CachekitModuleOptions } from './module-options.js'
 import { CACHEKIT } from './tokens.js'
 
@@ -23,8 +26,10 @@ export interface CacheResponseOptions {
    */
   ttl?: Duration
   /**
-   * Names the entry; the interceptor appends the user. Without it, the request URL.
-   * @default (req) => `http:${req.originalUrl}`
+   * Names the entry. The interceptor escapes it into a key of its own and adds whose
+   * result it is: `nest:<key>:~anon`, `nest:<key>:~shared` or `nest:<key>:~u:<user>`.
+   * @default the request URL, `req.originalUrl`
+   * @example (req) => `video:${req.params?.id}`
    */
   key?: (request: HttpRequest) => string
   /**
@@ -33,7 +38,18 @@ export interface CacheResponseOptions {
    */
   tags?: readonly string[] | ((request: HttpRequest) => readonly string[])
   /**
-   * The result is the same for everyone: no user in the key, and credentials are not checked.
+   * Request headers the result depends on: each one's value becomes a segment of the key,
+   * and the response says `Vary: <names>`. A response whose own `Vary` (from `@Header`, a
+   * CORS middleware or the handler) names a header not listed here is not stored.
+   * `cookie` and `authorization` are refused (their values would show in key names): the
+   * user is already in the key.
+   * @default none
+   * @example ['accept-language']
+   */
+  vary?: readonly string[]
+  /**
+   * The result is the same for everyone: it is stored once, in a key space of its own
+   * (`~shared`), and served to every request whatever its credentials.
    * @default false
    */
   shared?: boolean
@@ -51,6 +67,8 @@ export interface HttpRequest {
 
 interface HttpResponse {
   setHeader(name: string, value: string): void
+  getHeader?(name: string): number | string | string[] | undefined
+  vary?(field: string): unknown
   headersSent: boolean
 }
 
@@ -60,17 +78,32 @@ interface CachedResult {
   readonly freshUntil: number
 }
 
+/** A route's options, checked when it is decorated. */
+interface RouteSettings {
+  readonly ttl: Duration | undefined
+  readonly key: ((request: HttpRequest) => string) | undefined
+  readonly tags: CacheResponseOptions['tags']
+  readonly vary: readonly string[]
+  readonly shared: boolean
+  /** Asked for caching with `@CacheResponse` (not just under a global interceptor). */
+  readonly decorated: boolean
+}
+
 const CACHE_RESPONSE = Symbol.for('cachekit.nestjs.cache-response')
 const DEFAULT_TTL = '1m'
 
 /**
  * Caches this route's (or this controller's) GET results through {@link CachekitInterceptor}.
+ * @throws {ValidationError} when the route is decorated, for a bad `ttl`, `key`, `vary` or `shared`.
  * @example
  * @Get(':id') @CacheResponse({ ttl: '5m', tags: ['videos'] }) findOne(@Param('id') id: string) { ... }
  */
 export function CacheResponse(options: CacheResponseOptions = {}): MethodDecorator & ClassDecorator {
-  return applyDecorators(SetMetadata(CACHE_RESPONSE, options), UseInterceptors(CachekitInterceptor))
+  return applyDecorators(SetMetadata(CACHE_RESPONSE, routeSettings(options, true)), UseInterceptors(CachekitInterceptor))
 }
+
+/** Routes cached only because the interceptor is global. */
+const UNDECORATED = routeSettings({}, false)
 
 /**
  * The interceptor: on a GET, answers from `kit.cache.getOrSet` (one handler call per key
@@ -78,9 +111,13 @@ export function CacheResponse(options: CacheResponseOptions = {}): MethodDecorat
  * 304 to a matching `If-None-Match`. Results that are `undefined` (a handler that wrote
  * to `@Res()` itself) are not stored. When Redis is away, the handler runs.
  * Use it per route with {@link CacheResponse}, or globally (`APP_INTERCEPTOR`), where it
- * caches every GET with the module's `http.ttl`.
+ * caches every GET with the module's `http.ttl`; there, a request with credentials and no
+ * known user is not cached (a route with `@CacheResponse` refuses it instead).
  */
 export class CachekitInterceptor implements NestInterceptor {
+  /** One warning per route and application about a `Vary` the route does not key by. */
+  private readonly warners = new WeakMap<RouteSettings, (route: string, unkeyed: readonly string[]) => void>()
+
   constructor(
     private readonly kit: AnyCachekit,
     private readonly reflector: Reflector,
@@ -92,20 +129,42 @@ export class CachekitInterceptor implements NestInterceptor {
     const http = context.switchToHttp()
     const request = http.getRequest<HttpRequest>()
     if (request.method !== 'GET') return next.handle()
-    const options = this.reflector.getAllAndOverride<CacheResponseOptions | undefined>(CACHE_RESPONSE, [context.getHandler(), context.getClass()]) ?? {}
-    return from(this.serve(request, http.getResponse<HttpResponse>(), options, next))
+    const route = this.reflector.getAllAndOverride<RouteSettings | undefined>(CACHE_RESPONSE, [context.getHandler(), context.getClass()]) ?? UNDECORATED
+    return from(this.serve(request, http.getResponse<HttpResponse>(), route, next))
   }
 
-  private async serve(request: HttpRequest, response: HttpResponse, options: CacheResponseOptions, next: CallHandler): Promise<unknown> {
-    const ttlMs = parseDuration(options.ttl ?? this.moduleOptions.http?.ttl ?? DEFAULT_TTL, 'ttl')
-    const key = this.keyFor(request, options)
-    const tags = typeof options.tags === 'function' ? options.tags(request) : options.tags
+  private async serve(request: HttpRequest, response: HttpResponse, route: RouteSettings, next: CallHandler): Promise<unknown> {
+    const run = () => lastValueFrom(next.handle(), { defaultValue: undefined })
+    const ttlMs = parseDuration(route.ttl ?? this.moduleOptions.http?.ttl ?? DEFAULT_TTL, 'ttl')
+    const base = route.key?.(request) ?? request.originalUrl ?? request.url
+    if (typeof base !== 'string' || base.length === 0) throw new ValidationError('CacheResponse: key must return a non-empty string')
+    const header = (name: string) => headerOf(request, name)
+    const who = route.shared ? undefined : (this.moduleOptions.http?.user ?? defaultUser)(request)
+    const scope = resolveScope({ shared: route.shared, who, credentials: hasCredentials(header) })
+    if (scope === undefined) {
+      // A global interceptor reaches routes that never asked to be cached: leave them be.
+      if (!route.decorated) return run()
+      throw unscopedRequestError(base, "run your auth guard first so that it sets req.user, or return the id from the module's `http.user`")
+    }
+    // A middleware or `@Header` made every response vary on a header the key does not hold.
+    const before = unkeyedVary(varyOf(response), route.vary)
+    if (before.length > 0) {
+      this.warnUnkeyedVary(route, base, before)
+      return run()
+    }
+    if (route.vary.length > 0) response.vary?.(route.vary.join(', '))
+    const key = responseKey({ space: 'nest', base, scope, varied: route.vary.map((name) => [name, header(name)] as const) })
+    const tags = typeof route.tags === 'function' ? route.tags(request) : route.tags
+    let produced: { body: unknown } | undefined
     let own: CachedResult | undefined
     const stored = await this.kit.cache.getOrSet<CachedResult | undefined>(
       key,
       async () => {
-        const body = await lastValueFrom(next.handle(), { defaultValue: undefined })
-        own = body === undefined ? undefined : { body, freshUntil: Date.now() + ttlMs }
+        const body = await run()
+        produced = { body }
+        const unkeyed = unkeyedVary(varyOf(response), route.vary)
+        if (unkeyed.length > 0) this.warnUnkeyedVary(route, base, unkeyed)
+        own = body === undefined || unkeyed.length > 0 ? undefined : { body, freshUntil: Date.now() + ttlMs }
         return own
       },
       { ttl: ttlMs, ...(tags === undefined ? {} : { tags }), staleWhileRevalidate: false },
@@ -113,24 +172,31 @@ export class CachekitInterceptor implements NestInterceptor {
     const status = stored === undefined || stored === own ? 'MISS' : Date.now() < stored.freshUntil ? 'HIT' : 'STALE'
     if (!response.headersSent) response.setHeader('X-Cache', status)
     if (stored !== undefined) return stored.body
+    if (produced !== undefined) return produced.body
     // Another request of this key got nothing storable: this one runs the handler itself.
-    return own === undefined ? lastValueFrom(next.handle(), { defaultValue: undefined }) : undefined
+    return run()
   }
 
-  private keyFor(request: HttpRequest, options: CacheResponseOptions): string {
-    const base = options.key?.(request) ?? `http:${request.originalUrl ?? request.url}`
-    if (typeof base !== 'string' || base.length === 0) throw new ValidationError('CacheResponse: key must return a non-empty string')
-    if (options.shared) return base
-    const who = (this.moduleOptions.http?.user ?? defaultUser)(request)
-    if (who !== undefined && who !== null && who !== '') return `${base}:user:${escapeParam(String(who), 'user')}`
-    if (hasCredentials(header(request, 'authorization'), header(request, 'cookie'))) {
-      throw new ValidationError(
-        `CacheResponse: the request to ${JSON.stringify(request.originalUrl ?? request.url)} carries credentials but no user was found (req.user, or the module's http.user): its response could be anyone's. ` +
-          'Run your auth guard first, set http.user, or mark the route shared: true.',
-      )
-    }
-    return base
+  private warnUnkeyedVary(route: RouteSettings, base: string, unkeyed: readonly string[]): void {
+    let warn = this.warners.get(route)
+    if (warn === undefined) this.warners.set(route, (warn = unkeyedVaryWarner()))
+    warn(base, unkeyed)
   }
+}
+
+function routeSettings(options: CacheResponseOptions, decorated: boolean): RouteSettings {
+  if (typeof options !== 'object' || options === null) throw new ValidationError('CacheResponse: options must be an object')
+  if (options.ttl !== undefined) parseDuration(options.ttl, 'ttl')
+  if (options.key !== undefined && typeof options.key !== 'function') throw new ValidationError('CacheResponse: key must be a function of the request')
+  if (options.shared !== undefined && typeof options.shared !== 'boolean') throw new ValidationError('CacheResponse: shared must be a boolean')
+  return Object.freeze({
+    ttl: options.ttl,
+    key: options.key,
+    tags: options.tags,
+    vary: resolveVary(options.vary),
+    shared: options.shared ?? false,
+    decorated,
+  })
 }
 
 function defaultUser(request: unknown): string | number | undefined {
@@ -138,9 +204,14 @@ function defaultUser(request: unknown): string | number | undefined {
   return user?.id ?? user?.sub
 }
 
-function header(request: HttpRequest, name: string): string | undefined {
+function headerOf(request: HttpRequest, name: string): string | undefined {
   const value = request.headers[name]
   return Array.isArray(value) ? value.join(', ') : value
+}
+
+function varyOf(response: HttpResponse): [string, string][] {
+  const value = response.getHeader?.('vary')
+  return value === undefined ? [] : [['vary', String(value)]]
 }
 
 Injectable()(CachekitInterceptor)

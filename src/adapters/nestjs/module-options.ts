@@ -6,9 +6,15 @@ import type { AnyCachekit, AnyCachekitOptions } from '../shared/any-kit.js'
 /** What the HTTP interceptor needs to know about requests. */
 export interface CachekitHttpOptions {
   /**
-   * Who is asking: an id that the interceptor adds to every key, or `undefined` for an
-   * anonymous request.
+   * Who is asking: an id (string or number), `undefined` for nobody found, or `null` for
+   * "signed out, whatever the cookies". The interceptor stores a result of a known user in
+   * that user's key space (`nest:<url>:~u:<id>`), one without credentials (or with `null`)
+   * in the anonymous one (`~anon`); a request with any `Cookie` or `Authorization` header
+   * for which this returns `undefined` is refused on `@CacheResponse` routes (a
+   * `ValidationError`, a 500) unless the route is `shared`. Anything but an id (an object,
+   * a boolean) is refused too. The rate-limit guard counts by it as well.
    * @default `req.user?.id ?? req.user?.sub` (what Passport's guards set)
+   * @example (req) => (req as { session?: { userId?: string } }).session?.userId
    */
   user?: (request: unknown) => string | number | null | undefined
   /**

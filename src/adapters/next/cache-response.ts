@@ -19,9 +19,11 @@ export interface ResponseCacheKit {
  * `ETag`, `304` to a matching `If-None-Match`); a miss runs it once for all concurrent
  * requests of the key (`X-Cache: MISS`); within grace a failing handler is answered with
  * the stale response (`X-Cache: STALE`). Only `200` responses without `Set-Cookie`,
- * `private` or `no-store` are stored. A request with an `Authorization` header or a
- * session cookie must be keyed by its user (`user` option), or the handler rejects with
- * a `ValidationError`. When Redis is away, every request runs the handler.
+ * `private`, `no-store` or a `Vary` outside the `vary` option are stored. Each entry
+ * belongs to one scope (anonymous, shared, or the user the `user` option names), which the
+ * key itself holds. A request with a `Cookie` or `Authorization` header whose user `user`
+ * does not name, on a route that is not `shared`, rejects with a `ValidationError` (Next
+ * answers 500). When Redis is away, every request runs the handler.
  *
  * @throws {ValidationError} at setup, for a missing `key` or `ttl` or a bad duration.
  * @example

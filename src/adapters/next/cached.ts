@@ -12,7 +12,10 @@ import { escapeParam } from '../../keys/escape.js'
 export interface CachedOptions<Args extends readonly unknown[], Value> {
   /**
    * The cache key: a function of the arguments, or a fixed prefix to which each argument
-   * is appended as an escaped segment (`'videos'` + `(2, 'new')` -> `videos:2:new`).
+   * is appended as an escaped segment (`'videos'` + `(2, 'new')` -> `videos:2:new`;
+   * `undefined`, `null` and objects as `%undefined`, `%null`, `%json<escaped JSON>`, which
+   * no string argument can spell). A key function that builds a key from a user id should
+   * escape it (`escapeParam`), so no id can reach into another segment.
    * @example (page: number) => `videos:page:${page}`
    */
   key: string | ((...args: Args) => string)
@@ -61,7 +64,7 @@ export function cached<Args extends readonly unknown[], Value>(
   const ttlMs = options.ttl === undefined ? undefined : parseDuration(options.ttl, 'ttl')
   const graceMs = options.grace === undefined ? undefined : parseDuration(options.grace, 'grace')
   return async function cachedFunction(...args: Args): Promise<Value> {
-    const cacheKey = typeof key === 'function' ? key(...args) : [key, ...args.map((arg) => escapeParam(argumentText(arg), 'argument'))].join(':')
+    const cacheKey = typeof key === 'function' ? key(...args) : [key, ...args.map(argumentSegment)].join(':')
     const fixedTags = typeof tags === 'function' ? tags(...args) : tags
     const callOptions: CacheCallOptions<Value> = {}
     if (ttlMs !== undefined) callOptions.ttl = ttlMs
@@ -71,12 +74,19 @@ export function cached<Args extends readonly unknown[], Value>(
   }
 }
 
-/** Primitives as themselves, everything else as JSON (so `{ a: 1 }` and `'[object Object]'` differ). */
-function argumentText(arg: unknown): string {
-  if (typeof arg === 'string') return arg
-  if (typeof arg === 'number' || typeof arg === 'boolean' || typeof arg === 'bigint') return String(arg)
-  if (arg === undefined) return 'undefined'
+/**
+ * One argument as one key segment. Strings, numbers, booleans and bigints are their escaped
+ * text (`42` and `'42'` meet on purpose, as in `escapeParam`). `undefined`, `null` and
+ * objects get a `%` form no escaped string can take (an escaped `%` is always `%` and two
+ * upper-case hex digits), so `undefined` never meets the string `'undefined'` (an anonymous
+ * call never meets a user called "undefined"), nor `{ a: 1 }` the string `'{"a":1}'`.
+ */
+function argumentSegment(arg: unknown): string {
+  if (typeof arg === 'string') return escapeParam(arg, 'argument')
+  if (typeof arg === 'number' || typeof arg === 'boolean' || typeof arg === 'bigint') return escapeParam(String(arg), 'argument')
+  if (arg === undefined) return '%undefined'
+  if (arg === null) return '%null'
   const json = JSON.stringify(arg)
   if (json === undefined) throw new ValidationError(`cached: cannot build a key from an argument of type ${typeof arg}; pass a key function`)
-  return json
+  return `%json${escapeParam(json, 'argument')}`
 }

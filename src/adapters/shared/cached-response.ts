@@ -52,6 +52,38 @@ export function uncacheableReason(status: number, headers: Iterable<readonly [st
   return undefined
 }
 
+/**
+ * The request headers a response's own `Vary` names that the cache does not key by: `*`, or
+ * names outside `keyedBy` (the route's `vary`, lower case). Such a response must not be
+ * stored: a stored copy would be served to requests whose values of those headers differ.
+ */
+export function unkeyedVary(headers: Iterable<readonly [string, string]>, keyedBy: readonly string[]): string[] {
+  const unkeyed = new Set<string>()
+  for (const [name, value] of headers) {
+    if (name.toLowerCase() !== 'vary') continue
+    for (const field of value.split(',')) {
+      const varied = field.trim().toLowerCase()
+      if (varied !== '' && (varied === '*' || !keyedBy.includes(varied))) unkeyed.add(varied)
+    }
+  }
+  return [...unkeyed]
+}
+
+/**
+ * A function that says, the first time only, that responses of a route are not stored
+ * because their `Vary` names headers the route does not key by (one per middleware or
+ * route, so a busy route does not flood the log).
+ */
+export function unkeyedVaryWarner(): (route: string, unkeyed: readonly string[]) => void {
+  let warned = false
+  return (route, unkeyed) => {
+    if (warned) return
+    warned = true
+    const fix = unkeyed.includes('*') ? 'a response that varies on everything (`Vary: *`) is never cached' : `add ${unkeyed.map((name) => JSON.stringify(name)).join(', ')} to the route's \`vary\` option to cache one response per value`
+    console.warn(`cachekit response cache: responses for ${JSON.stringify(route)} say Vary: ${unkeyed.join(', ')}, which the cache does not key by, so they are not stored; ${fix}.`)
+  }
+}
+
 /** The headers worth replaying, names lower-cased. */
 export function replayableHeaders(headers: Iterable<readonly [string, string]>): [string, string][] {
   const kept: [string, string][] = []

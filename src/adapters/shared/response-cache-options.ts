@@ -1,16 +1,23 @@
 /**
- * Options of the response-cache middlewares (Express, Next.js route handlers, Hono), and
- * the one function that checks them at setup and resolves durations to milliseconds.
+ * Options of the response-cache middlewares (Express, Next.js route handlers, Hono), the
+ * one function that checks them at setup, and the one that turns a request into its key.
  */
 import { parseDuration, type Duration } from '../../core/duration.js'
 import { ValidationError } from '../../core/errors/index.js'
-import { assertUserScoped } from './user-scope.js'
+import { unkeyedVaryWarner } from './cached-response.js'
+import { responseKey, type ResponseScope } from './response-key.js'
+import { hasCredentials, resolveScope, unscopedRequestError } from './user-scope.js'
+
+/** What the `user` option returns: an id, `undefined` (nobody found) or `null` (signed out, whatever the cookies). */
+export type UserId = string | number | bigint | null | undefined
 
 /** Options of a response cache; `Request` is the framework's request type. */
 export interface ResponseCacheOptions<Request> {
   /**
-   * Names the response: the cache key of the entry, below the kit's namespace. For a
-   * response that depends on who asks, the key must contain the user (see `user`).
+   * Names the response. The cache never stores under this string as it is: it escapes it
+   * into a key of its own and adds whose response it is (`http:<key>:~anon`,
+   * `http:<key>:~shared` or `http:<key>:~u:<user>`) and the `vary` values, so a per-user
+   * route needs no user in its key, and no key or URL can reach another user's entry.
    * @example (req) => `page:videos:${req.query.page ?? 1}`
    */
   key: (request: Request) => string
@@ -32,23 +39,32 @@ export interface ResponseCacheOptions<Request> {
    */
   tags?: readonly string[] | ((request: Request) => readonly string[])
   /**
-   * Request headers the response depends on: each one's value becomes part of the key,
-   * and the response says `Vary: <names>`.
+   * Request headers the response depends on: each one's value becomes a segment of the key,
+   * and the response says `Vary: <names>`. A response whose own `Vary` names a header not
+   * listed here (or `Vary: *`) is not stored (a warning says so, once per middleware).
+   * Values land in key names (escaped), so `cookie` and `authorization` are refused here:
+   * `user` keys by who asks.
    * @default none
    * @example ['accept-language']
    */
   vary?: readonly string[]
   /**
-   * Who is asking: an id, or `undefined` for an anonymous request. When it names someone,
-   * the key must contain that id; when a request carries credentials (an `Authorization`
-   * header or a session cookie) and this names nobody, the request is refused with a
-   * `ValidationError`, since its response could be anyone's.
-   * @default Express: `req.user?.id ?? req.user?.sub ?? req.auth?.sub`; Next.js and Hono: nobody
+   * Who is asking. An id (string or number): the response is stored in that user's key
+   * space and served to nobody else. `undefined` (no user found): the request is anonymous
+   * if it carries no credentials, and refused with a `ValidationError` if it carries any
+   * `Cookie` or `Authorization` header, since its response could be anyone's. `null`: you
+   * know the request is signed out, whatever its cookies (a consent cookie, say), so it is
+   * anonymous; return it only when the route reads no credentials. Anything else (an
+   * object, a boolean) is refused, since it cannot name one user. It may be async (a
+   * session lookup); it is not called for `shared` routes.
+   * @default Express: `req.user?.id ?? req.user?.sub ?? req.auth?.sub`; Next.js and Hono: nobody (`undefined`)
    * @example (req) => req.session?.userId
    */
-  user?: (request: Request) => string | number | null | undefined
+  user?: (request: Request) => UserId | Promise<UserId>
   /**
-   * The response is the same for every user, signed in or not: skip the user check.
+   * The response is the same for everyone, signed in or not: it is stored once, in a key
+   * space of its own (`~shared`), and served to every request whatever its credentials;
+   * `user` is not called.
    * @default false
    */
   shared?: boolean
@@ -60,15 +76,27 @@ export interface ResolvedResponseCacheOptions<Request> {
   readonly ttlMs: number
   readonly graceMs: number
   readonly tags: (request: Request) => readonly string[] | undefined
+  /** Lower case, sorted, without duplicates. */
   readonly vary: readonly string[]
-  readonly user: (request: Request) => string | number | null | undefined
+  readonly user: (request: Request) => unknown
   readonly shared: boolean
+  /** How this adapter learns the user, for the refusal's message. */
+  readonly naming: string
+  /** Says, once for this middleware, that responses of `route` are not stored for their `Vary`. */
+  readonly warnUnkeyedVary: (route: string, unkeyed: readonly string[]) => void
 }
 
 /** Defaults of every response cache. */
 export const RESPONSE_CACHE_DEFAULTS = Object.freeze({ graceMs: 0, shared: false, vary: Object.freeze([] as string[]) })
 
-const NOBODY = (): undefined => undefined
+/** What an adapter adds to the options: who asks when `user` is not given, and how to say so. */
+export interface ResponseCacheAdapterDefaults<Request> {
+  readonly user: (request: Request) => unknown
+  /** Completes "Name the user (...)" in the refusal's message. */
+  readonly naming: string
+}
+
+const NOBODY: ResponseCacheAdapterDefaults<unknown> = Object.freeze({ user: () => undefined, naming: 'return its id from the `user` option' })
 
 /**
  * Checks the options once, when the middleware is created.
@@ -76,7 +104,7 @@ const NOBODY = (): undefined => undefined
  */
 export function resolveResponseCacheOptions<Request>(
   options: ResponseCacheOptions<Request>,
-  defaultUser: (request: Request) => string | number | null | undefined = NOBODY,
+  defaults: ResponseCacheAdapterDefaults<Request> = NOBODY,
 ): ResolvedResponseCacheOptions<Request> {
   if (typeof options !== 'object' || options === null) throw new ValidationError('response cache options must be an object')
   if (typeof options.key !== 'function') throw new ValidationError('response cache: `key` must be a function of the request that returns the cache key')
@@ -85,43 +113,67 @@ export function resolveResponseCacheOptions<Request>(
   const graceMs = options.grace === undefined ? RESPONSE_CACHE_DEFAULTS.graceMs : parseDuration(options.grace, 'grace')
   const tags = options.tags
   if (tags !== undefined && typeof tags !== 'function' && !Array.isArray(tags)) throw new ValidationError('response cache: `tags` must be an array of strings or a function')
-  const vary = (options.vary ?? RESPONSE_CACHE_DEFAULTS.vary).map((name) => {
-    if (typeof name !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new ValidationError(`response cache: vary names header names, got ${JSON.stringify(name)}`)
-    return name.toLowerCase()
-  })
   if (options.user !== undefined && typeof options.user !== 'function') throw new ValidationError('response cache: `user` must be a function of the request')
+  if (options.shared !== undefined && typeof options.shared !== 'boolean') throw new ValidationError('response cache: `shared` must be a boolean')
   return Object.freeze({
     key: options.key,
     ttlMs,
     graceMs,
     tags: typeof tags === 'function' ? tags : () => tags,
-    vary: Object.freeze(vary),
-    user: options.user ?? defaultUser,
+    vary: resolveVary(options.vary),
+    user: options.user ?? defaults.user,
     shared: options.shared ?? RESPONSE_CACHE_DEFAULTS.shared,
+    naming: options.user === undefined ? defaults.naming : NOBODY.naming,
+    warnUnkeyedVary: unkeyedVaryWarner(),
   })
 }
 
-/** One request's view of the options: the full key and who asks. */
+// Their values are secrets: as key segments they would show in every key listing.
+const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie'])
+
+/**
+ * The `vary` option checked and made canonical: lower case, sorted, without duplicates (so
+ * `['B', 'a']` and `['a', 'b']` share entries).
+ * @throws {ValidationError} for a name that is not an HTTP header name, `*`, or a header
+ * that carries credentials (`user` keys by who asks instead).
+ */
+export function resolveVary(vary: readonly string[] | undefined): readonly string[] {
+  if (vary === undefined) return RESPONSE_CACHE_DEFAULTS.vary
+  if (!Array.isArray(vary)) throw new ValidationError('response cache: `vary` must be an array of request header names')
+  const names = vary.map((name: unknown) => {
+    if (typeof name !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || name === '*') throw new ValidationError(`response cache: vary names request headers, got ${JSON.stringify(name)}`)
+    const lower = name.toLowerCase()
+    if (CREDENTIAL_HEADERS.has(lower)) throw new ValidationError(`response cache: vary ${JSON.stringify(name)} would write credentials into key names; name who asks with \`user\` instead`)
+    return lower
+  })
+  return Object.freeze([...new Set(names)].sort())
+}
+
+/** One request's view of the options. */
 export interface ResponseCacheRequest {
-  key: string
-  tags: readonly string[] | undefined
+  /** The route's own key, for messages. */
+  readonly route: string
+  /** The key of its entry, below the kit's namespace ({@link responseKey}). */
+  readonly key: string
+  readonly tags: readonly string[] | undefined
 }
 
 /**
- * The key and tags for one request, after the user check.
- * @throws {ValidationError} when `key` returned no string, or an authenticated request's key does not name its user.
+ * The key and tags for one request.
+ * @throws {ValidationError} (the promise rejects) when `key` returned no string, `user`
+ * returned no id, or the request carries credentials and `user` found nobody on a route
+ * that is not shared.
  */
-export function responseCacheRequest<Request>(
+export async function responseCacheRequest<Request>(
   settings: ResolvedResponseCacheOptions<Request>,
   request: Request,
   header: (name: string) => string | null | undefined,
-  credentials: boolean,
-): ResponseCacheRequest {
-  const base = settings.key(request)
-  if (typeof base !== 'string' || base.length === 0) throw new ValidationError(`response cache: \`key\` must return a non-empty string, got ${JSON.stringify(base)}`)
-  const who = settings.user(request)
-  const user = who === undefined || who === null || who === '' ? undefined : String(who)
-  assertUserScoped({ key: base, user, credentials, shared: settings.shared })
-  const varied = settings.vary.map((name) => `:${name}=${encodeURIComponent(header(name) ?? '')}`).join('')
-  return { key: base + varied, tags: settings.tags(request) }
+): Promise<ResponseCacheRequest> {
+  const route = settings.key(request)
+  if (typeof route !== 'string' || route.length === 0) throw new ValidationError(`response cache: \`key\` must return a non-empty string, got ${JSON.stringify(route)}`)
+  const who = settings.shared ? undefined : await settings.user(request)
+  const scope: ResponseScope | undefined = resolveScope({ shared: settings.shared, who, credentials: hasCredentials(header) })
+  if (scope === undefined) throw unscopedRequestError(route, settings.naming)
+  const varied = settings.vary.map((name) => [name, header(name) ?? undefined] as const)
+  return { route, key: responseKey({ space: 'http', base: route, scope, varied }), tags: settings.tags(request) }
 }

@@ -1,75 +1,71 @@
 /**
- * The rule that keeps a response cache from serving one user's page to another: a request
- * that carries credentials may only be cached under a key that names its user (the
- * URL-only keying of Nest's CacheInterceptor is the leak this prevents).
+ * Whose response a request gets, the rule that keeps a response cache from serving one
+ * user's page to another: a route marked shared is everybody's; a request whose user is
+ * known is that user's; a request without credentials is anonymous; and a request with
+ * credentials but no known user has no scope at all (its response could be anyone's).
  */
 import { ValidationError } from '../../core/errors/index.js'
-import { escapeParam } from '../../keys/escape.js'
-
-/** Cookie names that usually carry a session: connect.sid, next-auth.session-token, __session, PHPSESSID, sb-…-auth-token, jwt. */
-const SESSION_COOKIE = /session|sessid|(^|[^a-z])sid($|[^a-z])|auth|token|jwt/i
+import type { ResponseScope } from './response-key.js'
 
 /**
- * True when the request carries credentials: an `Authorization` header, or a cookie whose
- * name looks like a session (see `SESSION_COOKIE`).
+ * True when the request carries credentials: any non-blank `Cookie` or `Authorization`
+ * header. No guess from cookie names: a `uid` cookie is as much a credential as `connect.sid`.
  */
-export function hasCredentials(authorization: string | null | undefined, cookie: string | null | undefined): boolean {
-  if (authorization) return true
-  if (!cookie) return false
-  return cookie.split(';').some((pair) => {
-    const name = pair.slice(0, pair.indexOf('=') === -1 ? undefined : pair.indexOf('=')).trim()
-    return name !== '' && SESSION_COOKIE.test(name)
-  })
+export function hasCredentials(header: (name: string) => string | null | undefined): boolean {
+  return isFilled(header('authorization')) || isFilled(header('cookie'))
 }
 
-/** What {@link assertUserScoped} needs to know about one request. */
-export interface UserScopeCheck {
-  /** The cache key the route asked for. */
-  key: string
-  /** Who is asking, as the `user` option resolved it. */
-  user: string | undefined
-  /** The request carries an Authorization header or a session cookie. */
-  credentials: boolean
-  /** The route declared its response identical for everyone. */
-  shared: boolean
+/** What {@link resolveScope} needs to know about one request. */
+export interface ScopeInput {
+  /** The route said its response is the same for everyone. */
+  readonly shared: boolean
+  /** Who is asking, as the `user` option returned it (callers need not ask for shared routes). */
+  readonly who: unknown
+  /** The request carries credentials ({@link hasCredentials}). */
+  readonly credentials: boolean
 }
 
 /**
- * Throws a `ValidationError` when an authenticated request would be cached under a key
- * that does not name its user. The user must appear in the key as a whole segment
- * (delimited by anything but letters, digits, `_` and `-`), so user 1 does not match
- * `page:10`.
+ * The request's scope, or `undefined` when it carries credentials and names nobody. `who`
+ * returning `null` says "signed out, whatever the cookies": the request is anonymous.
+ * @throws {ValidationError} when `who` returns something that is not an id (an object, a boolean, NaN).
  */
-export function assertUserScoped({ key, user, credentials, shared }: UserScopeCheck): void {
-  if (shared) return
-  if (user === undefined) {
-    if (!credentials) return
-    throw new ValidationError(
-      `cache key ${JSON.stringify(key)}: the request carries credentials (an Authorization header or a session cookie) but the \`user\` option named nobody. ` +
-        'Return the user from `user`, and put it in the key; or pass `shared: true` if this response is the same for everyone.',
-    )
-  }
-  if (!namesUser(key, user) && !namesUser(key, escapeParam(user))) {
-    throw new ValidationError(
-      `cache key ${JSON.stringify(key)} does not name the user ${JSON.stringify(user)} of an authenticated request: another user would be served this response. ` +
-        'Put the user in the key, or pass `shared: true` if this response is the same for everyone.',
-    )
-  }
+export function resolveScope({ shared, who, credentials }: ScopeInput): ResponseScope | undefined {
+  if (shared) return SHARED
+  if (who === null) return ANONYMOUS
+  const user = userId(who)
+  if (user !== undefined) return { kind: 'user', user }
+  return credentials ? undefined : ANONYMOUS
 }
 
-function namesUser(key: string, user: string): boolean {
-  if (user === '') return false
-  let from = 0
-  for (;;) {
-    const at = key.indexOf(user, from)
-    if (at === -1) return false
-    const before = at === 0 ? '' : (key[at - 1] as string)
-    const after = key[at + user.length] ?? ''
-    if (!isWordChar(before) && !isWordChar(after)) return true
-    from = at + 1
-  }
+/**
+ * The error for a request {@link resolveScope} found no scope for. `route` names the
+ * route (its key or URL); `naming` says how this adapter learns the user.
+ */
+export function unscopedRequestError(route: string, naming: string): ValidationError {
+  return new ValidationError(
+    `response cache for ${JSON.stringify(route)}: the request carries credentials (a Cookie or Authorization header) but no user was found, so its response could be anyone's: the response cache refuses it. ` +
+      `Name the user (${naming}), or mark the route \`shared: true\` if its response is the same for everyone.`,
+  )
 }
 
-function isWordChar(char: string): boolean {
-  return char !== '' && /[A-Za-z0-9_-]/.test(char)
+const SHARED: ResponseScope = Object.freeze({ kind: 'shared' })
+const ANONYMOUS: ResponseScope = Object.freeze({ kind: 'anonymous' })
+
+/** An id as text; `undefined` and `''` name nobody. */
+function userId(who: unknown): string | undefined {
+  if (who === undefined || who === '') return undefined
+  if (typeof who === 'string') return who
+  if ((typeof who === 'number' && Number.isFinite(who)) || typeof who === 'bigint') return String(who)
+  // String(someObject) is '[object Object]' for every user: one entry for all of them.
+  throw new ValidationError(`response cache: \`user\` must return a string or number id, undefined for nobody found or null for signed out; got ${describe(who)}`)
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'number') return String(value)
+  return Array.isArray(value) ? 'an array' : `a value of type ${typeof value}`
+}
+
+function isFilled(value: string | null | undefined): boolean {
+  return typeof value === 'string' && value.trim() !== ''
 }

@@ -5,17 +5,17 @@
  */
 import type { CacheService } from '../../cache/cache-service.js'
 import { base64ToBytes, bytesToBase64 } from './base64.js'
-import { etagMatches, isTextual, replayableHeaders, uncacheableReason, weakEtag, type CachedResponse, type CacheStatus } from './cached-response.js'
+import { etagMatches, isTextual, replayableHeaders, uncacheableReason, unkeyedVary, weakEtag, type CachedResponse, type CacheStatus } from './cached-response.js'
 import { responseCacheRequest, type ResolvedResponseCacheOptions } from './response-cache-options.js'
-import { hasCredentials } from './user-scope.js'
 
 /**
  * Answers a GET from the cache, or runs `produce` and stores its response. Concurrent
  * requests for one key share one `produce` call. Within grace, a failing `produce` (a
  * thrown error or an uncacheable answer such as a 500) is answered with the stale
- * response. Other methods, and responses that may not be stored, pass through untouched.
+ * response. Other methods, and responses that may not be stored (including one whose own
+ * `Vary` names a header the route does not key by), pass through untouched.
  *
- * @throws {ValidationError} when the request carries credentials and the key does not name its user.
+ * @throws {ValidationError} when the request carries credentials and no user was found on a route that is not shared.
  */
 export async function cachedWebResponse<Request>(
   cache: CacheService,
@@ -25,14 +25,13 @@ export async function cachedWebResponse<Request>(
   produce: () => Promise<Response>,
 ): Promise<Response> {
   if (request.method !== 'GET') return produce()
-  const credentials = hasCredentials(request.headers.get('authorization'), request.headers.get('cookie'))
-  const { key, tags } = responseCacheRequest(settings, frameworkRequest, (name) => request.headers.get(name), credentials)
+  const { route, key, tags } = await responseCacheRequest(settings, frameworkRequest, (name) => request.headers.get(name))
   let own: { response: Response; snapshot: CachedResponse | undefined } | undefined
   const stored = await cache.getOrSet<CachedResponse | undefined>(
     key,
     async () => {
       const response = await produce()
-      own = { response, snapshot: await snapshot(response, settings.ttlMs) }
+      own = { response, snapshot: await snapshot(response, settings, route) }
       return own.snapshot
     },
     // The refresh runs inside a request, so no refresh is detached from one: within
@@ -46,10 +45,15 @@ export async function cachedWebResponse<Request>(
   return produce()
 }
 
-async function snapshot(response: Response, ttlMs: number): Promise<CachedResponse | undefined> {
+async function snapshot<Request>(response: Response, settings: ResolvedResponseCacheOptions<Request>, route: string): Promise<CachedResponse | undefined> {
   const headers: [string, string][] = []
   response.headers.forEach((value, name) => headers.push([name, value]))
   if (uncacheableReason(response.status, headers) !== undefined) return undefined
+  const unkeyed = unkeyedVary(headers, settings.vary)
+  if (unkeyed.length > 0) {
+    settings.warnUnkeyedVary(route, unkeyed)
+    return undefined
+  }
   const bytes = new Uint8Array(await response.clone().arrayBuffer())
   const textual = isTextual(response.headers.get('content-type') ?? undefined)
   return {
@@ -58,7 +62,7 @@ async function snapshot(response: Response, ttlMs: number): Promise<CachedRespon
     body: textual ? new TextDecoder().decode(bytes) : bytesToBase64(bytes),
     base64: !textual,
     etag: weakEtag(bytes),
-    freshUntil: Date.now() + ttlMs,
+    freshUntil: Date.now() + settings.ttlMs,
   }
 }
 

@@ -12,5 +12,6 @@ export const GET = cacheResponse(
     const page = pageOf(request)
     return Response.json({ page, videos: await listVideos(page), queries: db.queries })
   },
-  { key: (request) => `page:videos:${pageOf(request)}`, ttl: '1m', tags: ['videos'] },
+  // The same page for everyone: shared, so visitors with cookies are served it too.
+  { key: (request) => `page:videos:${pageOf(request)}`, ttl: '1m', tags: ['videos'], shared: true },
 )
