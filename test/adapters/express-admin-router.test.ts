@@ -1,17 +1,25 @@
 /**
  * adminRouter mounted in a real Express app over real HTTP: the admin handler behind
  * Express's own authorization, at the mount path, with and without a JSON body parser;
- * hostile bodies (huge, chunked, declared too long) sent by a real client over loopback.
+ * hostile bodies (huge, chunked, declared too long) sent by a real client over loopback;
+ * pattern mounts with many tenants.
  */
 import express from 'express'
 import request from 'supertest'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { adminRouter } from '../../src/adapters/express/index.js'
+import * as admin from '../../src/admin/index.js'
 import { ValidationError } from '../../src/core/errors/index.js'
 import { createCachekit, type Cachekit } from '../../src/kit.js'
 import { targets, uniquePrefix } from '../support/targets.js'
 import { listen, type Listening } from './listen.js'
 import { streamPost } from './stream-post.js'
+
+// Counts the admin handlers the router creates; the real createAdminHandler does the work.
+vi.mock('../../src/admin/index.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../../src/admin/index.js')>()
+  return { ...actual, createAdminHandler: vi.fn(actual.createAdminHandler) }
+})
 
 describe.each(targets('memory', 'redis'))('adminRouter on $name', ({ createDriver }) => {
   let kit: Cachekit
@@ -159,4 +167,37 @@ describe('adminRouter and request bodies', () => {
     expect(bytesReadAtResponse[0]).toBeLessThan(NODE_BUFFERS)
     expect(response.headers.connection).toBe('close')
   })
+})
+
+describe('adminRouter on a pattern mount', () => {
+  let kit: Cachekit
+  let server: Listening
+  afterEach(async () => {
+    await server?.close()
+    await kit?.close()
+  })
+
+  it('serves 10,000 tenants from one admin handler, whatever the number of mount paths', async () => {
+    kit = createCachekit({ prefix: uniquePrefix('admin-tenants') })
+    const created = vi.mocked(admin.createAdminHandler).mock.calls.length
+    const app = express()
+    app.use('/t/:tenant/admin', adminRouter(kit, { authorize: (req) => req.get('authorization') === AUTH.authorization }))
+    server = await listen(app)
+    const statuses = new Map<number, number>()
+    for (let batch = 0; batch < 100; batch++) {
+      const responses = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => fetch(`${server.url}/t/tenant-${batch * 100 + i}/admin/health`, { headers: AUTH }).then(async (response) => {
+          await response.arrayBuffer()
+          return response.status
+        })),
+      )
+      for (const status of responses) statuses.set(status, (statuses.get(status) ?? 0) + 1)
+    }
+    expect(statuses).toEqual(new Map([[200, 10_000]]))
+    expect(vi.mocked(admin.createAdminHandler).mock.calls.length - created).toBe(1)
+    const dashboard = await fetch(`${server.url}/t/acme/admin/`, { headers: AUTH })
+    expect(dashboard.headers.get('content-type')).toMatch(/^text\/html/)
+    expect((await fetch(`${server.url}/t/acme/admin/nope`, { headers: AUTH })).status).toBe(404)
+    expect((await fetch(`${server.url}/t/acme/health`, { headers: AUTH })).status).toBe(404)
+  }, 120_000)
 })

@@ -4,7 +4,7 @@
  * `authorize(req)` -> Fetch `Request` -> `createAdminHandler` -> Express response.
  */
 import { Router, type NextFunction, type Request, type Response } from 'express'
-import { createAdminHandler, type AdminHandler, type AdminHandlerOptions, type AdminKit } from '../../admin/index.js'
+import { createAdminHandler, type AdminHandlerOptions, type AdminKit } from '../../admin/index.js'
 import { ValidationError } from '../../core/errors/index.js'
 
 /** Options of {@link adminRouter}: the admin handler's, with `authorize` receiving the Express request. */
@@ -18,9 +18,9 @@ export interface AdminRouterOptions extends Omit<AdminHandlerOptions, 'authorize
 }
 
 /**
- * A router that serves the admin handler wherever it is mounted: the mount path becomes the
- * handler's base path. Mount it before a body parser or after one: a body Express already
- * parsed as JSON is passed on as JSON.
+ * A router that serves the admin handler wherever it is mounted, a pattern mount such as
+ * `'/t/:tenant/admin'` included: routes are matched below the mount path. Mount it before a
+ * body parser or after one: a body Express already parsed as JSON is passed on as JSON.
  *
  * `authorize(req)` runs first: a refused request gets 401 and its body is never read. The
  * body of an authorized `POST /invalidate` is streamed to the handler, which stops reading
@@ -35,23 +35,16 @@ export function adminRouter(kit: AdminKit, options: AdminRouterOptions): Router 
   if (typeof options?.authorize !== 'function') throw new ValidationError('adminRouter: authorize is required (who may see and invalidate the cache?)')
   const { authorize, ...handlerOptions } = options
   const authorized = new WeakSet<globalThis.Request>()
-  const handlers = new Map<string, AdminHandler>()
-  const handlerFor = (basePath: string): AdminHandler => {
-    let handler = handlers.get(basePath)
-    if (handler === undefined) {
-      handler = createAdminHandler(kit, { ...handlerOptions, basePath, authorize: (request) => authorized.has(request) })
-      handlers.set(basePath, handler)
-    }
-    return handler
-  }
-  handlerFor('')
+  // One handler for every mount path: it sees the path below the mount (req.url), so a
+  // pattern mount serves any number of tenants without a handler (or a map entry) each.
+  const handler = createAdminHandler(kit, { ...handlerOptions, basePath: '', authorize: (request) => authorized.has(request) })
   const router = Router()
   router.use(function cachekitAdmin(req: Request, res: Response, next: NextFunction) {
     isAuthorized(authorize, req)
       .then(async (allowed) => {
         const request = toFetchRequest(req, allowed)
         if (allowed) authorized.add(request)
-        await sendFetchResponse(req, res, await handlerFor(req.baseUrl)(request))
+        await sendFetchResponse(req, res, await handler(request))
       })
       .catch(next)
   })
@@ -66,14 +59,14 @@ async function isAuthorized(authorize: AdminRouterOptions['authorize'], req: Req
   }
 }
 
-/** The Fetch request; only an authorized POST carries its body. */
+/** The Fetch request, relative to the mount path; only an authorized POST carries its body. */
 function toFetchRequest(req: Request, allowed: boolean): globalThis.Request {
   const headers = new Headers()
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue
     for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item)
   }
-  const url = `${req.protocol}://${req.get('host') ?? 'localhost'}${req.originalUrl}`
+  const url = `${req.protocol}://${req.get('host') ?? 'localhost'}${req.url}`
   if (!allowed || req.method !== 'POST') return new Request(url, { method: req.method, headers })
   if (req.readableEnded || req.body !== undefined) return new Request(url, { method: req.method, headers, body: parsedBody(req) })
   return new Request(url, { method: req.method, headers, body: bodyStream(req), duplex: 'half' } as RequestInit)
