@@ -89,6 +89,9 @@ const DEFAULTS = Object.freeze({ basePath: '', refreshMs: 5000, title: 'cachekit
 /** No valid invalidation comes near it; a cap above it is a mistake. */
 const MAX_BODY_BYTES_LIMIT = 1024 * 1024
 
+/** Query parameters, bounded: each sampled key costs a script call on the server. */
+const QUERY_LIMITS = Object.freeze({ sample: { fallback: 200, max: 10_000 }, count: { fallback: 10, max: 1000 } })
+
 const ROUTES: Readonly<Record<string, string>> = Object.freeze({
   '/': 'GET',
   '/health': 'GET',
@@ -111,8 +114,8 @@ const SECURITY_HEADERS = Object.freeze({
  * - `GET /` the dashboard (HTML, self-contained, refreshing itself)
  * - `GET /health` the health report; 200, or 503 when unhealthy
  * - `GET /metrics` the metrics snapshot (JSON); `GET /metrics/prometheus` the text format
- * - `GET /keys?family=&sample=` the TTL table and the key distribution
- * - `GET /slowlog?count=` the server's slow log
+ * - `GET /keys?family=&sample=` the TTL table and the key distribution (`sample` 1 to 10,000, default 200)
+ * - `GET /slowlog?count=` the server's slow log (`count` 1 to 1,000, default 10)
  * - `POST /invalidate` with `{ "key": ... }`, `{ "tag": ... }`/`{ "tags": [...] }` or `{ "pattern": ... }`
  *
  * Every request goes through `authorize` before anything else, its body included; `POST` also
@@ -180,12 +183,12 @@ async function route(kit: AdminKit, path: string, request: Request, settings: Ro
       return new Response(formatPrometheus(metricFamilies(await kit.metrics())), { status: 200, headers: { ...SECURITY_HEADERS, 'content-type': PROMETHEUS_CONTENT_TYPE } })
     case '/keys': {
       const family = query.get('family') ?? undefined
-      const sample = integerParam(query, 'sample', 200)
+      const sample = integerParam(query, 'sample', QUERY_LIMITS.sample)
       const table = describeKeys(kit.keys).filter((row) => family === undefined || row.family === family)
       return json({ ttlTable: table, distribution: await kit.monitor.keyDistribution({ sample, family }) })
     }
     case '/slowlog':
-      return json(await kit.monitor.slowlog(integerParam(query, 'count', 10)))
+      return json(await kit.monitor.slowlog(integerParam(query, 'count', QUERY_LIMITS.count)))
     default:
       return invalidate(kit, request, settings)
   }
@@ -229,11 +232,12 @@ function describeKeys(keys: unknown): KeyDescription[] {
   return typeof describe === 'function' ? (describe.call(keys) as KeyDescription[]) : []
 }
 
-function integerParam(query: URLSearchParams, name: string, fallback: number): number {
+function integerParam(query: URLSearchParams, name: 'sample' | 'count', limits: { readonly fallback: number; readonly max: number }): number {
   const text = query.get(name)
-  if (text === null) return fallback
-  if (!/^\d{1,7}$/.test(text)) throw new ValidationError(`${name} must be a positive integer`)
-  return Number(text)
+  if (text === null) return limits.fallback
+  const value = /^\d{1,7}$/.test(text) ? Number(text) : 0
+  if (value < 1 || value > limits.max) throw new ValidationError(`${name} must be an integer from 1 to ${limits.max}`)
+  return value
 }
 
 function stringField(value: unknown, name: string): string {

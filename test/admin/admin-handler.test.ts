@@ -111,7 +111,23 @@ describe('read routes', () => {
     const feed = await (await call('/keys?family=feed')).json()
     expect(feed.ttlTable).toHaveLength(1)
     expect(feed.distribution.families).toEqual([expect.objectContaining({ family: 'feed', keys: 12 })])
-    expect((await call('/keys?sample=-1')).status).toBe(400)
+  })
+
+  it('refuses sample and count outside their bounds before touching the server', async () => {
+    const distribution = vi.spyOn(kit.monitor, 'keyDistribution')
+    const slowlog = vi.spyOn(kit.monitor, 'slowlog')
+    for (const sample of ['-1', '0', '10001', '9999999', '1e3', 'x']) {
+      const response = await call(`/keys?sample=${sample}`)
+      expect(response.status, sample).toBe(400)
+      expect((await response.json()).error).toEqual({ code: 'VALIDATION_ERROR', message: 'sample must be an integer from 1 to 10000' })
+    }
+    for (const count of ['0', '1001', '9999999']) expect((await call(`/slowlog?count=${count}`)).status, count).toBe(400)
+    expect(distribution).not.toHaveBeenCalled()
+    expect(slowlog).not.toHaveBeenCalled()
+    expect((await call('/keys?sample=10000')).status).toBe(200)
+    expect((await call('/slowlog?count=1000')).status).toBe(200)
+    distribution.mockRestore()
+    slowlog.mockRestore()
   })
 
   it('GET /slowlog answers the slow log', async () => {
