@@ -5,6 +5,7 @@
  * pattern mounts with many tenants.
  */
 import express from 'express'
+import { request as httpRequest } from 'node:http'
 import request from 'supertest'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { adminRouter } from '../../src/adapters/express/index.js'
@@ -157,6 +158,33 @@ describe('adminRouter and request bodies', () => {
     expect(JSON.parse(response.body)).toEqual({ ok: true, kind: 'key', deleted: 1 })
     expect(response.headers.connection).not.toBe('close')
     expect(await kit.cache.get('video:1')).toBeUndefined()
+  })
+
+  it('answers, instead of waiting forever, when the client goes away while authorize runs', async () => {
+    kit = createCachekit({ prefix: uniquePrefix('admin-body') })
+    let authorizing = false
+    let ended = false
+    const app = express()
+    app.use((_req, res, next) => {
+      const end = res.end.bind(res) as (...args: unknown[]) => typeof res
+      res.end = ((...args: unknown[]) => {
+        ended = true
+        return end(...args)
+      }) as typeof res.end
+      next()
+    })
+    const authorize = (req: express.Request) => {
+      authorizing = true
+      return new Promise<boolean>((resolve) => req.socket.once('close', () => resolve(true)))
+    }
+    app.use('/admin/cache', adminRouter(kit, { authorize }))
+    server = await listen(app)
+    const client = httpRequest(`${server.url}/admin/cache/invalidate`, { method: 'POST', headers: { 'content-type': 'application/json', origin: server.url } })
+    client.on('error', () => undefined)
+    client.write('{"key":')
+    await vi.waitFor(() => expect(authorizing).toBe(true))
+    client.destroy()
+    await vi.waitFor(() => expect(ended).toBe(true), { timeout: 10_000 })
   })
 
   it('reads no body on routes that take none, and closes the connection instead of draining it', async () => {

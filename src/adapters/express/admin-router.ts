@@ -87,6 +87,8 @@ function bodyStream(req: Request): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
+        // The client left while authorize ran: its 'close' is past, so wait for nothing.
+        if (req.destroyed) return controller.error(new Error('the client closed the connection before the body ended'))
         req.pause() // before the 'data' listener, which would otherwise start the flow
         const onData = (chunk: Buffer | string) => {
           req.pause()
