@@ -205,27 +205,30 @@ describe('adminRouter on a pattern mount', () => {
     await kit?.close()
   })
 
-  it('serves 10,000 tenants from one admin handler, whatever the number of mount paths', async () => {
+  it('serves 10,000 tenant paths from one admin handler, whatever the number of mount paths', async () => {
     kit = createCachekit({ prefix: uniquePrefix('admin-tenants') })
     const created = vi.mocked(admin.createAdminHandler).mock.calls.length
     const app = express()
     app.use('/t/:tenant/admin', adminRouter(kit, { authorize: (req) => req.get('authorization') === AUTH.authorization }))
     server = await listen(app)
+    const status = async (path: string, headers: Record<string, string> = {}) => {
+      const response = await fetch(`${server.url}${path}`, { headers })
+      await response.arrayBuffer()
+      return response.status
+    }
+    // Refused requests are the cheapest way through every mount path (the old router made
+    // a handler per path before authorizing); a few authorized ones show the routing.
     const statuses = new Map<number, number>()
     for (let batch = 0; batch < 100; batch++) {
-      const responses = await Promise.all(
-        Array.from({ length: 100 }, (_, i) => fetch(`${server.url}/t/tenant-${batch * 100 + i}/admin/health`, { headers: AUTH }).then(async (response) => {
-          await response.arrayBuffer()
-          return response.status
-        })),
-      )
-      for (const status of responses) statuses.set(status, (statuses.get(status) ?? 0) + 1)
+      const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => status(`/t/tenant-${batch * 100 + i}/admin/health`)))
+      for (const answer of answers) statuses.set(answer, (statuses.get(answer) ?? 0) + 1)
     }
-    expect(statuses).toEqual(new Map([[200, 10_000]]))
+    expect(statuses).toEqual(new Map([[401, 10_000]]))
+    for (const tenant of ['tenant-1', 'tenant-9999', 'acme']) {
+      expect(await status(`/t/${tenant}/admin/health`, AUTH), tenant).toBe(200)
+      expect(await status(`/t/${tenant}/admin/nope`, AUTH), tenant).toBe(404)
+    }
+    expect(await status('/t/acme/health', AUTH)).toBe(404)
     expect(vi.mocked(admin.createAdminHandler).mock.calls.length - created).toBe(1)
-    const dashboard = await fetch(`${server.url}/t/acme/admin/`, { headers: AUTH })
-    expect(dashboard.headers.get('content-type')).toMatch(/^text\/html/)
-    expect((await fetch(`${server.url}/t/acme/admin/nope`, { headers: AUTH })).status).toBe(404)
-    expect((await fetch(`${server.url}/t/acme/health`, { headers: AUTH })).status).toBe(404)
-  }, 120_000)
+  }, 180_000)
 })
