@@ -14,7 +14,7 @@ import { formatPrometheus, PROMETHEUS_CONTENT_TYPE } from '../monitor/prometheus
 import type { SlowlogReport } from '../monitor/slowlog.js'
 import { dashboardPage } from './dashboard-page.js'
 import { redact } from './redact.js'
-import { checkDestructiveRequest, readJsonObject } from './request-checks.js'
+import { checkDestructiveRequest, readJsonObject, type Refusal } from './request-checks.js'
 
 /** A Fetch-API request handler. */
 export type AdminHandler = (request: Request) => Promise<Response>
@@ -56,6 +56,15 @@ export interface AdminHandlerOptions {
    * @default []
    */
   secrets?: readonly string[]
+  /**
+   * The largest request body the handler reads, in bytes (only `POST /invalidate` has one).
+   * A larger `Content-Length` is refused with 413 before a byte is read; a chunked body is
+   * counted while it streams and refused with 413 as soon as it passes the cap, without
+   * reading the rest. A valid invalidation is far smaller. An integer from 1 to 1 MiB.
+   * @default 65536 (64 KiB)
+   * @example 8 * 1024
+   */
+  maxBodyBytes?: number
 }
 
 /** The part of a kit the handler uses (any `createCachekit` result fits). */
@@ -75,7 +84,13 @@ export interface AdminKit {
   }
 }
 
-const DEFAULTS = Object.freeze({ basePath: '', refreshMs: 5000, title: 'cachekit' })
+const DEFAULTS = Object.freeze({ basePath: '', refreshMs: 5000, title: 'cachekit', maxBodyBytes: 64 * 1024 })
+
+/** No valid invalidation comes near it; a cap above it is a mistake. */
+const MAX_BODY_BYTES_LIMIT = 1024 * 1024
+
+/** Query parameters, bounded: each sampled key costs a script call on the server. */
+const QUERY_LIMITS = Object.freeze({ sample: { fallback: 200, max: 10_000 }, count: { fallback: 10, max: 1000 } })
 
 const ROUTES: Readonly<Record<string, string>> = Object.freeze({
   '/': 'GET',
@@ -99,13 +114,14 @@ const SECURITY_HEADERS = Object.freeze({
  * - `GET /` the dashboard (HTML, self-contained, refreshing itself)
  * - `GET /health` the health report; 200, or 503 when unhealthy
  * - `GET /metrics` the metrics snapshot (JSON); `GET /metrics/prometheus` the text format
- * - `GET /keys?family=&sample=` the TTL table and the key distribution
- * - `GET /slowlog?count=` the server's slow log
+ * - `GET /keys?family=&sample=` the TTL table and the key distribution (`sample` 1 to 10,000, default 200)
+ * - `GET /slowlog?count=` the server's slow log (`count` 1 to 1,000, default 10)
  * - `POST /invalidate` with `{ "key": ... }`, `{ "tag": ... }`/`{ "tags": [...] }` or `{ "pattern": ... }`
  *
- * Every request goes through `authorize`; `POST` also needs a JSON body from the same origin.
+ * Every request goes through `authorize` before anything else, its body included; `POST` also
+ * needs a JSON body from the same origin, of at most `maxBodyBytes`.
  *
- * @throws {ValidationError} without `authorize`, or with a bad `basePath` or `refreshMs`.
+ * @throws {ValidationError} without `authorize`, or with a bad `basePath`, `refreshMs` or `maxBodyBytes`.
  * @example
  * // app/admin/cache/[[...path]]/route.ts (Next.js)
  * const handler = createAdminHandler(kit, { basePath: '/admin/cache', authorize: isAdmin })
@@ -119,6 +135,10 @@ export function createAdminHandler(kit: AdminKit, options: AdminHandlerOptions):
   if (basePath !== '' && !basePath.startsWith('/')) throw new ValidationError(`basePath must start with '/', got ${JSON.stringify(basePath)}`)
   const refreshMs = options.refreshMs ?? DEFAULTS.refreshMs
   if (!Number.isSafeInteger(refreshMs) || refreshMs < 500) throw new ValidationError(`refreshMs must be an integer of at least 500, got ${String(refreshMs)}`)
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULTS.maxBodyBytes
+  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1 || maxBodyBytes > MAX_BODY_BYTES_LIMIT) {
+    throw new ValidationError(`maxBodyBytes must be an integer from 1 to ${MAX_BODY_BYTES_LIMIT}, got ${String(maxBodyBytes)}`)
+  }
   const allowedOrigins = options.allowedOrigins ?? []
   const secrets = options.secrets ?? []
   const title = options.title ?? DEFAULTS.title
@@ -132,14 +152,21 @@ export function createAdminHandler(kit: AdminKit, options: AdminHandlerOptions):
       if (request.method !== method && !(method === 'GET' && request.method === 'HEAD')) {
         return json({ error: { code: 'METHOD_NOT_ALLOWED', message: `use ${method}` } }, 405, { allow: method })
       }
-      return await route(kit, path, request, { allowedOrigins, refreshMs, title })
+      return await route(kit, path, request, { allowedOrigins, maxBodyBytes, refreshMs, title })
     } catch (error) {
       return errorResponse(error, secrets)
     }
   }
 }
 
-async function route(kit: AdminKit, path: string, request: Request, settings: { allowedOrigins: readonly string[]; refreshMs: number; title: string }): Promise<Response> {
+interface RouteSettings {
+  readonly allowedOrigins: readonly string[]
+  readonly maxBodyBytes: number
+  readonly refreshMs: number
+  readonly title: string
+}
+
+async function route(kit: AdminKit, path: string, request: Request, settings: RouteSettings): Promise<Response> {
   const query = new URL(request.url).searchParams
   switch (path) {
     case '/': {
@@ -156,22 +183,23 @@ async function route(kit: AdminKit, path: string, request: Request, settings: { 
       return new Response(formatPrometheus(metricFamilies(await kit.metrics())), { status: 200, headers: { ...SECURITY_HEADERS, 'content-type': PROMETHEUS_CONTENT_TYPE } })
     case '/keys': {
       const family = query.get('family') ?? undefined
-      const sample = integerParam(query, 'sample', 200)
+      const sample = integerParam(query, 'sample', QUERY_LIMITS.sample)
       const table = describeKeys(kit.keys).filter((row) => family === undefined || row.family === family)
       return json({ ttlTable: table, distribution: await kit.monitor.keyDistribution({ sample, family }) })
     }
     case '/slowlog':
-      return json(await kit.monitor.slowlog(integerParam(query, 'count', 10)))
+      return json(await kit.monitor.slowlog(integerParam(query, 'count', QUERY_LIMITS.count)))
     default:
-      return invalidate(kit, request, settings.allowedOrigins)
+      return invalidate(kit, request, settings)
   }
 }
 
-async function invalidate(kit: AdminKit, request: Request, allowedOrigins: readonly string[]): Promise<Response> {
-  const refusal = checkDestructiveRequest(request, allowedOrigins)
-  if (refusal) return json({ error: { code: 'REFUSED', message: refusal.message } }, refusal.status)
-  const body = await readJsonObject(request)
-  if (!body) return json({ error: { code: 'VALIDATION_ERROR', message: 'the body must be a JSON object' } }, 400)
+async function invalidate(kit: AdminKit, request: Request, settings: RouteSettings): Promise<Response> {
+  const refusal = checkDestructiveRequest(request, settings.allowedOrigins, settings.maxBodyBytes)
+  if (refusal) return refused(refusal)
+  const read = await readJsonObject(request, settings.maxBodyBytes)
+  if ('refusal' in read) return refused(read.refusal)
+  const body = read.object
   const given = ['key', 'tag', 'tags', 'pattern'].filter((field) => body[field] !== undefined)
   if (given.length !== 1) return json({ error: { code: 'VALIDATION_ERROR', message: 'give exactly one of key, tag, tags or pattern' } }, 400)
   const kind = given[0] as 'key' | 'tag' | 'tags' | 'pattern'
@@ -204,11 +232,12 @@ function describeKeys(keys: unknown): KeyDescription[] {
   return typeof describe === 'function' ? (describe.call(keys) as KeyDescription[]) : []
 }
 
-function integerParam(query: URLSearchParams, name: string, fallback: number): number {
+function integerParam(query: URLSearchParams, name: 'sample' | 'count', limits: { readonly fallback: number; readonly max: number }): number {
   const text = query.get(name)
-  if (text === null) return fallback
-  if (!/^\d{1,7}$/.test(text)) throw new ValidationError(`${name} must be a positive integer`)
-  return Number(text)
+  if (text === null) return limits.fallback
+  const value = /^\d{1,7}$/.test(text) ? Number(text) : 0
+  if (value < 1 || value > limits.max) throw new ValidationError(`${name} must be an integer from 1 to ${limits.max}`)
+  return value
 }
 
 function stringField(value: unknown, name: string): string {
@@ -219,6 +248,10 @@ function stringField(value: unknown, name: string): string {
 function stringList(value: unknown): string[] {
   if (!Array.isArray(value) || value.length === 0 || value.length > 100) throw new ValidationError('tags must be a list of 1 to 100 strings')
   return value.map((tag) => stringField(tag, 'tag'))
+}
+
+function refused(refusal: Refusal): Response {
+  return json({ error: { code: refusal.code, message: refusal.message } }, refusal.status)
 }
 
 function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {

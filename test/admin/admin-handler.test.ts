@@ -111,7 +111,23 @@ describe('read routes', () => {
     const feed = await (await call('/keys?family=feed')).json()
     expect(feed.ttlTable).toHaveLength(1)
     expect(feed.distribution.families).toEqual([expect.objectContaining({ family: 'feed', keys: 12 })])
-    expect((await call('/keys?sample=-1')).status).toBe(400)
+  })
+
+  it('refuses sample and count outside their bounds before touching the server', async () => {
+    const distribution = vi.spyOn(kit.monitor, 'keyDistribution')
+    const slowlog = vi.spyOn(kit.monitor, 'slowlog')
+    for (const sample of ['-1', '0', '10001', '9999999', '1e3', 'x']) {
+      const response = await call(`/keys?sample=${sample}`)
+      expect(response.status, sample).toBe(400)
+      expect((await response.json()).error).toEqual({ code: 'VALIDATION_ERROR', message: 'sample must be an integer from 1 to 10000' })
+    }
+    for (const count of ['0', '1001', '9999999']) expect((await call(`/slowlog?count=${count}`)).status, count).toBe(400)
+    expect(distribution).not.toHaveBeenCalled()
+    expect(slowlog).not.toHaveBeenCalled()
+    expect((await call('/keys?sample=10000')).status).toBe(200)
+    expect((await call('/slowlog?count=1000')).status).toBe(200)
+    distribution.mockRestore()
+    slowlog.mockRestore()
   })
 
   it('GET /slowlog answers the slow log', async () => {
@@ -185,6 +201,95 @@ describe('POST /invalidate', () => {
       }),
     )
     expect(response.status).toBe(200)
+  })
+})
+
+describe('request bodies (the Fetch path of Next route handlers and Hono)', () => {
+  const CAP = 64 * 1024
+  const CHUNK = 16 * 1024
+
+  /** A body made on the fly, one chunk per pull, that records what was pulled from it. */
+  function streamedBody(totalBytes: number, tail = '') {
+    const counter = { pulls: 0, bytes: 0, cancelled: false }
+    const end = new TextEncoder().encode(tail)
+    const padding = totalBytes - end.byteLength
+    const stream = new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          counter.pulls++
+          if (counter.bytes >= totalBytes) return controller.close()
+          const chunk = counter.bytes < padding ? new Uint8Array(Math.min(CHUNK, padding - counter.bytes)).fill(0x20) : end
+          counter.bytes += chunk.byteLength
+          controller.enqueue(chunk)
+        },
+        cancel() {
+          counter.cancelled = true
+        },
+      },
+      { highWaterMark: 0 },
+    )
+    return { stream, counter }
+  }
+
+  function postStream(stream: ReadableStream<Uint8Array>, headers: Record<string, string> = {}, target = handler): Promise<Response> {
+    const init = { method: 'POST', body: stream, duplex: 'half', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', origin: ORIGIN, ...headers } }
+    return target(new Request(`${ORIGIN}/admin/cache/invalidate`, init as RequestInit))
+  }
+
+  it('pulls nothing from the body of an unauthorized request', async () => {
+    const { stream, counter } = streamedBody(64 * 1024 * 1024)
+    const response = await postStream(stream, { authorization: 'Bearer wrong' })
+    expect(response.status).toBe(401)
+    expect(counter.pulls).toBe(0)
+  })
+
+  it('stops pulling a streamed body one chunk past maxBodyBytes and answers 413', async () => {
+    const { stream, counter } = streamedBody(64 * 1024 * 1024)
+    const response = await postStream(stream)
+    expect(response.status).toBe(413)
+    expect(await response.json()).toEqual({ error: { code: 'PAYLOAD_TOO_LARGE', message: `the body must be at most ${CAP} bytes` } })
+    expect(counter.bytes).toBeLessThanOrEqual(CAP + CHUNK)
+    expect(counter.cancelled).toBe(true)
+  })
+
+  it('refuses a declared Content-Length over the cap without pulling the body', async () => {
+    const { stream, counter } = streamedBody(64 * 1024 * 1024)
+    const response = await postStream(stream, { 'content-length': String(512 * 1024 * 1024) })
+    expect(response.status).toBe(413)
+    expect((await response.json()).error.code).toBe('PAYLOAD_TOO_LARGE')
+    expect(counter.pulls).toBe(0)
+  })
+
+  it('invalidates with a streamed body just under the cap', async () => {
+    await kit.cache.set(keys.user({ id: 7 }), { name: 'Ivy' })
+    const { stream } = streamedBody(CAP, JSON.stringify({ key: 'user:7' }))
+    const response = await postStream(stream)
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({ ok: true, kind: 'key', deleted: 1 })
+    expect(await kit.cache.get(keys.user({ id: 7 }))).toBeUndefined()
+  })
+
+  it('answers 400, not 500, when the body stream fails midway', async () => {
+    const failing = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        controller.error(new Error('client went away'))
+      },
+    })
+    const response = await postStream(failing)
+    expect(response.status).toBe(400)
+    expect(await response.json()).toEqual({ error: { code: 'VALIDATION_ERROR', message: 'the body could not be read' } })
+  })
+
+  it('takes a smaller maxBodyBytes, and refuses a bad one at creation', async () => {
+    const small = createAdminHandler(kit, { authorize, basePath: '/admin/cache', maxBodyBytes: 1024 })
+    await kit.cache.set(keys.user({ id: 8 }), { name: 'Max' })
+    const { stream, counter } = streamedBody(2048, JSON.stringify({ key: 'user:8' }))
+    expect((await postStream(stream, {}, small)).status).toBe(413)
+    expect(counter.bytes).toBeLessThanOrEqual(1024 + CHUNK)
+    expect(await kit.cache.get(keys.user({ id: 8 }))).toEqual({ name: 'Max' })
+    for (const maxBodyBytes of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 * 1024 * 1024, '64kb']) {
+      expect(() => createAdminHandler(kit, { authorize, maxBodyBytes: maxBodyBytes as number }), String(maxBodyBytes)).toThrow(ValidationError)
+    }
   })
 })
 
