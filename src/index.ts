@@ -98,9 +98,11 @@ export type {
 
 // Rate limits
 export {
+  ipKey,
   RATE_LIMIT_DEFAULTS,
   rateLimitHeaders,
   type FixedWindowPolicy,
+  type IpKeyOptions,
   type RateLimitAlgorithmName,
   type RateLimitCallOptions,
   type RateLimiter,

@@ -1,6 +1,6 @@
 /** `clientIp(req)`: the client's address as Express's `trust proxy` setting gives it. */
 import type { Request } from 'express'
-import { normalizedIp } from '../shared/client-ip.js'
+import { normalizedIp } from '../../ratelimit/client-ip.js'
 
 /**
  * `req.ip` in canonical form (an IPv4-mapped IPv6 address as IPv4), or `undefined` when

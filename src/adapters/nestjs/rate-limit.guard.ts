@@ -7,7 +7,7 @@ import { applyDecorators, HttpException, HttpStatus, Inject, Injectable, SetMeta
 import { Reflector } from '@nestjs/core'
 import { ValidationError } from '../../core/errors/index.js'
 import type { AnyCachekit } from '../shared/any-kit.js'
-import { ipKey } from '../shared/client-ip.js'
+import { ipKey } from '../../ratelimit/client-ip.js'
 import { nodeRequestClient, type NodeRequestLike } from '../shared/client-source.js'
 import { RATE_LIMIT_MIDDLEWARE_DEFAULTS } from '../shared/rate-limit-check.js'
 import { isHeaderStyle, rateLimitedBody, rateLimitHeaderFields, type RateLimitHeaderStyle } from '../shared/rate-limit-http.js'

@@ -5,7 +5,7 @@
  * platform's peer address. Edge-safe.
  */
 import type { CachekitWarningCode } from '../../cache/events.js'
-import { CLIENT_IP_DEFAULTS, forwardedEntries, normalizedIp } from './client-ip.js'
+import { CLIENT_IP_DEFAULTS, forwardedEntries, normalizedIp } from '../../ratelimit/client-ip.js'
 
 /** Reports one misconfiguration (the caller reports each kind once). */
 export type ReportWarning = (code: CachekitWarningCode, message: string) => void

@@ -8,7 +8,7 @@
 import { ValidationError } from '../../core/errors/index.js'
 import type { RateLimitIdentifier } from '../../ratelimit/keys.js'
 import type { AnyCachekit } from './any-kit.js'
-import { forwardedEntries, ipKey, ipv6SubnetProblem, isIpv6Address, looksLikeIpKey, normalizedIp, type IpKeyOptions } from './client-ip.js'
+import { forwardedEntries, ipKey, ipv6SubnetProblem, isIpv6Address, looksLikeIpKey, normalizedIp, type IpKeyOptions } from '../../ratelimit/client-ip.js'
 import type { ClientSource, ReportWarning } from './client-source.js'
 import { alreadyWarned, warnOnce } from './warn-once.js'
 

@@ -1,7 +1,7 @@
 /**
  * Who a request comes from, as far as the server can know it: IP addresses parsed without
  * `node:net` (edge-safe), IPv6 clients grouped by subnet, and the client's address picked
- * out of `X-Forwarded-For` (see client-source.ts for which entry counts).
+ * out of `X-Forwarded-For` (the adapters' client-source.ts says which entry counts).
  */
 
 /** Defaults of the IP helpers. */

@@ -7,7 +7,7 @@ import { isIP } from 'node:net'
 import { ipKeyGenerator } from 'express-rate-limit'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { ipKey, normalizedIp } from '../../src/adapters/shared/client-ip.js'
+import { ipKey, normalizedIp } from '../../src/ratelimit/client-ip.js'
 import { clientIpFromHeaders } from '../../src/adapters/shared/client-source.js'
 
 const addresses = fc.oneof(fc.ipV6(), fc.ipV4(), fc.ipV4Extended(), fc.string({ maxLength: 50 }), fc.constantFrom('::', '::1', '::ffff:1.2.3.4', '::1.2.3.4', '0:0:0:0:0:ffff:102:304', '2001:DB8::1', '01.2.3.4'))
