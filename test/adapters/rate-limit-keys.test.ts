@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import 'reflect-metadata'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import { getRequestListener } from '@hono/node-server'
-import { Controller, Module, Post } from '@nestjs/common'
+import { Catch, Controller, HttpException, Module, Post, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common'
 import { Test } from '@nestjs/testing'
 import express, { type Express } from 'express'
 import { Hono } from 'hono'
@@ -295,6 +295,12 @@ describe.each(targets('memory', 'redis'))('rate-limit keys on $name', (target) =
       like() {
         return { liked: true }
       }
+
+      @Post('lenient')
+      @RateLimit('other', { onMissingKey: 'allow' })
+      lenient() {
+        return { liked: true }
+      }
     }
 
     it('counts an anonymous attacker once by req.ip, and IPv6 clients by /56', async () => {
@@ -311,6 +317,37 @@ describe.each(targets('memory', 'redis'))('rate-limit keys on $name', (target) =
       app.getHttpAdapter().getInstance().set('trust proxy', 'loopback')
       const oneSubnet = await attack(`${url}/like`, 10, (index) => ({ 'x-forwarded-for': `2001:db8:ab:cd0${index % 10}::${index}` }))
       expect(oneSubnet).toBe(5)
+    })
+
+    it("refuses a request with no user and no req.ip (a Unix socket) instead of counting it as 'unknown', unless onMissingKey is 'allow'", async () => {
+      const warnings: CachekitWarning[] = []
+      const kit = createCachekit({ driver: target.createDriver(), prefix: uniquePrefix('nest-keys'), rateLimits })
+      kit.events.on('warning', (warning) => warnings.push(warning))
+      @Module({ imports: [CachekitModule.forRoot({ kit })], controllers: [LikesController] })
+      class AppModule {}
+      const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile()
+      const app = moduleRef.createNestApplication({ logger: false })
+      const caught: unknown[] = []
+      @Catch()
+      class Recorder implements ExceptionFilter {
+        catch(exception: unknown, host: ArgumentsHost) {
+          caught.push(exception)
+          const status = exception instanceof HttpException ? exception.getStatus() : 500
+          host.switchToHttp().getResponse<express.Response>().status(status).json({ error: (exception as Error).name })
+        }
+      }
+      app.useGlobalFilters(new Recorder())
+      const directory = mkdtempSync(join(tmpdir(), 'cachekit-nest-'))
+      const socketPath = join(directory, 'app.sock')
+      await app.listen(socketPath)
+      open.push({ close: () => rmSync(directory, { recursive: true, force: true }) }, kit, app)
+      const refused = await overSocket(socketPath, '/like')
+      expect(refused.status).toBe(500)
+      expect(caught).toEqual([expect.any(ValidationError)])
+      expect((caught[0] as Error).message).toContain('req.ip is undefined')
+      const lenient = await Promise.all(Array.from({ length: 7 }, () => overSocket(socketPath, '/lenient')))
+      expect(lenient.map((answer) => answer.status)).toEqual([201, 201, 201, 201, 201, 201, 201])
+      expect(warnings.map((warning) => warning.code)).toEqual(['CLIENT_IP_UNDEFINED'])
     })
   })
 })

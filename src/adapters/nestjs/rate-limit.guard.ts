@@ -7,7 +7,6 @@ import { applyDecorators, HttpException, HttpStatus, Inject, Injectable, SetMeta
 import { Reflector } from '@nestjs/core'
 import { ValidationError } from '../../core/errors/index.js'
 import type { AnyCachekit } from '../shared/any-kit.js'
-import { ipKey } from '../../ratelimit/client-ip.js'
 import { nodeRequestClient, type NodeRequestLike } from '../shared/client-source.js'
 import { RATE_LIMIT_MIDDLEWARE_DEFAULTS } from '../shared/rate-limit-check.js'
 import { isHeaderStyle, rateLimitedBody, rateLimitHeaderFields, type RateLimitHeaderStyle } from '../shared/rate-limit-http.js'
@@ -95,16 +94,14 @@ export class CachekitRateLimitGuard implements CanActivate {
   private keyOf(metadata: RateLimitMetadata): RateLimitKey<RateLimitRequest> {
     let key = this.keys.get(metadata)
     if (key === undefined) {
-      const userOrIp = (request: RateLimitRequest) => this.userOf(request) ?? ipKey(request.ip, { ipv6Subnet: metadata.ipv6Subnet })
-      key = rateLimitKey(this.kit, metadata.policy, { ...metadata, key: metadata.key ?? userOrIp }, nodeRequestClient, '@RateLimit')
+      key = rateLimitKey(this.kit, metadata.policy, metadata, nodeRequestClient, '@RateLimit', (request) => this.userOf(request))
       this.keys.set(metadata, key)
     }
     return key
   }
 
-  private userOf(request: RateLimitRequest): string | number | undefined {
-    const who = this.moduleOptions.http?.user?.(request) ?? request.user?.id ?? request.user?.sub
-    return who === undefined || who === null || who === '' ? undefined : who
+  private userOf(request: RateLimitRequest): string | number | null | undefined {
+    return this.moduleOptions.http?.user?.(request) ?? request.user?.id ?? request.user?.sub
   }
 }
 

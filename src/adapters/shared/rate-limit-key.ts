@@ -49,10 +49,18 @@ export interface RateLimitKey<Input> {
 }
 
 /**
- * Checks the key options once, at setup. `where` names the middleware in messages.
+ * Checks the key options once, at setup. `where` names the middleware in messages. Without
+ * `key`, an adapter's `known` identity (Nest: the user) comes first, then the client IP.
  * @throws {ValidationError} for a key that is not a function, a bad `onMissingKey` or `ipv6Subnet`.
  */
-export function rateLimitKey<Input>(kit: AnyCachekit, policy: string, options: RateLimitKeyOptions<Input>, client: ClientSource<Input>, where: string): RateLimitKey<Input> {
+export function rateLimitKey<Input>(
+  kit: AnyCachekit,
+  policy: string,
+  options: RateLimitKeyOptions<Input>,
+  client: ClientSource<Input>,
+  where: string,
+  known?: (input: Input) => RateLimitKeyResult,
+): RateLimitKey<Input> {
   checkKeyOptions(options, where)
   const { key, ipv6Subnet } = options
   const onMissingKey = options.onMissingKey ?? RATE_LIMIT_KEY_DEFAULTS.onMissingKey
@@ -68,9 +76,12 @@ export function rateLimitKey<Input>(kit: AnyCachekit, policy: string, options: R
   return {
     async identify(input) {
       if (key === undefined) {
+        const identity = known?.(input)
+        if (identity !== undefined && identity !== null && identity !== '') return identity
         client.inspect(input, reportKitWide)
         const address = client.address(input)
-        return ipKey(address, { ipv6Subnet }) ?? missing(`${client.name} is ${address === undefined ? 'undefined' : `not an IP address (${JSON.stringify(address.slice(0, 64))})`}`)
+        // The address is not quoted: it may be text a client wrote.
+        return ipKey(address, { ipv6Subnet }) ?? missing(`${client.name} is ${address === undefined ? 'undefined' : 'not an IP address'}`)
       }
       const identifier = await key(input)
       if (identifier === undefined || identifier === null || identifier === '') return missing(`the key function returned ${identifier === '' ? "''" : String(identifier)}`)
