@@ -72,7 +72,9 @@ export function ipv6SubnetProblem(value: unknown): string | undefined {
 
 type IpAddress = { version: 4; text: string } | { version: 6; groups: number[] }
 
-const IPV4_PART = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/
+const IPV4_OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)'
+const IPV4 = new RegExp(`^${IPV4_OCTET}(?:\\.${IPV4_OCTET}){3}$`)
+const IPV4_PART = new RegExp(`^${IPV4_OCTET}$`)
 const IPV6_GROUP = /^[0-9a-fA-F]{1,4}$/
 // Longer than any address with a port, brackets and a zone: refuse before splitting.
 const MAX_ADDRESS_LENGTH = 100
@@ -83,6 +85,8 @@ const MAX_ADDRESS_LENGTH = 100
  */
 function parseIp(input: string | null | undefined): IpAddress | undefined {
   if (typeof input !== 'string' || input.length > MAX_ADDRESS_LENGTH) return undefined
+  // The common case, a plain IPv4 address, without splitting or trimming.
+  if (IPV4.test(input)) return { version: 4, text: input }
   let text = input.trim()
   const bracketed = /^\[([^\]]+)\](?::\d{1,5})?$/.exec(text)
   if (bracketed) text = bracketed[1] as string

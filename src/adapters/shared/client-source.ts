@@ -18,8 +18,8 @@ export interface ClientSource<Input> {
   address(input: Input): string | undefined
   /** The `X-Forwarded-For` header, if the request carries one. */
   forwardedFor(input: Input): string | undefined
-  /** Reports the misconfigurations this request shows. */
-  inspect(input: Input, report: ReportWarning): void
+  /** Reports the misconfigurations this request shows; `address` is what {@link ClientSource.address} gave. */
+  inspect(input: Input, address: string | undefined, report: ReportWarning): void
 }
 
 /** A request of a Node server: Express's, or Nest's on Express or Fastify. */
@@ -35,8 +35,8 @@ export const nodeRequestClient: ClientSource<NodeRequestLike> = {
   name: 'req.ip',
   address: (req) => req.ip,
   forwardedFor: (req) => headerText(req.headers['x-forwarded-for']),
-  inspect(req, report) {
-    if (req.ip === undefined) {
+  inspect(req, address, report) {
+    if (address === undefined) {
       report('CLIENT_IP_UNDEFINED', 'req.ip is undefined (a closed socket, or a server that does not set it): such requests have no client IP to be counted by')
     }
     const trust = typeof req.app?.get === 'function' ? req.app.get('trust proxy') : undefined
@@ -85,14 +85,14 @@ export function fetchClient<Input>(headersOf: (input: Input) => Headers, options
     name: 'the client IP',
     address,
     forwardedFor: (input) => headersOf(input).get('x-forwarded-for') ?? undefined,
-    inspect(input, report) {
+    inspect(input, clientAddress, report) {
       if (trustedHops === 0 && headersOf(input).has('x-forwarded-for')) {
         report(
           'UNTRUSTED_FORWARDED_FOR',
           'X-Forwarded-For is set but trustedHops is 0, so it is ignored: behind proxies, set trustedHops to the number of proxies that append to it',
         )
       }
-      if (address(input) === undefined) {
+      if (clientAddress === undefined) {
         report('CLIENT_IP_UNDEFINED', `no client IP for this request: ${trustedHops === 0 ? 'the ip option gave none' : 'no X-Forwarded-For, and the ip option gave none'}`)
       }
     },

@@ -78,8 +78,8 @@ export function rateLimitKey<Input>(
       if (key === undefined) {
         const identity = known?.(input)
         if (identity !== undefined && identity !== null && identity !== '') return identity
-        client.inspect(input, reportKitWide)
         const address = client.address(input)
+        client.inspect(input, address, reportKitWide)
         // The address is not quoted: it may be text a client wrote.
         return ipKey(address, { ipv6Subnet }) ?? missing(`${client.name} is ${address === undefined ? 'undefined' : 'not an IP address'}`)
       }
@@ -87,8 +87,9 @@ export function rateLimitKey<Input>(
       if (identifier === undefined || identifier === null || identifier === '') return missing(`the key function returned ${identifier === '' ? "''" : String(identifier)}`)
       // A key that is an IP address depends on the trust settings too, and may be one of the usual mistakes.
       if (typeof identifier === 'string' && looksLikeIpKey(identifier)) {
-        client.inspect(input, reportKitWide)
-        inspectIpIdentifier(identifier, input, client, ipv6Subnet, limiterScope, report)
+        const address = client.address(input)
+        client.inspect(input, address, reportKitWide)
+        inspectIpIdentifier(identifier, input, address, client, ipv6Subnet, limiterScope, report)
       }
       return identifier
     },
@@ -110,14 +111,22 @@ export function checkKeyOptions(options: RateLimitKeyOptions<never>, where: stri
 }
 
 /** The two mistakes of keys written by hand: IPv6 counted per address, an address the client wrote. */
-function inspectIpIdentifier<Input>(identifier: string, input: Input, client: ClientSource<Input>, ipv6Subnet: number | false | undefined, scope: object, report: ReportWarning): void {
+function inspectIpIdentifier<Input>(
+  identifier: string,
+  input: Input,
+  address: string | undefined,
+  client: ClientSource<Input>,
+  ipv6Subnet: number | false | undefined,
+  scope: object,
+  report: ReportWarning,
+): void {
   if (ipv6Subnet !== false && !alreadyWarned(scope, 'UNGROUPED_IPV6_KEY') && isIpv6Address(identifier)) {
     report('UNGROUPED_IPV6_KEY', 'the key function returned a single IPv6 address: one client holds a whole /56 or more and can rotate through them; return ipKey(ip) to count IPv6 clients by subnet')
   }
   if (alreadyWarned(scope, 'FORGEABLE_KEY')) return
   const forwardedFor = client.forwardedFor(input)
   if (forwardedFor === undefined) return
-  const trusted = normalizedIp(client.address(input))
+  const trusted = normalizedIp(address)
   if (trusted !== undefined && (identifier === trusted || identifier === ipKey(trusted, { ipv6Subnet }))) return
   const written = forwardedFor.trim() === identifier || forwardedEntries(forwardedFor).some((entry) => entry === identifier || ipKey(entry, { ipv6Subnet }) === identifier)
   if (written) {
