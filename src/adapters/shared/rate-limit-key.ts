@@ -31,6 +31,7 @@ export interface RateLimitKeyOptions<Input> extends IpKeyOptions {
    * caller); `'allow'` lets it through uncounted and without rate-limit headers (only
    * safe where a client cannot make its key go missing). Never one shared count.
    * @default 'error'
+   * @example 'allow' // e.g. a health check over a Unix socket, which has no client IP
    */
   onMissingKey?: 'error' | 'allow'
 }
