@@ -3,7 +3,7 @@
 // The kit
 export { createCachekit, type Cachekit, type CachekitOptions, type L1TierOptions } from './kit.js'
 export { CacheService, type CacheKeyInput, type EntryCodec } from './cache/cache-service.js'
-export type { CacheEvents, Tier } from './cache/events.js'
+export type { CacheEvents, CachekitWarning, CachekitWarningCode, Tier } from './cache/events.js'
 export type { FamilyStats } from './cache/stats.js'
 export type { CacheCallOptions, GetOrSetOptions, Loader, LoaderContext, StoredEntry } from './cache/types.js'
 export { Emitter, type Listener } from './core/events.js'
@@ -100,9 +100,11 @@ export type {
 
 // Rate limits
 export {
+  ipKey,
   RATE_LIMIT_DEFAULTS,
   rateLimitHeaders,
   type FixedWindowPolicy,
+  type IpKeyOptions,
   type RateLimitAlgorithmName,
   type RateLimitCallOptions,
   type RateLimiter,

@@ -1,9 +1,10 @@
 /**
  * An Express app on cachekit: cached pages (per user where it matters), rate limits with
- * the IETF headers, express-rate-limit on cachekit's store, and the admin endpoints.
+ * the IETF headers and keys a client cannot forge, express-rate-limit on cachekit's
+ * store, and the admin endpoints.
  */
 import type { Cachekit } from 'cachekit'
-import { adminRouter, cacheResponse, expressRateLimitStore, rateLimit } from 'cachekit/express'
+import { adminRouter, cacheResponse, clientIp, expressRateLimitStore, ipKey, rateLimit } from 'cachekit/express'
 import express from 'express'
 import { rateLimit as expressRateLimit } from 'express-rate-limit'
 
@@ -28,10 +29,24 @@ export const db = {
   },
 }
 
+/** API keys this app issued, to their customer (a real app looks them up in its database). */
+export const customers = new Map<string, string>()
+
+/**
+ * Who is counted: the customer of an API key this app issued, else the client's address
+ * (IPv6 by /56). An invented key names nobody, so it cannot buy a fresh quota.
+ */
+function customerOrIp(req: express.Request): string | undefined {
+  const customer = customers.get(req.get('x-api-key') ?? '')
+  return customer === undefined ? ipKey(clientIp(req)) : `customer:${customer}`
+}
+
 type AuthedRequest = express.Request & { user?: { id: string } }
 
 export function createApp(kit: Kit): express.Express {
   const app = express()
+  // How many proxies in front of the app append to X-Forwarded-For: req.ip is the address the last one saw.
+  app.set('trust proxy', Number(process.env.TRUSTED_PROXIES ?? 0))
 
   // Stands in for your auth middleware (Passport sets req.user the same way).
   app.use((req: AuthedRequest, _res, next) => {
@@ -42,7 +57,7 @@ export function createApp(kit: Kit): express.Express {
 
   app.get(
     '/videos',
-    rateLimit(kit, { policy: 'api', key: (req) => req.get('x-api-key') ?? req.ip ?? 'anonymous' }),
+    rateLimit(kit, { policy: 'api', key: customerOrIp }),
     cacheResponse(kit, { key: (req) => `page:videos:${Number(req.query.page ?? 1)}`, ttl: '1m', tags: ['videos'], shared: true }),
     async (req, res) => {
       res.json(await db.videos(Number(req.query.page ?? 1)))
@@ -56,12 +71,12 @@ export function createApp(kit: Kit): express.Express {
   })
 
   // An app already on express-rate-limit keeps it, with its counters in cachekit's driver.
+  // Its default keyGenerator counts by req.ip too, IPv6 by /56.
   const searchLimiter = expressRateLimit({
     windowMs: 60_000,
     limit: 2,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    keyGenerator: (req) => req.get('x-api-key') ?? 'anonymous',
     store: expressRateLimitStore(kit, { prefix: 'search' }),
   })
   app.get('/search', searchLimiter, (req, res) => {

@@ -19,7 +19,8 @@ await kit.rateLimiter('upload').reset('ada')
 
 const server = createHTTPServer({
   router: appRouter,
-  createContext: ({ req }) => ({ kit, userId: req.headers['x-user'] as string | undefined, ip: req.socket.remoteAddress ?? 'unknown' }),
+  // x-user stands in for your auth (a verified session or JWT); the address is the peer's, as no proxy is in front.
+  createContext: ({ req }) => ({ kit, userId: req.headers['x-user'] as string | undefined, ip: req.socket.remoteAddress }),
 })
 server.listen(0, '127.0.0.1')
 await new Promise((resolve) => server.once('listening', resolve))

@@ -4,7 +4,7 @@
  */
 import { initTRPC, TRPCError } from '@trpc/server'
 import type { Cachekit } from 'cachekit'
-import { escapeParam } from 'cachekit'
+import { escapeParam, ipKey } from 'cachekit'
 
 export const rateLimits = {
   api: { algorithm: 'sliding-window', limit: 20, window: '1m' },
@@ -15,17 +15,24 @@ export type Kit = Cachekit<undefined, typeof rateLimits>
 
 export interface Context {
   kit: Kit
-  /** Who is calling, from your auth (a session, a JWT). */
+  /** Who is calling, from your auth (a session, a JWT): never a header the client sets unverified. */
   userId: string | undefined
-  ip: string
+  /** The peer's address (behind proxies, the one the last of them saw). */
+  ip: string | undefined
 }
 
 const t = initTRPC.context<Context>().create()
 
-/** Counts the call under `policy`, per user (or IP); over the limit: TOO_MANY_REQUESTS. */
+/**
+ * Counts the call under `policy`, per user, else per client address (IPv6 per /56); over
+ * the limit: TOO_MANY_REQUESTS. A call with neither is refused, never counted in one
+ * bucket shared by everyone.
+ */
 export function rateLimited(policy: keyof typeof rateLimits) {
   return t.middleware(async ({ ctx, next }) => {
-    const result = await ctx.kit.rateLimit(policy, ctx.userId ?? ctx.ip)
+    const identifier = ctx.userId ?? ipKey(ctx.ip)
+    if (identifier === undefined) throw new TRPCError({ code: 'BAD_REQUEST', message: 'no user and no client address to count this call by' })
+    const result = await ctx.kit.rateLimit(policy, identifier)
     if (!result.allowed) {
       throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `rate limit "${policy}": retry in ${Math.ceil(result.retryAfterMs / 1000)} s` })
     }

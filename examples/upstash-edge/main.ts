@@ -14,15 +14,21 @@ const driver = url && token ? upstashDriver({ url, token }) : REDIS_URL ? ioredi
 const kit = createCachekit({ driver, prefix: 'edge-example', rateLimits })
 await kit.cache.clear()
 const app = createApp(kit)
-// A fresh client address per run, so a run on a shared Redis starts with a full bucket.
-const client = crypto.randomUUID()
-const call = (path: string) => app.fetch(new Request(`https://edge.example${path}`, { headers: { 'cf-connecting-ip': client } }))
+// A fresh client network per run (a random /56 of the documentation range), so a run on a shared Redis starts with a full bucket.
+const [high, low] = crypto.getRandomValues(new Uint16Array(2))
+const network = `2001:db8:${(high as number).toString(16)}:${((low as number) & 0xff00).toString(16)}`
+// As Vercel's edge hands the request over: what the client claimed, then the address it saw.
+const call = (path: string, claimed?: string, address = `${network}::1`) =>
+  app.fetch(new Request(`https://edge.example${path}`, { headers: { 'x-forwarded-for': claimed ? `${claimed}, ${address}` : address } }))
 
 console.log(`driver    ${kit.driver.name}`)
 const first = await call('/api/weather/paris')
 const second = await call('/api/weather/paris')
 console.log(`cache     ${first.headers.get('x-cache')} then ${second.headers.get('x-cache')}; origin fetches: ${origin.fetches}; ${second.headers.get('ratelimit')}`)
-const third = await call('/api/weather/oslo')
-const fourth = await call('/api/weather/rome')
+// Invented leading entries change nothing: the client is the entry the trusted proxy wrote.
+const third = await call('/api/weather/oslo', '198.51.100.7')
+const fourth = await call('/api/weather/rome', '198.51.100.8')
 console.log(`limit     ${third.status}, then ${fourth.status}: ${JSON.stringify(await fourth.json())}`)
+const neighbour = await call('/api/weather/rome', undefined, `${network}::2`)
+console.log(`subnet    another address of the same /56: ${neighbour.status}`)
 await kit.close()

@@ -38,7 +38,26 @@ export interface CacheEvents {
   'build-progress': BuildProgress
   /** A scheduled or warm-up build failed (a build you call rejects instead). */
   'build-error': { builder: string; reason: 'schedule' | 'warm'; error: unknown }
+  /** A misconfiguration noticed while serving requests, reported once per kind (docs/rate-limiting.md). */
+  warning: CachekitWarning
 }
+
+/** The payload of the `warning` event. */
+export interface CachekitWarning {
+  code: CachekitWarningCode
+  message: string
+  /** The rate-limit policy whose middleware noticed it. */
+  policy?: string
+}
+
+/**
+ * What a `warning` is about: a client address that cannot be known (`CLIENT_IP_UNDEFINED`),
+ * `X-Forwarded-For` arriving while no proxy is trusted (`UNTRUSTED_FORWARDED_FOR`), Express's
+ * `trust proxy` set to `true` (`PERMISSIVE_TRUST_PROXY`), a key that counts single IPv6
+ * addresses (`UNGROUPED_IPV6_KEY`), a key taken from an `X-Forwarded-For` entry the
+ * client wrote (`FORGEABLE_KEY`).
+ */
+export type CachekitWarningCode = 'CLIENT_IP_UNDEFINED' | 'UNTRUSTED_FORWARDED_FOR' | 'PERMISSIVE_TRUST_PROXY' | 'UNGROUPED_IPV6_KEY' | 'FORGEABLE_KEY'
 
 /** The payload of the `invalidate` event. */
 export type InvalidationEvent =

@@ -28,6 +28,7 @@ export class EventLog {
       events.on('circuit', (event) => this.add('circuit', event.state === 'open' ? 'critical' : 'info', `circuit ${event.previous} -> ${event.state}`)),
       events.on('load-error', (event) => this.add('load-error', 'warning', `loader of ${event.family} failed${event.servedStale ? ' (stale value served)' : ''}: ${errorText(event.error)}`)),
       events.on('invalid', (event) => this.add('invalid', 'warning', `invalid entry in ${event.family} (${event.reason}), treated as a miss`)),
+      events.on('warning', (event) => this.add('config', 'warning', `${event.code}: ${event.message}`)),
       guardEvents.on('state', (event) =>
         this.add('guard', event.state === 'critical' ? 'critical' : event.state === 'warn' ? 'warning' : 'info', `guard ${event.previous} -> ${event.state} at ${percent(event.usage.ratio)} of memory`),
       ),

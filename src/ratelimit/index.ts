@@ -1,5 +1,6 @@
 // Rate limiting: the feature's public face.
 export { rateLimitHeaders, quotaWindowMs } from './headers.js'
+export { CLIENT_IP_DEFAULTS, ipKey, type IpKeyOptions } from './client-ip.js'
 export { escapeIdentifier, rateLimitBaseKey, type RateLimitIdentifier } from './keys.js'
 export {
   RATE_LIMIT_DEFAULTS,

@@ -87,10 +87,10 @@ describe.each(targets('memory', 'redis'))('Express rateLimit on $name', (target)
 })
 
 describe('Express rateLimit setup', () => {
-  it('refuses an unknown policy, a missing key and a bad header style when the middleware is created', () => {
+  it('refuses an unknown policy, a key that is not a function and a bad header style when the middleware is created', () => {
     const made = makeKit({ createDriver: () => createCachekit().driver })
     expect(() => rateLimit(made, { policy: 'nope' as 'api', key: () => 'x' })).toThrow(ValidationError)
-    expect(() => rateLimit(made, { policy: 'api' } as never)).toThrow(ValidationError)
+    expect(() => rateLimit(made, { policy: 'api', key: 'x-api-key' } as never)).toThrow(ValidationError)
     expect(() => rateLimit(made, { policy: 'api', key: () => 'x', headers: 'draft-9' as never })).toThrow(ValidationError)
     return made.close()
   })

@@ -96,6 +96,17 @@ describe('examples/nextjs (next build && next start)', () => {
     expect(other.headers.get('ratelimit')).toMatch(/^"api";r=4;t=\d+$/)
   })
 
+  it('counts a client that invents a leading X-Forwarded-For entry with every request once: the entry the proxy wrote counts', async () => {
+    const statuses: number[] = []
+    for (let index = 1; index <= 8; index++) {
+      // The test stands in for the proxy in front (Vercel, nginx): the client's claim, then the address the proxy saw.
+      const answer = await fetch(`${url}/api/videos?page=1`, { headers: { 'x-forwarded-for': `198.51.100.${index}, 203.0.113.11`, 'x-api-key': `invented-${index}` } })
+      await answer.arrayBuffer()
+      statuses.push(answer.status)
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429, 429])
+  })
+
   it('counts in Redis through the Upstash REST API, so every edge instance shares the limit', async () => {
     const redis = rawRedis(inject('upstashRedisUrl'))
     try {

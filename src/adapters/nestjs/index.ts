@@ -5,4 +5,5 @@ export { CACHEKIT_ASYNC_OPTIONS_TYPE, CACHEKIT_MODULE_OPTIONS, CACHEKIT_OPTIONS_
 export { CACHEKIT, InjectCachekit } from './tokens.js'
 export { Cached, type CachedOptions } from './cached.decorator.js'
 export { CacheResponse, CachekitInterceptor, type CacheResponseOptions, type HttpRequest } from './cachekit.interceptor.js'
-export { CachekitRateLimitGuard, RateLimit, type RateLimitOptions } from './rate-limit.guard.js'
+export { CachekitRateLimitGuard, RateLimit, type RateLimitOptions, type RateLimitRequest } from './rate-limit.guard.js'
+export { ipKey, type IpKeyOptions } from '../../ratelimit/client-ip.js'

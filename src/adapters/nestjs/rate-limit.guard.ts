@@ -6,22 +6,27 @@
 import { applyDecorators, HttpException, HttpStatus, Inject, Injectable, SetMetadata, UseGuards, type CanActivate, type ExecutionContext } from '@nestjs/common'
 import { Reflector } from '@nestjs/core'
 import { ValidationError } from '../../core/errors/index.js'
-import type { RateLimitIdentifier } from '../../ratelimit/keys.js'
 import type { AnyCachekit } from '../shared/any-kit.js'
+import { nodeRequestClient, type NodeRequestLike } from '../shared/client-source.js'
 import { RATE_LIMIT_MIDDLEWARE_DEFAULTS } from '../shared/rate-limit-check.js'
 import { isHeaderStyle, rateLimitedBody, rateLimitHeaderFields, type RateLimitHeaderStyle } from '../shared/rate-limit-http.js'
+import { checkKeyOptions, rateLimitKey, type RateLimitKey, type RateLimitKeyOptions } from '../shared/rate-limit-key.js'
 import type { HttpRequest } from './cachekit.interceptor.js'
 import { CACHEKIT_MODULE_OPTIONS, type CachekitModuleOptions } from './module-options.js'
 import { CACHEKIT } from './tokens.js'
 
+/** The request the guard reads: Nest's on Express (or Fastify). */
+export type RateLimitRequest = HttpRequest & NodeRequestLike
+
 /** Options of {@link RateLimit}. */
-export interface RateLimitOptions {
+export interface RateLimitOptions extends RateLimitKeyOptions<RateLimitRequest> {
   /**
-   * Who is counted.
-   * @default the module's `http.user`, else `req.user?.id ?? req.user?.sub`, else `req.ip`
-   * @example (req) => req.headers['x-api-key']
+   * Who is counted. Anything the client sends unverified (an invented `X-Api-Key`) lets
+   * one client count as many.
+   * @default the module's `http.user`, else `req.user?.id ?? req.user?.sub`, else `ipKey(req.ip)` (set Express's `trust proxy` behind proxies)
+   * @example (req) => req.user?.id ?? ipKey(req.ip)
    */
-  key?: (request: HttpRequest & { ip?: string }) => RateLimitIdentifier | Promise<RateLimitIdentifier>
+  key?: RateLimitKeyOptions<RateLimitRequest>['key']
   /**
    * How many units this request uses.
    * @default 1
@@ -46,20 +51,26 @@ const RATE_LIMIT = Symbol.for('cachekit.nestjs.rate-limit')
 
 /**
  * Limits this route (or every route of this controller) by a policy of the kit's
- * `rateLimits` table. When Redis is away the policy decides (`onError`, `insurance`).
+ * `rateLimits` table, per user, else per client IP (`req.ip`, IPv6 by /56). A request
+ * with no user and no IP is refused with a `ValidationError` unless `onMissingKey` is
+ * `'allow'`. When Redis is away the policy decides (`onError`, `insurance`).
  *
- * @throws {ValidationError} at startup, for a bad header style.
+ * @throws {ValidationError} at startup, for a bad option.
  * @example
- * @Post('login') @RateLimit('login', { key: (req) => req.headers['x-forwarded-for'] as string }) login() { ... }
+ * @Post('login') @RateLimit('login', { key: (req) => req.user?.id }) login() { ... }
  */
 export function RateLimit(policy: string, options: RateLimitOptions = {}): MethodDecorator & ClassDecorator {
   if (typeof policy !== 'string' || policy.length === 0) throw new ValidationError('@RateLimit: policy must be the name of a rate-limit policy')
   if (options.headers !== undefined && !isHeaderStyle(options.headers)) throw new ValidationError(`@RateLimit: headers must be 'ietf', 'draft-6' or false`)
+  checkKeyOptions(options, '@RateLimit')
   return applyDecorators(SetMetadata(RATE_LIMIT, { ...options, policy } satisfies RateLimitMetadata), UseGuards(CachekitRateLimitGuard))
 }
 
 /** The guard behind {@link RateLimit}; usable directly with `@UseGuards` next to `SetMetadata`. */
 export class CachekitRateLimitGuard implements CanActivate {
+  // One per decorator use: its warnings are reported once per limiter.
+  private readonly keys = new WeakMap<RateLimitMetadata, RateLimitKey<RateLimitRequest>>()
+
   constructor(
     private readonly kit: AnyCachekit,
     private readonly reflector: Reflector,
@@ -70,9 +81,9 @@ export class CachekitRateLimitGuard implements CanActivate {
     const metadata = this.reflector.getAllAndOverride<RateLimitMetadata | undefined>(RATE_LIMIT, [context.getHandler(), context.getClass()])
     if (metadata === undefined || context.getType() !== 'http') return true
     const http = context.switchToHttp()
-    const request = http.getRequest<HttpRequest & { ip?: string }>()
     const limiter = this.kit.rateLimiter(metadata.policy)
-    const identifier = await (metadata.key ?? ((req: HttpRequest & { ip?: string }) => this.defaultKey(req)))(request)
+    const identifier = await this.keyOf(metadata).identify(http.getRequest<RateLimitRequest>())
+    if (identifier === undefined) return true
     const result = await limiter.limit(identifier, { cost: metadata.cost ?? RATE_LIMIT_MIDDLEWARE_DEFAULTS.cost })
     const response = http.getResponse<HeaderSink>()
     for (const [name, value] of rateLimitHeaderFields(result, limiter.policy, metadata.headers ?? RATE_LIMIT_MIDDLEWARE_DEFAULTS.headers)) response.setHeader(name, value)
@@ -80,9 +91,17 @@ export class CachekitRateLimitGuard implements CanActivate {
     throw new HttpException(rateLimitedBody(result, limiter.policy), HttpStatus.TOO_MANY_REQUESTS)
   }
 
-  private defaultKey(request: HttpRequest & { ip?: string }): RateLimitIdentifier {
-    const who = this.moduleOptions.http?.user?.(request) ?? request.user?.id ?? request.user?.sub
-    return who === undefined || who === null || who === '' ? (request.ip ?? 'unknown') : who
+  private keyOf(metadata: RateLimitMetadata): RateLimitKey<RateLimitRequest> {
+    let key = this.keys.get(metadata)
+    if (key === undefined) {
+      key = rateLimitKey(this.kit, metadata.policy, metadata, nodeRequestClient, '@RateLimit', (request) => this.userOf(request))
+      this.keys.set(metadata, key)
+    }
+    return key
+  }
+
+  private userOf(request: RateLimitRequest): string | number | null | undefined {
+    return this.moduleOptions.http?.user?.(request) ?? request.user?.id ?? request.user?.sub
   }
 }
 
