@@ -3,6 +3,7 @@
  * stale-while-revalidate with grace, write-through, an optional L1 tier, and one failure
  * policy: a failing driver never fails a read; the loader answers and `degraded` says so.
  */
+import { describeValue } from '../core/describe-value.js'
 import { parseDuration } from '../core/duration.js'
 import { DriverError, LoaderTimeoutError, ValidationError } from '../core/errors/index.js'
 import type { Emitter } from '../core/events.js'
@@ -188,6 +189,8 @@ export class CacheService {
    * const user = await kit.cache.getOrSet(keys.user({ id: 42 }), () => db.user(42))
    */
   getOrSet<Value>(key: CacheKeyInput<Value>, loader: Loader<Value>, options: GetOrSetOptions<Value> = {}): Promise<Value> {
+    if (typeof loader !== 'function') return Promise.reject(new ValidationError(`getOrSet needs a loader function, got ${describeValue(loader)}`))
+    if (typeof options !== 'object' || options === null) return Promise.reject(optionsError('getOrSet', options))
     if (!this.config.enabled) return this.passThrough(key, loader)
     const l1 = this.config.l1
     if (l1 !== undefined && options.forceFresh !== true) {
@@ -211,6 +214,7 @@ export class CacheService {
 
   /** The fresh cached value, or `undefined`. With `allowStale`, a value within grace too. Fails open to `undefined`. */
   async get<Value>(key: CacheKeyInput<Value>, options: { allowStale?: boolean } = {}): Promise<Value | undefined> {
+    if (typeof options !== 'object' || options === null) throw optionsError('get', options)
     if (!this.config.enabled) return undefined
     const resolved = this.resolve(key, {}, false)
     const lookup = await this.lookup(resolved).catch((error: unknown) => this.readFailed(resolved, 'get', error))
@@ -232,6 +236,7 @@ export class CacheService {
 
   /** Reads many keys in one round trip (split per slot on a cluster); `undefined` for misses. */
   async getMany<Value>(keys: readonly CacheKeyInput<Value>[]): Promise<(Value | undefined)[]> {
+    if (!Array.isArray(keys)) throw new ValidationError(`getMany takes an array of keys, got ${describeValue(keys)}`)
     if (!this.config.enabled) return keys.map(() => undefined)
     const resolved = keys.map((key) => this.resolve(key, {}, false))
     const now = Date.now()
@@ -280,6 +285,7 @@ export class CacheService {
    * bad input, e.g. a value the codec cannot serialize: then nothing is written.
    */
   async set<Value>(key: CacheKeyInput<Value>, value: Value, options: CacheCallOptions<Value> = {}): Promise<boolean> {
+    if (typeof options !== 'object' || options === null) throw optionsError('set', options)
     if (!this.config.enabled) return false
     const resolved = this.resolve(key, options)
     return this.store(resolved, value, options)
@@ -293,8 +299,13 @@ export class CacheService {
     entries: readonly { key: CacheKeyInput<Value>; value: Value; options?: CacheCallOptions<Value> }[],
     options: SetManyOptions = {},
   ): Promise<boolean> {
+    if (!Array.isArray(entries)) throw new ValidationError(`setMany takes an array of { key, value, options? }, got ${describeValue(entries)}`)
+    if (typeof options !== 'object' || options === null) throw optionsError('setMany', options)
     if (!this.config.enabled) return false
-    const prepared = entries.map(({ key, value, options: callOptions = {} }) => {
+    const prepared = entries.map((item: unknown) => {
+      if (typeof item !== 'object' || item === null) throw new ValidationError(`setMany entries are { key, value, options? }, got ${describeValue(item)}`)
+      const { key, value, options: callOptions = {} } = item as (typeof entries)[number]
+      if (typeof callOptions !== 'object' || callOptions === null) throw optionsError('setMany entry', callOptions)
       const resolved = this.resolve(key, callOptions)
       return { resolved, value, ...this.encode(resolved, value, callOptions) }
     })
@@ -312,6 +323,8 @@ export class CacheService {
    * so the cache never holds a value the database refused.
    */
   async update<Value>(key: CacheKeyInput<Value>, writer: () => Value | Promise<Value>, options: CacheCallOptions<Value> = {}): Promise<Value> {
+    if (typeof writer !== 'function') throw new ValidationError(`update needs a writer function, got ${describeValue(writer)}`)
+    if (typeof options !== 'object' || options === null) throw optionsError('update', options)
     const resolved = this.config.enabled ? this.resolve(key, options) : undefined
     const value = await writer()
     if (resolved) await this.store(resolved, value, options)
@@ -324,6 +337,7 @@ export class CacheService {
    * resolves 0 and is reported as `degraded`, unless `onError: 'throw'`.
    */
   async delete(keys: CacheKeyInput<unknown> | readonly CacheKeyInput<unknown>[], options: { onError?: 'fail-open' | 'throw' } = {}): Promise<number> {
+    if (typeof options !== 'object' || options === null) throw optionsError('delete', options)
     if (!this.config.enabled) return 0
     const list = (Array.isArray(keys) ? keys : [keys]) as CacheKeyInput<unknown>[]
     const resolved = list.map((key) => this.resolve(key, {}, false))
@@ -953,6 +967,10 @@ export class CacheService {
     }
     return { full: this.namespace.key(key.key), rel: key.key, family: key.family, priority: key.priority, ttlMs: key.ttlMs, graceMs: key.graceMs, tags: key.tags, schema: key.schema }
   }
+}
+
+function optionsError(method: string, options: unknown): ValidationError {
+  return new ValidationError(`${method} options must be an object, got ${describeValue(options)}`)
 }
 
 /** Per-call tags end up in tag keys: each must be a non-empty, well-formed string. */

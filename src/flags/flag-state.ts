@@ -3,6 +3,7 @@
  * revision: `revision|json`) and as checks read it.
  */
 import { ValidationError } from '../core/errors/index.js'
+import { describeValue } from '../core/describe-value.js'
 
 /** A flag's state. */
 export interface FlagState {
@@ -53,7 +54,7 @@ const MAX_MESSAGE = 2_000
 /** @throws {ValidationError} unless `name` is 1-128 characters of letters, digits, `_ . : -`, starting with a letter or digit. */
 export function assertFlagName(name: unknown): asserts name is string {
   if (typeof name !== 'string' || !NAME.test(name)) {
-    throw new ValidationError(`a flag name must be 1-128 characters of letters, digits, '_', '.', ':' or '-', starting with a letter or digit; got ${JSON.stringify(name)}`)
+    throw new ValidationError(`a flag name must be 1-128 characters of letters, digits, '_', '.', ':' or '-', starting with a letter or digit; got ${describeValue(name)}`)
   }
 }
 

@@ -15,6 +15,7 @@ import type { AnyKeyParams, CacheKey } from '../keys/key-family.js'
 import type { Namespace } from '../keys/namespace.js'
 import { qualifyPattern, type PatternInvalidationReport } from './pattern.js'
 import { resolveTagInvalidation, type TagInvalidationReport } from './tag-invalidation.js'
+import { describeValue } from '../core/describe-value.js'
 
 /** What one run of a cascade invalidates. Every list is optional. */
 export interface CascadeTargets {
@@ -73,8 +74,8 @@ export interface CascadeRuntime {
  */
 export async function runCascade(runtime: CascadeRuntime, cascades: CascadeMap, name: string, params: unknown): Promise<CascadeReport> {
   const startedAt = Date.now()
-  const cascade = Object.hasOwn(cascades, name) ? cascades[name] : undefined
-  if (typeof cascade !== 'function') throw new ValidationError(`no cascade named ${JSON.stringify(name)} (declare it in createCachekit({ cascades }))`)
+  const cascade = typeof name === 'string' && Object.hasOwn(cascades, name) ? cascades[name] : undefined
+  if (typeof cascade !== 'function') throw new ValidationError(`no cascade named ${describeValue(name)} (declare it in createCachekit({ cascades }))`)
   const targets = checkTargets(await (cascade as Cascade<unknown>)(params), name)
   const { cache } = runtime
   const keys = targets.keys ?? []

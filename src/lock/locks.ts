@@ -43,7 +43,8 @@ export class Locks {
    */
   async acquire(resource: LockResource, options: AcquireOptions = {}): Promise<Lock> {
     const resolved = resolveAcquireOptions(options)
-    return acquireLease(lockLease(this.driver, String(resource), lockKeys(this.prefix, resource)), resolved)
+    const keys = lockKeys(this.prefix, resource)
+    return acquireLease(lockLease(this.driver, String(resource), keys), resolved)
   }
 
   /**
@@ -62,7 +63,8 @@ export class Locks {
   async withLock<T>(resource: LockResource, fn: (lock: Lock) => Promise<T> | T, options: WithLockOptions = {}): Promise<T> {
     if (typeof fn !== 'function') throw new ValidationError('withLock needs a function to run')
     const resolved = resolveAcquireOptions(options)
-    const lock = await acquireLease(lockLease(this.driver, String(resource), lockKeys(this.prefix, resource)), resolved)
+    const keys = lockKeys(this.prefix, resource)
+    const lock = await acquireLease(lockLease(this.driver, String(resource), keys), resolved)
     return runHolding(lock, fn, resolved.autoExtend ? Math.max(1, Math.floor(resolved.ttlMs / LOCK_DEFAULTS.extendDivisor)) : undefined)
   }
 
@@ -94,6 +96,8 @@ export class Locks {
    * await encoders.withPermit(() => encode(video), { wait: '1m' })
    */
   semaphore(resource: LockResource, options: SemaphoreOptions): Semaphore {
-    return new Semaphore(this.driver, String(resource), semaphoreKeys(this.prefix, resource), options)
+    // The keys first: building them checks the resource (String() of a null-prototype object throws).
+    const keys = semaphoreKeys(this.prefix, resource)
+    return new Semaphore(this.driver, String(resource), keys, options)
   }
 }

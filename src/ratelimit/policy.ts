@@ -4,6 +4,7 @@
  */
 import { parseDuration, type Duration } from '../core/duration.js'
 import { ValidationError } from '../core/errors/index.js'
+import { describeValue } from '../core/describe-value.js'
 
 /** The algorithms a policy can use. */
 export type RateLimitAlgorithmName = 'fixed-window' | 'sliding-window' | 'token-bucket' | 'sliding-log'
@@ -161,7 +162,7 @@ const POLICY_NAME = /^[A-Za-z0-9_.-]{1,64}$/
 export function resolvePolicies(table: unknown): Map<string, ResolvedRateLimitPolicy> {
   if (table === undefined) return new Map()
   if (typeof table !== 'object' || table === null || Array.isArray(table)) {
-    throw new ValidationError(`rateLimits must be an object of policies, got ${describe(table)}`)
+    throw new ValidationError(`rateLimits must be an object of policies, got ${describeValue(table)}`)
   }
   return new Map(Object.entries(table).map(([name, policy]) => [name, resolvePolicy(name, policy)]))
 }
@@ -176,11 +177,11 @@ export function resolvePolicy(name: string, policy: unknown): ResolvedRateLimitP
     throw new ValidationError(`rate limit policy name ${JSON.stringify(name)} must be 1 to 64 letters, digits, '_', '.' or '-'`)
   }
   const at = `rateLimits.${name}`
-  if (typeof policy !== 'object' || policy === null || Array.isArray(policy)) throw new ValidationError(`${at} must be a policy object, got ${describe(policy)}`)
+  if (typeof policy !== 'object' || policy === null || Array.isArray(policy)) throw new ValidationError(`${at} must be a policy object, got ${describeValue(policy)}`)
   const given = policy as Record<string, unknown>
   const algorithm = given.algorithm as RateLimitAlgorithmName
   if (!ALGORITHMS.includes(algorithm)) {
-    throw new ValidationError(`${at}.algorithm must be one of ${ALGORITHMS.map((a) => `'${a}'`).join(', ')}, got ${describe(given.algorithm)}`)
+    throw new ValidationError(`${at}.algorithm must be one of ${ALGORITHMS.map((a) => `'${a}'`).join(', ')}, got ${describeValue(given.algorithm)}`)
   }
   const unknown = Object.keys(given).filter((option) => !OPTIONS[algorithm].includes(option))
   if (unknown.length > 0) {
@@ -193,9 +194,9 @@ export function resolvePolicy(name: string, policy: unknown): ResolvedRateLimitP
   const blockForMs = given.blockFor === undefined ? RATE_LIMIT_DEFAULTS.blockForMs : parseDuration(given.blockFor as Duration, `${at}.blockFor`)
   if (blockForMs > RATE_LIMIT_DEFAULTS.maxWindowMs) throw new ValidationError(`${at}.blockFor must be at most 366 days, got ${blockForMs} ms`)
   const onError = given.onError ?? RATE_LIMIT_DEFAULTS.onError
-  if (onError !== 'allow' && onError !== 'deny') throw new ValidationError(`${at}.onError must be 'allow' or 'deny', got ${describe(onError)}`)
+  if (onError !== 'allow' && onError !== 'deny') throw new ValidationError(`${at}.onError must be 'allow' or 'deny', got ${describeValue(onError)}`)
   const blockCache = given.blockCache ?? RATE_LIMIT_DEFAULTS.blockCache
-  if (typeof blockCache !== 'boolean') throw new ValidationError(`${at}.blockCache must be a boolean, got ${describe(blockCache)}`)
+  if (typeof blockCache !== 'boolean') throw new ValidationError(`${at}.blockCache must be a boolean, got ${describeValue(blockCache)}`)
   return Object.freeze({ name, algorithm, limit, windowMs, refillRate, blockForMs, onError, insuranceLimit: insuranceLimit(given.insurance, limit, at), blockCache })
 }
 
@@ -203,7 +204,7 @@ function insuranceLimit(insurance: unknown, limit: number, at: string): number |
   if (insurance === undefined || insurance === false) return undefined
   if (insurance === true) return limit
   if (typeof insurance !== 'object' || insurance === null || Array.isArray(insurance)) {
-    throw new ValidationError(`${at}.insurance must be a boolean or { limit }, got ${describe(insurance)}`)
+    throw new ValidationError(`${at}.insurance must be a boolean or { limit }, got ${describeValue(insurance)}`)
   }
   const unknown = Object.keys(insurance).filter((option) => option !== 'limit')
   if (unknown.length > 0) throw new ValidationError(`${at}.insurance has unknown option(s) ${unknown.map((o) => `'${o}'`).join(', ')}; it takes limit`)
@@ -214,19 +215,14 @@ function insuranceLimit(insurance: unknown, limit: number, at: string): number |
 function window(value: unknown, what: string): number {
   if (value === undefined) throw new ValidationError(`${what} is required (milliseconds or a duration such as '1m')`)
   const ms = parseDuration(value as Duration, what)
-  if (ms <= 0) throw new ValidationError(`${what} must be positive, got ${describe(value)}`)
+  if (ms <= 0) throw new ValidationError(`${what} must be positive, got ${describeValue(value)}`)
   if (ms > RATE_LIMIT_DEFAULTS.maxWindowMs) throw new ValidationError(`${what} must be at most 366 days, got ${ms} ms`)
   return ms
 }
 
 function positiveInteger(value: unknown, what: string, max: number, maxName = String(max)): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) throw new ValidationError(`${what} must be a positive integer, got ${describe(value)}`)
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) throw new ValidationError(`${what} must be a positive integer, got ${describeValue(value)}`)
   if (value > max) throw new ValidationError(`${what} must be at most ${maxName === String(max) ? max : `${max} (${maxName})`}, got ${value}`)
   return value
 }
 
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value)
-  if (value === null || typeof value !== 'object') return String(value)
-  return Array.isArray(value) ? 'an array' : 'an object'
-}

@@ -8,6 +8,7 @@ import type { RateLimitIdentifier } from './keys.js'
 import { RATE_LIMIT_DEFAULTS, resolvePolicies, type RateLimitPolicies } from './policy.js'
 import { PolicyLimiter, type RateLimiter } from './rate-limiter.js'
 import type { RateLimitCallOptions, RateLimitResult } from './result.js'
+import { describeValue } from '../core/describe-value.js'
 
 /** The names of a policy table's policies. */
 export type RateLimitPolicyName<Limits> = Extract<keyof Limits, string>
@@ -85,7 +86,7 @@ export function createRateLimits<Name extends string>(options: RateLimitsOptions
     const found = typeof policy === 'string' ? limiters.get(policy) : undefined
     if (found) return found
     const known = [...limiters.keys()].map((name) => `"${name}"`).join(', ') || 'none (pass rateLimits to createCachekit)'
-    throw new ValidationError(`unknown rate limit policy ${JSON.stringify(policy)}; the policies are ${known}`)
+    throw new ValidationError(`unknown rate limit policy ${describeValue(policy)}; the policies are ${known}`)
   }
   let closing: Promise<void> | undefined
   return {

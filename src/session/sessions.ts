@@ -171,6 +171,7 @@ export class Sessions<Data = unknown> {
   async destroyAll(userId: SessionUserId, options: DestroyAllOptions = {}): Promise<number> {
     const user = userIdText(userId)
     const tag = await userTag(user)
+    if (typeof options !== 'object' || options === null) throw new ValidationError('destroyAll options must be an object: { except? }')
     const except = options.except === undefined ? null : parseTokenArgument(options.except)
     // A token of another user (another tag) cannot be among this user's sessions.
     const keep = except !== null && except.tag === tag ? await handleOf(except.secret) : ''

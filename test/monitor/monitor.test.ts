@@ -153,7 +153,7 @@ describe('health issues', () => {
       ['bus', 'warning'],
       ['error-rate', 'warning'],
     ])
-    expect(health.bus).toMatchObject({ state: 'subscribing', lastError: 'DRIVER_TIMEOUT' })
+    expect(health.bus).toMatchObject({ state: 'subscribing', lastError: expect.stringMatching(/^DRIVER_/) })
     expect(JSON.stringify(health)).not.toContain(String(port))
     const metrics = await kit.metrics()
     expect(metrics.serverError).toMatch(/^[A-Z_]+$/)
