@@ -97,6 +97,19 @@ describe.each(targets('memory', 'redis', 'cluster'))('the reserved key space on 
     await expectIntact(parent, parentLock)
   })
 
+  it("writes a family key whose parameters spell a nested kit's feature key beside it, and clear() still reaches it", async () => {
+    const keys = defineKeys({ triple: { template: '{a}:{b}:{c}', ttl: '1m' } })
+    const { parent, nested, prefix } = nestedKits(keys)
+    await nested.counters.incr('visits')
+    const forged = keys.triple({ a: 'prod', b: '__cnt', c: 'visits' })
+    await parent.cache.set(forged, 'not a number')
+    expect(parent.cache.keyOf(forged)).toBe(`${prefix}:prod:%5F_cnt:visits`)
+    expect(await nested.counters.incr('visits')).toBe(2)
+    expect(await parent.cache.get(forged)).toBe('not a number')
+    expect((await parent.cache.clear()).deleted).toBe(1)
+    expect(await nested.counters.get('visits')).toBe(2)
+  })
+
   it('lets the guard evict a low-priority family whose pattern also matches a nested kit’s feature keys, and nothing of those', async () => {
     const keys = defineKeys({ triple: { template: '{a}:{b}:{c}', ttl: '1m', priority: 'low' } })
     const { parent, nested } = nestedKits(keys)
