@@ -143,23 +143,6 @@ describe.concurrent('cachekit stats, keys, invalidate and bench', () => {
     expect(usage.stderr).toContain('exactly one of --key, --tag or --pattern')
   })
 
-  it("invalidate --pattern '*' under a parent prefix leaves a nested kit's held lock alone", async () => {
-    const own = uniquePrefix('cli-nested')
-    const nested = createCachekit({ driver: ioredisDriver({ url }), prefix: own, environment: 'prod' })
-    try {
-      const lock = await nested.locks.acquire('job', { ttl: '1m' })
-      await nested.cache.set('page:1', 'one', { ttl: '1m' })
-      const run = await cli(['invalidate', '--url', url, '--prefix', own, '--pattern', '*', '--json'])
-      expect(run.code).toBe(0)
-      expect(JSON.parse(run.stdout)).toMatchObject({ kind: 'pattern', result: { deleted: 1 } })
-      expect(await lock.isHeld()).toBe(true)
-      await lock.release()
-      expect((await nested.locks.acquire('job', { ttl: '1m' })).fencingToken).toBeGreaterThan(lock.fencingToken)
-    } finally {
-      await nested.close()
-    }
-  })
-
   it('bench measures and removes its keys', async () => {
     const benchPrefix = uniquePrefix('bench')
     const run = await cli(['bench', '--url', url, '--prefix', benchPrefix, '--ops', '300', '--concurrency', '20', '--json'])
@@ -237,7 +220,25 @@ describe.concurrent('cachekit demo and usage', () => {
   })
 })
 
-describe('cachekit error paths', () => {
+// One at a time: the blocks above already run their child processes concurrently.
+describe('cachekit error paths and the reserved key space', () => {
+  it("invalidate --pattern '*' under a parent prefix leaves a nested kit's held lock alone", async () => {
+    const own = uniquePrefix('cli-nested')
+    const nested = createCachekit({ driver: ioredisDriver({ url }), prefix: own, environment: 'prod' })
+    try {
+      const lock = await nested.locks.acquire('job', { ttl: '1m' })
+      await nested.cache.set('page:1', 'one', { ttl: '1m' })
+      const run = await cli(['invalidate', '--url', url, '--prefix', own, '--pattern', '*', '--json'])
+      expect(run.code).toBe(0)
+      expect(JSON.parse(run.stdout)).toMatchObject({ kind: 'pattern', result: { deleted: 1 } })
+      expect(await lock.isHeld()).toBe(true)
+      await lock.release()
+      expect((await nested.locks.acquire('job', { ttl: '1m' })).fencingToken).toBeGreaterThan(lock.fencingToken)
+    } finally {
+      await nested.close()
+    }
+  })
+
   it("exits 64 after a bad --prefix ('' or with a glob character) instead of hanging on the open connection", async () => {
     const [empty, glob] = await Promise.all([cli(['health', '--url', url, '--prefix', '']), cli(['keys', '--url', url, '--prefix', 'a*'])])
     // A hang ends in the helper's timeout kill: code null, not 64.
