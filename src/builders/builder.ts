@@ -13,6 +13,7 @@ import type { Driver } from '../drivers/driver.js'
 import { escapeParam } from '../keys/escape.js'
 import type { CacheKey } from '../keys/key-family.js'
 import type { Namespace } from '../keys/namespace.js'
+import { hasReservedSegment } from '../keys/reserved.js'
 import type { KeyParams } from '../keys/template.js'
 import { writeCollections, type CollectionDocument } from './collection-writer.js'
 import { runPool } from './pool.js'
@@ -260,8 +261,9 @@ export class Builder<Template extends string, Value, Kind extends BuilderKind> {
       const leftovers: string[] = []
       for (const key of batch) {
         const relative = namespace.strip(key)
-        // A `*` in the pattern also matches ':', so other families may match: parse decides.
-        if (relative !== null && !outputs.has(key) && family.parse(relative) !== null) leftovers.push(relative)
+        // A `*` in the pattern also matches ':', so other families may match: parse decides;
+        // a nested kit's feature keys (`prod:__cnt:...`) are never this family's.
+        if (relative !== null && !hasReservedSegment(relative) && !outputs.has(key) && family.parse(relative) !== null) leftovers.push(relative)
       }
       if (leftovers.length > 0) {
         pruned += await cache.delete(leftovers, { onError: 'throw' })

@@ -1,4 +1,11 @@
-/** Counters per key family, for hit rates (the plans' 70–80% targets) and load times. */
+/**
+ * Counters per key family, for hit rates (the plans' 70–80% targets) and load times.
+ * Bounded: at most `maxFamilies` families (default 100) keep their own row, the most
+ * active ones; the rest are counted under `(other)` (see src/core/family-table.ts).
+ */
+import { FamilyTable } from '../core/family-table.js'
+
+/** Counters of one key family (or of `(other)`: every family past the bound). */
 export interface FamilyStats {
   hits: number
   staleHits: number
@@ -35,29 +42,45 @@ class FamilyCounters {
   sampleCount = 0
 }
 
+const COUNTERS: readonly Counter[] = ['hits', 'staleHits', 'misses', 'loads', 'loadErrors', 'sets', 'deletes', 'errors', 'l1Hits']
+
+/** Options of {@link CacheStats}. */
+export interface CacheStatsOptions {
+  /**
+   * Families with a row of their own; the rest are counted under `(other)`.
+   * @default 100
+   */
+  maxFamilies?: number
+}
+
 export class CacheStats {
-  private readonly families = new Map<string, FamilyCounters>()
+  private readonly families: FamilyTable<FamilyCounters>
+
+  constructor(options: CacheStatsOptions = {}) {
+    this.families = new FamilyTable({ create: () => new FamilyCounters(), merge: mergeCounters, maxFamilies: options.maxFamilies })
+  }
 
   count(family: string, counter: Counter): void {
-    this.family(family)[counter]++
+    this.families.row(family)[counter]++
   }
 
   /** A hit served by L1: one lookup for both counters (the hot path). */
   countL1Hit(family: string): void {
-    const counters = this.family(family)
+    const counters = this.families.row(family)
     counters.hits++
     counters.l1Hits++
   }
 
   recordLoad(family: string, durationMs: number): void {
-    const counters = this.family(family)
+    const counters = this.families.row(family)
     counters.loads++
     counters.samples[counters.sampleCount++ % SAMPLE_SIZE] = durationMs
   }
 
+  /** One entry per tracked family, then `(other)` once any family was counted there. */
   snapshot(): Record<string, FamilyStats> {
     const result: Record<string, FamilyStats> = {}
-    for (const [name, c] of this.families) {
+    for (const [name, c] of this.families.entries()) {
       const reads = c.hits + c.staleHits + c.misses
       result[name] = {
         hits: c.hits,
@@ -79,15 +102,13 @@ export class CacheStats {
   reset(): void {
     this.families.clear()
   }
+}
 
-  private family(name: string): FamilyCounters {
-    let counters = this.families.get(name)
-    if (!counters) {
-      counters = new FamilyCounters()
-      this.families.set(name, counters)
-    }
-    return counters
-  }
+/** Adds an evicted family's counters to `(other)`, its recent load samples included. */
+function mergeCounters(other: FamilyCounters, evicted: FamilyCounters): void {
+  for (const counter of COUNTERS) other[counter] += evicted[counter]
+  const held = Math.min(evicted.sampleCount, SAMPLE_SIZE)
+  for (let i = 0; i < held; i++) other.samples[other.sampleCount++ % SAMPLE_SIZE] = evicted.samples[(evicted.sampleCount - held + i) % SAMPLE_SIZE] as number
 }
 
 function percentiles(samples: Float64Array): FamilyStats['loadMs'] {

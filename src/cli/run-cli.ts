@@ -115,6 +115,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.err(`cachekit: ${args.command} failed${code}: ${message}`)
     return EXIT.failure
   } finally {
-    await kit?.close().catch(() => undefined)
+    // Every path closes what it opened: a kit closes its driver; a driver whose kit was
+    // never made (a bad --prefix) is closed alone, or its socket keeps the process alive.
+    await (kit ?? connection?.driver)?.close().catch(() => undefined)
   }
 }

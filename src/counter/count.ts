@@ -12,7 +12,8 @@ export function parseCount(value: string | null, key: string): number {
   if (value === null) return 0
   const count = Number(value)
   if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(count)) {
-    throw new CommandError(`ERR counter ${JSON.stringify(key)} holds ${JSON.stringify(value.slice(0, 40))}, not an integer`, { reply: 'ERR' })
+    // The value is not quoted: whatever wrote it there, it is data, and errors end up in logs.
+    throw new CommandError(`ERR counter ${JSON.stringify(key)} holds a non-integer value (${value.length} characters)`, { reply: 'ERR' })
   }
   return count
 }

@@ -4,6 +4,7 @@
  */
 import type { Driver } from '../drivers/driver.js'
 import type { Namespace } from '../keys/namespace.js'
+import { hasReservedSegment } from '../keys/reserved.js'
 import type { FamilyInfo } from '../monitor/families.js'
 import type { MemoryUsage } from './memory-usage.js'
 
@@ -61,7 +62,7 @@ export async function checkConfiguration(
 }
 
 /**
- * Samples cache keys (not cachekit's own `__` feature keys) and counts those without TTL.
+ * Samples cache keys (not cachekit's own `__` feature keys, nor a nested kit's) and counts those without TTL.
  * Without a namespace prefix only the families' own patterns are scanned, so other
  * applications' keys on a shared server are never judged.
  */
@@ -78,7 +79,7 @@ async function sampleWithoutTtl(
     for await (const page of driver.scan(pattern, { count: Math.min(sampleKeys, 1000) })) {
       for (const key of page) {
         const relative = namespace.strip(key)
-        if (relative === null || relative.startsWith('__')) continue
+        if (relative === null || hasReservedSegment(relative)) continue
         sample.push(key)
         if (sample.length >= sampleKeys) break outer
       }

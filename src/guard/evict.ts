@@ -4,6 +4,7 @@
  */
 import type { Driver } from '../drivers/driver.js'
 import type { Namespace } from '../keys/namespace.js'
+import { hasReservedSegment } from '../keys/reserved.js'
 import type { FamilyInfo } from '../monitor/families.js'
 
 /** What one eviction run did. */
@@ -59,11 +60,12 @@ async function evictFamily(driver: Driver, namespace: Namespace, family: FamilyI
     batches++
     deleted += await driver.del(keys)
   }
-  // A pattern's `*` can also match other families' keys: only what the family parses goes.
+  // A pattern's `*` can also match other families' keys: only what the family parses goes,
+  // and never a feature key of a kit nested below this one (`prod:__lock:...`).
   for await (const page of driver.scan(namespace.pattern(family.pattern()), { count: batchSize })) {
     for (const key of page) {
       const relative = namespace.strip(key)
-      if (relative === null || family.parse(relative) === null) continue
+      if (relative === null || hasReservedSegment(relative) || family.parse(relative) === null) continue
       if (taken >= budget) {
         await flush()
         return { deleted, batches, complete: false }

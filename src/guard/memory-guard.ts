@@ -8,6 +8,7 @@
  * error and the state stays where it was.
  */
 import { Emitter } from '../core/events.js'
+import { FamilyTable } from '../core/family-table.js'
 import type { Driver } from '../drivers/driver.js'
 import type { KeyPriority } from '../keys/key-family.js'
 import type { Namespace } from '../keys/namespace.js'
@@ -40,7 +41,7 @@ export interface GuardStatus {
   /** True while the interval timer runs. */
   readonly running: boolean
   readonly lastReport: GuardReport | null
-  /** Writes skipped because of the state, per family, since the kit started. */
+  /** Writes skipped because of the state, per family, since the kit started (at most 100 families, then `(other)`). */
   readonly skippedWrites: Readonly<Record<string, number>>
   /** Keys the guard deleted, per family, since the kit started. */
   readonly evictedKeys: Readonly<Record<string, number>>
@@ -77,7 +78,9 @@ export class MemoryGuard {
   private current: GuardState = 'ok'
   private report: GuardReport | null = null
   private warnings_: readonly ConfigWarning[] = []
-  private readonly skipped = new Map<string, number>()
+  // Skipped writes come from any family, plain keys' too: bounded like the cache's stats.
+  private readonly skipped = new FamilyTable<{ count: number }>({ create: () => ({ count: 0 }), merge: (other, evicted) => void (other.count += evicted.count) })
+  // Evictions are only ever of the configured (defineKeys) families: bounded by the configuration.
   private readonly evicted = new Map<string, number>()
   private checks = 0
   private timer: ReturnType<typeof setInterval> | undefined
@@ -103,7 +106,7 @@ export class MemoryGuard {
   admit(family: string, priority: KeyPriority): boolean {
     const state = this.current
     if (state === 'ok' || priority === 'high' || (state === 'warn' && priority === 'normal')) return true
-    this.skipped.set(family, (this.skipped.get(family) ?? 0) + 1)
+    this.skipped.row(family).count++
     return false
   }
 
@@ -154,7 +157,7 @@ export class MemoryGuard {
       state: this.current,
       running: this.timer !== undefined,
       lastReport: this.report,
-      skippedWrites: Object.fromEntries(this.skipped),
+      skippedWrites: Object.fromEntries(this.skipped.entries().map(([family, row]) => [family, row.count])),
       evictedKeys: Object.fromEntries(this.evicted),
       checks: this.checks,
       warnings: this.warnings_,

@@ -6,11 +6,14 @@
  * ever match keys that start with the namespace prefix: the prefix holds no glob
  * metacharacters (`createNamespace` refuses them), so its characters match themselves
  * and nothing in the relative pattern can reach before it. Keys of cachekit's own
- * features (`<prefix>__...`: tag stamps, locks, rate limits) are never deleted.
+ * features are never deleted: neither this kit's (`<prefix>__...`: tag stamps, locks,
+ * rate limits, sessions) nor those of a kit nested below it (`<prefix>prod:__lock:...`
+ * when this kit is `app:` and the other `app:prod:`), which a `*` would otherwise match.
  */
 import { ValidationError } from '../core/errors/index.js'
 import type { Driver } from '../drivers/driver.js'
 import type { Namespace } from '../keys/namespace.js'
+import { hasReservedSegment } from '../keys/reserved.js'
 
 /** Options of `kit.cache.invalidatePattern` and `kit.cache.clear`. */
 export interface PatternInvalidationOptions {
@@ -30,7 +33,7 @@ export interface PatternInvalidationOptions {
 export interface PatternProgress {
   /** The full pattern (namespace applied). */
   readonly pattern: string
-  /** Keys SCAN returned so far (a key may be returned twice; cachekit's own keys included). */
+  /** Keys SCAN returned so far (a key may be returned twice; cachekit's own keys, which are never deleted, included). */
   readonly scanned: number
   /** Keys deleted so far. */
   readonly deleted: number
@@ -58,9 +61,12 @@ export interface PatternTarget {
  * Deletes every key of the namespace matching `relativePattern` (Redis glob syntax),
  * batch by batch. Keys written while the scan runs may or may not be deleted.
  *
- * @throws {ValidationError} for an empty or non-string pattern, a pattern starting
- * with `__` (reserved for cachekit's own keys), a kit without a namespace prefix (the
- * pattern would reach every key on the server), or a bad `batchSize`.
+ * Keys with a segment starting with `__` (cachekit's feature keys, this kit's or a
+ * nested kit's) are skipped, whatever the pattern.
+ *
+ * @throws {ValidationError} for an empty or non-string pattern, a pattern with a segment
+ * starting with `__` (reserved for cachekit's own keys), a kit without a namespace
+ * prefix (the pattern would reach every key on the server), or a bad `batchSize`.
  */
 export async function deleteByPattern(target: PatternTarget, relativePattern: string, options: PatternInvalidationOptions = {}): Promise<PatternInvalidationReport> {
   const startedAt = Date.now()
@@ -107,7 +113,9 @@ export async function deleteByPattern(target: PatternTarget, relativePattern: st
  */
 export function qualifyPattern(namespace: Namespace, relativePattern: string): string {
   if (typeof relativePattern !== 'string' || relativePattern.length === 0) throw new ValidationError('pattern must be a non-empty string')
-  if (relativePattern.startsWith('__')) throw new ValidationError(`pattern ${JSON.stringify(relativePattern)}: keys starting with '__' are reserved for cachekit's own features`)
+  if (hasReservedSegment(relativePattern)) {
+    throw new ValidationError(`pattern ${JSON.stringify(relativePattern)}: keys starting with '__' are reserved for cachekit's own features`)
+  }
   if (namespace.prefix === '') {
     throw new ValidationError('pattern invalidation needs a kit with a prefix: without one, a pattern would reach every key on the server (createCachekit({ prefix }))')
   }
@@ -115,7 +123,8 @@ export function qualifyPattern(namespace: Namespace, relativePattern: string): s
 }
 
 function isReserved(namespace: Namespace, fullKey: string): boolean {
-  return namespace.strip(fullKey)?.startsWith('__') ?? true
+  const relative = namespace.strip(fullKey)
+  return relative === null || hasReservedSegment(relative)
 }
 
 function resolveBatchSize(batchSize: number | undefined): number {

@@ -59,6 +59,17 @@ export function tryUnescapeParam(text: string): string | null {
   return escapeOrNull(value) === text ? value : null
 }
 
+/**
+ * Decodes any `%XX` escapes, canonical or not, or returns `null` for text no encoder
+ * produces (empty, a lone surrogate after decoding). Callers check canonical form by
+ * encoding the result again.
+ */
+export function decodeParamLoosely(text: string): string | null {
+  if (text.length === 0) return null
+  const value = text.includes('%') ? text.replace(ESCAPE_SEQUENCE, percentDecode) : text
+  return value.isWellFormed() ? value : null
+}
+
 function paramText(value: unknown, what: string): string {
   switch (typeof value) {
     case 'string':

@@ -3,8 +3,9 @@
  * with its TTL, schema and tags attached, plus `pattern` and `parse` for invalidation.
  */
 import { ValidationError } from '../core/errors/index.js'
-import { escapeParam, type ParamValue } from './escape.js'
+import type { ParamValue } from './escape.js'
 import { compileKeyParser } from './key-parser.js'
+import { escapeInSegment, segmentContexts, type SegmentContext } from './render-key.js'
 import { buildPattern } from './pattern.js'
 import type { StandardSchemaV1 } from './standard-schema.js'
 import type { CompiledTemplate, KeyParams, ParamNames } from './template.js'
@@ -108,6 +109,7 @@ export function createKeyFamily(spec: KeyFamilySpec): KeyFamily {
   const known = new Set(names)
   const resolveTags = typeof tags === 'function' ? (params: AnyKeyParams) => checkTags(tags(params), family) : () => tags
   const parse = compileKeyParser(compiled)
+  const contexts = segmentContexts(compiled)
 
   const buildKey = (params: AnyKeyParams): CacheKey => {
     checkParamsObject(params, family, known)
@@ -116,7 +118,7 @@ export function createKeyFamily(spec: KeyFamilySpec): KeyFamily {
     for (let i = 0; i < names.length; i++) {
       const value = params[names[i] as string]
       if (value === undefined) throw new ValidationError(`${labels[i]} is missing`)
-      key += escapeParam(value, labels[i]) + (literals[i + 1] as string)
+      key += escapeInSegment(value, contexts[i] as SegmentContext, labels[i] as string) + (literals[i + 1] as string)
     }
     return { family, key, params, ttlMs, graceMs, tags: resolveTags(params), schema, priority }
   }
@@ -141,7 +143,7 @@ export function createKeyFamily(spec: KeyFamilySpec): KeyFamily {
     hashTag: Object.freeze([...spec.hashTag]),
     pattern: (params: Readonly<Record<string, ParamValue | undefined>> = {}) => {
       checkParamsObject(params, family, known)
-      return buildPattern(compiled, params, labels)
+      return buildPattern(compiled, params, labels, contexts)
     },
     parse,
   }) as unknown as KeyFamily

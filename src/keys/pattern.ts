@@ -1,9 +1,11 @@
-import { escapeParam, type ParamValue } from './escape.js'
+import type { ParamValue } from './escape.js'
+import { escapeInSegment, segmentContexts, type SegmentContext } from './render-key.js'
 import type { CompiledTemplate } from './template.js'
 
 /**
  * Builds a Redis SCAN MATCH pattern (relative to the namespace) for the keys of one
- * template: given parameters are matched literally, missing ones become `*`.
+ * template: given parameters are matched literally (escaped as keys are, render-key.ts),
+ * missing ones become `*`.
  *
  * Safe by construction: escaped values contain no glob metacharacters (`* ? [ ] \`) and
  * template literals may not contain them, so no value can widen the pattern. A `*` for a
@@ -16,12 +18,13 @@ export function buildPattern(
   compiled: CompiledTemplate,
   params: Readonly<Record<string, ParamValue | undefined>>,
   labels: readonly string[],
+  contexts: readonly SegmentContext[] = segmentContexts(compiled),
 ): string {
   const { names, literals } = compiled
   let pattern = literals[0] as string
   for (let i = 0; i < names.length; i++) {
     const value = params[names[i] as string]
-    pattern += (value === undefined ? '*' : escapeParam(value, labels[i])) + (literals[i + 1] as string)
+    pattern += (value === undefined ? '*' : escapeInSegment(value, contexts[i] as SegmentContext, labels[i] as string)) + (literals[i + 1] as string)
   }
   return pattern
 }

@@ -4,6 +4,7 @@
  */
 import { ValidationError } from '../core/errors/index.js'
 import type { ParamValue } from './escape.js'
+import { hasReservedSegment } from './reserved.js'
 
 /** The parameter names of a template, as a union: `ParamNames<'a:{x}:{y}'>` is `'x' | 'y'`. */
 export type ParamNames<Template extends string> = Template extends `${string}{${infer Name}}${infer Rest}`
@@ -49,7 +50,8 @@ export function compileTemplate(template: string, hashTag: readonly string[] = [
   if (typeof template !== 'string' || template.length === 0) throw new ValidationError(`${what} must be a non-empty string`)
   // cachekit's own features (rate limits, locks, counters, tags...) keep their keys under
   // `__`-prefixed segments of the namespace, so user families can never collide with them.
-  if (template.startsWith('__')) throw new ValidationError(`${what} ${JSON.stringify(template)}: templates starting with '__' are reserved for cachekit's own keys`)
+  // Any segment: a kit nested below this one keeps its feature keys one segment down.
+  if (hasReservedSegment(template)) throw new ValidationError(`${what} ${JSON.stringify(template)}: templates starting with '__' (or with a segment starting with '__') are reserved for cachekit's own keys`)
   const { names, literals } = split(template, what)
   checkSegments(template, names, literals, what)
   return { template, names, literals: withHashTag(names, literals, hashTag, what) }

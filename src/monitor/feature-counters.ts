@@ -39,7 +39,9 @@ export function countRateLimits<R extends RateLimitsLike>(rateLimits: R, monitor
         return result
       },
       (error: unknown) => {
-        count(policy, CachekitError.is(error, 'RATE_LIMIT_EXCEEDED') ? 'denied' : 'error')
+        // A refused call (an unknown policy, a bad identifier) decided nothing, and counting
+        // it would make a label of whatever policy name the caller passed: unbounded.
+        if (!CachekitError.is(error, 'VALIDATION_ERROR')) count(policy, CachekitError.is(error, 'RATE_LIMIT_EXCEEDED') ? 'denied' : 'error')
         throw error
       },
     )

@@ -4,6 +4,7 @@
  * PTTL and MEMORY USAGE of each sampled key (one script call each).
  */
 import { ValidationError } from '../core/errors/index.js'
+import { FAMILY_TABLE_DEFAULTS, familyName, OTHER_FAMILY } from '../core/family-table.js'
 import type { Driver } from '../drivers/driver.js'
 import type { Namespace } from '../keys/namespace.js'
 import { keyProbe, type KeyProbe } from '../scripts/key-probe.js'
@@ -25,6 +26,12 @@ export interface KeyDistributionOptions {
   maxScan?: number
   /** Only keys of this family (by name). */
   family?: string
+  /**
+   * Families reported on their own, those with the most keys; the rest are reported
+   * together as `(other)`. Plain keys without `:` are each their own family.
+   * @default 100
+   */
+  maxFamilies?: number
 }
 
 /** One family's share of the sample, extrapolated to the scanned keys. */
@@ -55,7 +62,7 @@ export interface KeyDistribution {
   readonly durationMs: number
 }
 
-export const KEY_DISTRIBUTION_DEFAULTS = Object.freeze({ sample: 500, maxScan: 100_000 })
+export const KEY_DISTRIBUTION_DEFAULTS = Object.freeze({ sample: 500, maxScan: 100_000, maxFamilies: FAMILY_TABLE_DEFAULTS.maxFamilies })
 
 const PROBES_AT_ONCE = 50
 
@@ -68,12 +75,14 @@ export async function keyDistribution(
 ): Promise<KeyDistribution> {
   const sampleSize = options.sample ?? KEY_DISTRIBUTION_DEFAULTS.sample
   const maxScan = options.maxScan ?? KEY_DISTRIBUTION_DEFAULTS.maxScan
-  for (const [name, value] of [['sample', sampleSize], ['maxScan', maxScan]] as const) {
+  const maxFamilies = options.maxFamilies ?? KEY_DISTRIBUTION_DEFAULTS.maxFamilies
+  for (const [name, value] of [['sample', sampleSize], ['maxScan', maxScan], ['maxFamilies', maxFamilies]] as const) {
     if (!Number.isSafeInteger(value) || value <= 0) throw new ValidationError(`keyDistribution: ${name} must be a positive integer, got ${String(value)}`)
   }
   const started = Date.now()
   const only = options.family === undefined ? undefined : families.find((family) => family.family === options.family)
   const match = namespace.pattern(only ? only.pattern() : '*')
+  // Exact counts while scanning (at most `maxScan` entries), cut to the top families below.
   const counts = new Map<string, number>()
   const reservoir: { key: string; family: string }[] = []
   let scanned = 0
@@ -82,7 +91,7 @@ export async function keyDistribution(
     for (const key of page) {
       const relative = namespace.strip(key)
       if (relative === null) continue
-      const family = classifyKey(relative, families)
+      const family = familyName(classifyKey(relative, families))
       if (options.family !== undefined && family !== options.family) continue
       if (scanned >= maxScan) {
         complete = false
@@ -98,6 +107,8 @@ export async function keyDistribution(
       }
     }
   }
+  const kept = topFamilies(counts, maxFamilies)
+  for (const entry of reservoir) if (!kept.has(entry.family)) entry.family = OTHER_FAMILY
   const probes = await probeAll(driver, reservoir.map((entry) => entry.key))
   const byFamily = new Map<string, { sampled: number; bytes: number[]; ttls: number[]; withoutTtl: number; types: Set<string> }>()
   reservoir.forEach((entry, index) => {
@@ -114,7 +125,7 @@ export async function keyDistribution(
     if (probe.pttlMs === -1) group.withoutTtl++
     else if (probe.pttlMs >= 0) group.ttls.push(probe.pttlMs)
   })
-  const report = [...counts].map(([family, keys]): FamilyDistribution => {
+  const report = [...kept].map(([family, keys]): FamilyDistribution => {
     const group = byFamily.get(family)
     const avgBytes = group && group.bytes.length > 0 ? mean(group.bytes) : null
     return {
@@ -130,6 +141,16 @@ export async function keyDistribution(
   })
   report.sort((a, b) => (b.estimatedBytes ?? 0) - (a.estimatedBytes ?? 0) || b.keys - a.keys)
   return { families: report, scanned, sampled: reservoir.length, complete, durationMs: Date.now() - started }
+}
+
+/** The `max` families with the most keys, and `(other)` holding the sum of the rest. */
+function topFamilies(counts: ReadonlyMap<string, number>, max: number): Map<string, number> {
+  if (counts.size <= max && !counts.has(OTHER_FAMILY)) return new Map(counts)
+  const ranked = [...counts].filter(([family]) => family !== OTHER_FAMILY).sort((a, b) => b[1] - a[1])
+  const kept = new Map(ranked.slice(0, max))
+  const rest = ranked.slice(max).reduce((sum, [, keys]) => sum + keys, counts.get(OTHER_FAMILY) ?? 0)
+  if (rest > 0) kept.set(OTHER_FAMILY, rest)
+  return kept
 }
 
 async function probeAll(driver: Driver, keys: readonly string[]): Promise<(KeyProbe | null)[]> {

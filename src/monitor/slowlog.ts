@@ -60,7 +60,9 @@ export async function readSlowlog(driver: Driver, namespace: Namespace, count: n
   return { supported, entries, nodesRead: seen.size, nodes }
 }
 
+// Keyed by namespace: a process running one kit per tenant would grow it per tenant.
 const routeCache = new Map<string, string[]>()
+const MAX_CACHED_ROUTES = 64
 
 function routingKeys(namespace: Namespace, ranges: number): string[] {
   const cacheKey = `${ranges}:${namespace.prefix}`
@@ -77,6 +79,7 @@ function routingKeys(namespace: Namespace, ranges: number): string[] {
       }
     }
   }
+  if (routeCache.size >= MAX_CACHED_ROUTES) routeCache.delete(routeCache.keys().next().value as string)
   routeCache.set(cacheKey, keys)
   return keys
 }

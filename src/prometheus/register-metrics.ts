@@ -6,6 +6,7 @@
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import { ValidationError } from '../core/errors/index.js'
+import { FAMILY_TABLE_DEFAULTS, FamilyTable } from '../core/family-table.js'
 import type { CacheEvents } from '../cache/events.js'
 import type { Emitter } from '../core/events.js'
 import type { DriverCallListener } from '../monitor/driver-measurements.js'
@@ -33,6 +34,14 @@ export interface PrometheusOptions {
    * @default [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
    */
   loaderBuckets?: readonly number[]
+  /**
+   * Key families with series of their own in the loader histogram, the most active
+   * ones; loads of the rest are observed under `family="(other)"`. A family that loses
+   * its place has its series removed. The other per-family metrics come from
+   * `kit.metrics()`, which is bounded the same way.
+   * @default 100
+   */
+  maxFamilies?: number
 }
 
 /** The part of a kit this module reads (any `createCachekit` result fits). */
@@ -134,9 +143,15 @@ export async function registerCachekitMetrics(kit: PrometheusKit, options: Prome
     registers: [registry],
   })
   registered.set('cachekit_loader_duration_seconds', loaderHistogram)
+  // Families come from input (a plain key's first segment): their label values are bounded.
+  const loaderFamilies = new FamilyTable<{ labels: { family: string } }>({
+    create: (family) => ({ labels: { family } }),
+    merge: (_other, evicted) => loaderHistogram.remove(evicted.labels),
+    maxFamilies: options.maxFamilies ?? FAMILY_TABLE_DEFAULTS.maxFamilies,
+  })
   const stops = [
     kit.monitor.onDriverCall((method, durationMs, error) => driverHistogram.observe({ method, outcome: error === undefined ? 'ok' : 'error' }, durationMs / 1000)),
-    kit.events.on('load', (event) => loaderHistogram.observe({ family: event.family }, event.durationMs / 1000)),
+    kit.events.on('load', (event) => loaderHistogram.observe(loaderFamilies.row(event.family).labels, event.durationMs / 1000)),
   ]
 
   await families()

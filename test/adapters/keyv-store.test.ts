@@ -46,6 +46,28 @@ describe.each(targets('memory', 'redis'))('keyvStore on $name', ({ createDriver 
     expect(await kit.driver.get(`${kit.namespace.prefix}other:key`)).toBe('kept')
   })
 
+  it('clears a Keyv namespace holding glob characters literally', async () => {
+    const wide = new Keyv({ store: keyvStore(kit, { prefix: 'glob' }), namespace: 'a*' })
+    const other = new Keyv({ store: keyvStore(kit, { prefix: 'glob' }), namespace: 'ab' })
+    await wide.set('x', 1)
+    await other.set('x', 2)
+    await wide.clear()
+    expect(await wide.get('x')).toBeUndefined()
+    expect(await other.get('x')).toBe(2)
+  })
+
+  it('round-trips keys whose segments start with __ or %, stored escaped', async () => {
+    const store = keyvStore(kit, { prefix: 'escaped' })
+    const keyv = new Keyv({ store, namespace: 'n' })
+    const names = ['__a', '%41', 'x:__y:%z', '%__b']
+    for (const name of names) await keyv.set(name, name)
+    for (const name of names) expect(await keyv.get(name)).toBe(name)
+    expect(await kit.driver.get(`${kit.namespace.prefix}escaped:n:%__a`)).not.toBeNull()
+    const listed: string[] = []
+    for await (const [key] of store.iterator('n')) listed.push(String(key))
+    expect(listed.sort()).toEqual(names.map((name) => `n:${name}`).sort())
+  })
+
   it('serves cache-manager v7 as its store', async () => {
     const cache = createCache({ stores: [new Keyv({ store: keyvStore(kit, { prefix: 'cm' }) })] })
     let loads = 0

@@ -8,11 +8,12 @@ import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest'
 import { subpaths, entries } from '../../scripts/entries.mjs'
 import { ioredisDriver } from '../../src/drivers/ioredis/index.js'
 import { defineKeys } from '../../src/keys/index.js'
 import { createCachekit } from '../../src/kit.js'
+import { runCli } from '../../src/cli/run-cli.js'
 import { freePort, startRedisProcess, type RedisProcess } from '../support/redis-process.js'
 import { uniquePrefix } from '../support/targets.js'
 
@@ -216,6 +217,52 @@ describe.concurrent('cachekit demo and usage', () => {
     expect(badOption.stderr).toContain('--sample must be a positive integer')
     expect(help.code).toBe(0)
     expect(help.stdout).toContain('Usage: cachekit <command> [options]')
+  })
+})
+
+// One at a time: the blocks above already run their child processes concurrently.
+describe('cachekit error paths and the reserved key space', () => {
+  it("invalidate --pattern '*' under a parent prefix leaves a nested kit's held lock alone", async () => {
+    const own = uniquePrefix('cli-nested')
+    const nested = createCachekit({ driver: ioredisDriver({ url }), prefix: own, environment: 'prod' })
+    try {
+      const lock = await nested.locks.acquire('job', { ttl: '1m' })
+      await nested.cache.set('page:1', 'one', { ttl: '1m' })
+      const run = await cli(['invalidate', '--url', url, '--prefix', own, '--pattern', '*', '--json'])
+      expect(run.code).toBe(0)
+      expect(JSON.parse(run.stdout)).toMatchObject({ kind: 'pattern', result: { deleted: 1 } })
+      expect(await lock.isHeld()).toBe(true)
+      await lock.release()
+      expect((await nested.locks.acquire('job', { ttl: '1m' })).fencingToken).toBeGreaterThan(lock.fencingToken)
+    } finally {
+      await nested.close()
+    }
+  })
+
+  it("exits 64 after a bad --prefix ('' or with a glob character) instead of hanging on the open connection", async () => {
+    const [empty, glob] = await Promise.all([cli(['health', '--url', url, '--prefix', '']), cli(['keys', '--url', url, '--prefix', 'a*'])])
+    // A hang ends in the helper's timeout kill: code null, not 64.
+    expect(empty.code).toBe(64)
+    expect(empty.stderr).toContain('prefix must be a non-empty string')
+    expect(glob.code).toBe(64)
+    expect(glob.stderr).toContain('must not contain "*"')
+  }, 60_000)
+
+  it('closes the connection it opened when the kit cannot be made (counted on a server of its own)', async () => {
+    const own = await startRedisProcess()
+    const admin = new Redis(own.url)
+    try {
+      const clients = async () => Number(/connected_clients:(\d+)/.exec(await admin.info('clients'))?.[1])
+      const errors: string[] = []
+      const code = await runCli(['health', '--url', own.url, '--prefix', ''], { out: () => undefined, err: (text) => errors.push(text), env: {} })
+      expect(code).toBe(64)
+      expect(errors.join('\n')).toContain('prefix must be a non-empty string')
+      // Only the admin connection is left once the CLI's socket is closed.
+      await vi.waitFor(async () => expect(await clients()).toBe(1), { timeout: 10_000, interval: 50 })
+    } finally {
+      admin.disconnect()
+      await own.stop()
+    }
   })
 })
 

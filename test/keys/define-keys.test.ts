@@ -224,4 +224,38 @@ describe('reserved key space', () => {
   it("refuses templates starting with '__', which cachekit's own features use", () => {
     expect(() => defineKeys({ sneaky: { template: '__rl:{id}', ttl: '1m' } })).toThrow(/reserved/)
   })
+
+  it("refuses templates with a later segment starting with '__' (a nested kit's feature keys)", () => {
+    expect(() => defineKeys({ sneaky: { template: '{env}:__cnt:{name}', ttl: '1m' } })).toThrow(/reserved/)
+  })
+
+  // Separate definitions: {a}:{b}:{c} overlaps every three-segment template.
+  const keys = {
+    triple: defineKeys({ triple: { template: '{a}:{b}:{c}', ttl: '1m' } }).triple,
+    underscored: defineKeys({ underscored: { template: 'x:_{id}:{tail}_end', ttl: '1m' } }).underscored,
+    user: defineKeys({ user: { template: 'user:{id}', ttl: '1m' } }).user,
+  }
+
+  it.each([
+    ['a value starting with __ at a segment start', keys.triple, { a: 'prod', b: '__cnt', c: 'visits' }, 'prod:%5F_cnt:visits'],
+    ['a value starting with _ after a literal _', keys.underscored, { id: '_lock', tail: 't' }, 'x:_%5Flock:t_end'],
+    ['a value _ before a literal _', keys.underscored, { id: 'i', tail: '_' }, 'x:_i:%5F_end'],
+  ] as const)('encodes the leading _ of %s, so no key has a segment starting with __', (_case, family, params, expected) => {
+    const key = (family as (params: object) => { key: string })(params).key
+    expect(key).toBe(expected)
+    expect(family.parse(key)).toEqual(params)
+    expect(family.pattern(params)).toBe(expected)
+  })
+
+  it('keeps the plain encoding of every other value, a single leading _ included', () => {
+    expect(keys.user({ id: '_x' }).key).toBe('user:_x')
+    expect(keys.triple({ a: '_p', b: 'q__', c: '%' }).key).toBe('_p:q__:%25')
+    expect(keys.triple.parse('_p:q__:%25')).toEqual({ a: '_p', b: 'q__', c: '%' })
+  })
+
+  it("parses no key with a '__' segment, nor a non-canonical encoding", () => {
+    expect(keys.triple.parse('prod:__cnt:visits')).toBeNull()
+    expect(keys.user.parse('user:%5Fx')).toBeNull()
+    expect(keys.user.parse('user:%41')).toBeNull()
+  })
 })

@@ -3,7 +3,7 @@
  * and outcome, and exposes them as feature metrics (metrics(), dashboard, Prometheus).
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { RateLimitExceededError } from '../../src/core/errors/index.js'
+import { RateLimitExceededError, ValidationError } from '../../src/core/errors/index.js'
 import { createCachekit } from '../../src/kit.js'
 import { targets, uniquePrefix } from '../support/targets.js'
 
@@ -28,6 +28,15 @@ describe.each(targets('memory', 'redis'))('feature counters on $name', ({ create
     await kit.rateLimits.peek('api', 'key-1')
     expect(samples((await kit.metrics()).features, 'cachekit_ratelimit_requests_total')).toEqual({ 'login/allowed': 2, 'login/denied': 2, 'api/allowed': 2 })
     expect(kit.rateLimits.policies).toEqual(['login', 'api'])
+  })
+
+  it('makes no label of policy names it refused (the names come from callers: unbounded)', async () => {
+    const kit = createCachekit({ driver: createDriver(), prefix: uniquePrefix('fc'), rateLimits: { api: { algorithm: 'fixed-window', limit: 100, window: '1m' } } })
+    kits.push(kit)
+    const limit = kit.rateLimits.limit as (policy: string, identifier: string) => Promise<unknown>
+    for (let i = 0; i < 50; i++) await expect(limit(`route-${i}`, 'ada')).rejects.toBeInstanceOf(ValidationError)
+    await kit.rateLimits.limit('api', 'ada')
+    expect(samples((await kit.metrics()).features, 'cachekit_ratelimit_requests_total')).toEqual({ 'api/allowed': 1 })
   })
 
   it('counts lock acquisitions, failures to acquire, waiting time and losses', async () => {

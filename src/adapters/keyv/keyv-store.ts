@@ -8,6 +8,7 @@ import { ValidationError } from '../../core/errors/index.js'
 import { Emitter } from '../../core/events.js'
 import type { Driver } from '../../drivers/driver.js'
 import type { Namespace } from '../../keys/namespace.js'
+import { hasReservedSegment } from '../../keys/reserved.js'
 
 /** Options of {@link keyvStore}. */
 export interface KeyvStoreOptions {
@@ -54,6 +55,12 @@ const SCAN_COUNT = 500
  * `KEYS`, never `FLUSHDB`). When Redis is away, calls reject with the driver's error and
  * Keyv emits it as `error`.
  *
+ * cachekit's own feature keys (sessions, locks, fencing counters, tag stamps: any key
+ * with a segment starting with `__`) are out of Keyv's reach: a Keyv key segment
+ * starting with `__` or `%` is stored with a `%` in front (`__lock:x` -> `%__lock:x`,
+ * read back as `__lock:x`), and `clear()` and `iterator()` skip every key with a `__`
+ * segment, whatever Keyv's namespace (also `namespace: ''`, which clears the whole scope).
+ *
  * @throws {ValidationError} for a bad prefix.
  * @example
  * const keyv = new Keyv({ store: keyvStore(kit, { prefix: 'keyv' }), namespace: 'users' })
@@ -66,7 +73,10 @@ export function keyvStore(source: Driver | KeyvStoreKit, options: KeyvStoreOptio
   }
   const base = kitPrefix + (options.prefix === undefined ? '' : `${options.prefix}:`)
   const events = new Emitter<KeyvEvents>()
-  const full = (key: string): string => base + key
+  const full = (key: string): string => base + encodeKey(key)
+  // The SCAN pattern of everything under `scope` (a Keyv namespace may hold glob characters).
+  const scan = (namespace: string | undefined) => driver.scan(`${escapeGlob(base + (namespace ? `${encodeKey(namespace)}:` : ''))}*`, { count: SCAN_COUNT })
+  const ours = (key: string): boolean => key.startsWith(base) && !hasReservedSegment(key.slice(base.length))
   const store = {
     opts: { dialect: 'redis' as const, url: '' },
     namespace: undefined as string | undefined,
@@ -106,20 +116,20 @@ export function keyvStore(source: Driver | KeyvStoreKit, options: KeyvStoreOptio
       return Promise.all(keys.map((key) => store.has(key)))
     },
     async clear(): Promise<void> {
-      const scope = base + (store.namespace ? `${store.namespace}:` : '')
-      if (scope === '') throw new ValidationError('keyvStore: clear() without a Keyv namespace, a prefix or a kit namespace would delete every key of the database')
-      for await (const batch of driver.scan(`${scope}*`, { count: SCAN_COUNT })) {
+      if (base === '' && !store.namespace) throw new ValidationError('keyvStore: clear() without a Keyv namespace, a prefix or a kit namespace would delete every key of the database')
+      for await (const page of scan(store.namespace)) {
+        const batch = page.filter(ours)
         if (batch.length > 0) await driver.del(batch)
       }
     },
     async *iterator(namespace?: string): AsyncGenerator<[string, unknown], void> {
-      const scope = base + (namespace ? `${namespace}:` : '')
-      for await (const batch of driver.scan(`${scope}*`, { count: SCAN_COUNT })) {
+      for await (const page of scan(namespace)) {
+        const batch = page.filter(ours)
         if (batch.length === 0) continue
         const values = await driver.mget(batch)
         for (const [index, key] of batch.entries()) {
           const value = values[index]
-          if (value !== null && value !== undefined) yield [key.slice(base.length), decode(value)]
+          if (value !== null && value !== undefined) yield [decodeKey(key.slice(base.length)), decode(value)]
         }
       }
     },
@@ -128,6 +138,28 @@ export function keyvStore(source: Driver | KeyvStoreKit, options: KeyvStoreOptio
     },
   }
   return store as unknown as CachekitKeyvStore
+}
+
+// `%` marks an escaped segment, so a segment of Keyv's that starts with `%` is escaped
+// too: the mapping stays one-to-one and every stored key decodes to the key Keyv sent.
+function encodeKey(key: string): string {
+  if (!key.includes('__') && !key.includes('%')) return key
+  return key
+    .split(':')
+    .map((segment) => (segment.startsWith('__') || segment.startsWith('%') ? `%${segment}` : segment))
+    .join(':')
+}
+
+function decodeKey(stored: string): string {
+  if (!stored.includes('%')) return stored
+  return stored
+    .split(':')
+    .map((segment) => (segment.startsWith('%') ? segment.slice(1) : segment))
+    .join(':')
+}
+
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&')
 }
 
 function decode(text: string | null | undefined): unknown {

@@ -1,4 +1,5 @@
 import { CachekitError, type CachekitErrorOptions } from './cachekit-error.js'
+import { sanitizeCause, sanitizeMessage } from './sanitize-cause.js'
 
 /** Options of driver errors. */
 export interface DriverErrorOptions extends CachekitErrorOptions {
@@ -8,7 +9,10 @@ export interface DriverErrorOptions extends CachekitErrorOptions {
 
 /**
  * The storage backend failed: unreachable, refused, closed or answered with an error.
- * Connection strings and tokens never appear in the message.
+ * Connection strings and tokens never appear in the message, nor do command arguments
+ * (cached values, session records, script arguments): the message drops what a server
+ * quotes of them, and `cause` is a sanitized copy of the client's error (its name,
+ * message, stack frames, codes, and the failed command as `{ name, argCount }`).
  */
 export class DriverError extends CachekitError {
   override readonly code: string = 'DRIVER_ERROR'
@@ -17,7 +21,7 @@ export class DriverError extends CachekitError {
   readonly driver: string | undefined
 
   constructor(message: string, options: DriverErrorOptions = {}) {
-    super(message, options)
+    super(sanitizeMessage(message), { ...options, cause: sanitizeCause(options.cause) })
     this.driver = options.driver
   }
 }

@@ -1,5 +1,6 @@
 /** Turning whatever ioredis rejects with into cachekit's typed errors, without leaking secrets. */
 import { CachekitError, CommandError, DriverError } from '../../core/errors/index.js'
+import { sanitizeCause } from '../../core/errors/sanitize-cause.js'
 
 export const DRIVER_NAME = 'ioredis'
 
@@ -19,18 +20,20 @@ export function createRedactor(secrets: readonly string[]): Redact {
 /**
  * The cachekit error for a failed call: cachekit errors pass through; a server's error
  * reply becomes {@link CommandError} with its first word as `reply`; anything else
- * (connection lost, client closed) becomes {@link DriverError}.
+ * (connection lost, client closed) becomes {@link DriverError}. ioredis attaches the
+ * failed command, arguments included (values; an AUTH or HELLO password), to its errors:
+ * the cause kept is a sanitized copy with the command's name and argument count only.
  */
 export function toDriverError(error: unknown, command: string, redact: Redact, lastConnectionError?: unknown): Error {
   if (CachekitError.is(error)) return error
   const message = redact(error instanceof Error ? error.message : String(error))
   if (isReplyError(error)) {
-    return new CommandError(message, { driver: DRIVER_NAME, reply: /^[A-Z][A-Z_-]*/.exec(message)?.[0] ?? 'ERR', cause: safeCause(error) })
+    return new CommandError(message, { driver: DRIVER_NAME, reply: /^[A-Z][A-Z_-]*/.exec(message)?.[0] ?? 'ERR', cause: sanitizeCause(error, redact) })
   }
   const name = error instanceof Error ? error.name : ''
   const detail = name === 'MaxRetriesPerRequestError' ? 'the connection to Redis was lost' : message
   const last = lastConnectionError instanceof Error ? `; last connection error: ${redact(lastConnectionError.message)}` : ''
-  return new DriverError(`${DRIVER_NAME}: ${command} failed: ${detail}${last}`, { driver: DRIVER_NAME, cause: safeCause(error) })
+  return new DriverError(`${DRIVER_NAME}: ${command} failed: ${detail}${last}`, { driver: DRIVER_NAME, cause: sanitizeCause(error, redact) })
 }
 
 /** The error for a call refused because the connection is known to be down. */
@@ -43,11 +46,4 @@ export function connectionDownError(command: string, status: string, redact: Red
 /** ioredis 5 and 6 name their server error replies `ReplyError` (6 subclasses it per RESP type). */
 function isReplyError(error: unknown): boolean {
   return error instanceof Error && error.name === 'ReplyError'
-}
-
-/** ioredis attaches the failed command to its errors; an AUTH or HELLO command carries the password. */
-function safeCause(error: unknown): unknown {
-  const command = (error as { command?: { name?: unknown } } | null)?.command
-  if (typeof command?.name === 'string' && /^(auth|hello)$/i.test(command.name)) return undefined
-  return error
 }
