@@ -194,8 +194,11 @@ export class TagStamps {
     // A stamp from the future was written by hand: read it as "invalidated now", and
     // replace it in Redis so it stops costing every process its misses (the script drops
     // implausible stamps). Best effort: a failed repair is retried by the next fetch.
-    this.options.driver.eval(invalidateTag, [this.keyOf(tag)], ['hard', String(now), String(this.options.maxAgeMs), String(now + this.skewMs)]).catch(() => undefined)
-    return this.merge(tag, { hardAt: now, softAt: 0 }, startedAt, 0, true)
+    // Entries created before this fetch began count as invalidated; a load that starts after
+    // it (the next step of the read that found the forgery) must not land in the same millisecond.
+    const invalidatedAt = startedAt - 1
+    this.options.driver.eval(invalidateTag, [this.keyOf(tag)], ['hard', String(invalidatedAt), String(this.options.maxAgeMs), String(now + this.skewMs)]).catch(() => undefined)
+    return this.merge(tag, { hardAt: invalidatedAt, softAt: 0 }, startedAt, 0, true)
   }
 
   /**

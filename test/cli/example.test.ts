@@ -66,7 +66,7 @@ describe('examples/operations/telemetry.ts (npm run example:telemetry)', () => {
     expect(result.stdout.trimEnd().split('\n')).toEqual([
       'cachekit_cache_hits_total{family="product"} 1',
       'cachekit_cache_misses_total{family="product"} 1',
-      'spans     cachekit get, cachekit info, cachekit load product, cachekit publish, cachekit set, cachekit subscribe',
+      'spans     cachekit eval, cachekit get, cachekit info, cachekit load product, cachekit publish, cachekit set, cachekit subscribe',
     ])
   })
 })

@@ -138,7 +138,8 @@ describe('health issues', () => {
     const port = await freePort()
     const kit = make(ioredisDriver({ url: `redis://127.0.0.1:${port}`, commandTimeoutMs: 100, connectTimeoutMs: 100 }), {
       breaker: false,
-      health: { minCalls: 3 },
+      // Latency is not what this test judges (a loaded machine can push p99 past 100 ms).
+      health: { minCalls: 3, p99LatencyMs: 60_000 },
     })
     for (let i = 0; i < 3; i++) await kit.cache.get(keys.video({ id: i }))
     // The bus's first subscribe attempt has failed by then: it retries with backoff.
