@@ -21,6 +21,7 @@ import { SingleFlight } from './single-flight.js'
 import { CacheStats, type FamilyStats } from './stats.js'
 import type { AnyKeyParams, CacheKey, KeyPriority } from '../keys/key-family.js'
 import type { Namespace } from '../keys/namespace.js'
+import { hasReservedSegment } from '../keys/reserved.js'
 import type { StandardSchemaResult } from '../keys/standard-schema.js'
 import type { CacheCallOptions, GetOrSetOptions, Loader, StoredEntry } from './types.js'
 
@@ -956,7 +957,8 @@ export class CacheService {
   private resolve<Value>(key: CacheKeyInput<Value>, options: CacheCallOptions<Value>, needsTtl = true): Resolved {
     if (typeof key === 'string') {
       if (key.length === 0) throw new ValidationError('cache key must not be empty')
-      if (key.startsWith('__')) throw new ValidationError(`cache key ${JSON.stringify(key)}: keys starting with '__' are reserved for cachekit's own features`)
+      // A segment starting with '__' belongs to a feature of this kit, or of a kit nested below it (`prod:__lock:...`).
+      if (hasReservedSegment(key)) throw new ValidationError(`cache key ${JSON.stringify(key)}: segments starting with '__' are reserved for cachekit's own features`)
       const ttlMs = options.ttl === undefined ? this.config.defaultTtlMs : parseDuration(options.ttl, 'ttl')
       if (ttlMs === undefined && !needsTtl) return { full: this.namespace.key(key), rel: key, family: familyOf(key), priority: 'normal', ttlMs: 0, graceMs: 0, tags: NO_TAGS, schema: undefined }
       if (ttlMs === undefined) throw new ValidationError(`cache key ${JSON.stringify(key)} has no ttl: pass { ttl } or set the kit's defaultTtl`)

@@ -10,6 +10,7 @@ import { responseKey, type ResponseKeyParts, type ResponseScope, type VariedHead
 import { hasCredentials, resolveScope } from '../../src/adapters/shared/user-scope.js'
 import { ValidationError } from '../../src/core/errors/index.js'
 import { unescapeParam } from '../../src/keys/escape.js'
+import { hasReservedSegment } from '../../src/keys/reserved.js'
 
 /** Pieces of the key syntax itself, so generated strings try hard to forge a segment. */
 const fragments = [':', '~', '~u', '~anon', '~shared', '%', '%3A', '%25', '=', ':~u:', ':~anon', ':~shared', 'ada', 'user', '1', 'http', 'nest', '/me/feed?page=2', ' ', '*', '{', '}', 'é', '\u0000']
@@ -69,6 +70,16 @@ describe('responseKey', () => {
     )
   })
 
+  it("never makes a segment starting with '__', which belongs to cachekit's features (of this kit or a nested one)", () => {
+    fc.assert(
+      fc.property(parts, (p) => {
+        expect(hasReservedSegment(responseKey(p))).toBe(false)
+      }),
+      { numRuns: 2_000 },
+    )
+    expect(responseKey({ space: 'http', base: '__lock', scope: { kind: 'user', user: '__u' }, varied: [['__h', '__v']] })).toBe('http:%5F_lock:~u:%5F_u:%5F_h=__v')
+  })
+
   it('keeps what it escapes readable: ids and paths stay as they are', () => {
     expect(responseKey({ space: 'http', base: 'page:feed', scope: { kind: 'user', user: 'ada' }, varied: [] })).toBe('http:page%3Afeed:~u:ada')
     expect(responseKey({ space: 'nest', base: '/me/feed?page=2:user:ada', scope: { kind: 'anonymous' }, varied: [] })).toBe('nest:/me/feed%3Fpage=2%3Auser%3Aada:~anon')
@@ -116,6 +127,11 @@ function unescapeOrSelf(text: string): string {
   }
 }
 
+/** One segment back: a leading `%5F` stands for the `_` of a segment that started with `__`. */
+function readSegment(text: string): string {
+  return unescapeParam(text.startsWith('%5F_') ? `_${text.slice(3)}` : text)
+}
+
 /** The inverse of responseKey: split at `:` (no escaped part holds one) and unescape. */
 function readBack(key: string): ResponseKeyParts {
   const segments = key.split(':')
@@ -125,14 +141,14 @@ function readBack(key: string): ResponseKeyParts {
   if (marker === '~anon') scope = { kind: 'anonymous' }
   else if (marker === '~shared') scope = { kind: 'shared' }
   else if (marker === '~u') {
-    scope = { kind: 'user', user: unescapeParam(rest[0] as string) }
+    scope = { kind: 'user', user: readSegment(rest[0] as string) }
     rest = rest.slice(1)
   } else throw new Error(`no scope in ${key}`)
   const varied = rest.map((segment): VariedHeader => {
     const equals = segment.indexOf('=')
-    if (equals === -1) return [unescapeParam(segment), undefined]
+    if (equals === -1) return [readSegment(segment), undefined]
     const value = segment.slice(equals + 1)
-    return [unescapeParam(segment.slice(0, equals)), value === '' ? '' : unescapeParam(value)]
+    return [readSegment(segment.slice(0, equals)), value === '' ? '' : unescapeParam(value)]
   })
-  return { space, base: unescapeParam(base), scope, varied }
+  return { space, base: readSegment(base), scope, varied }
 }

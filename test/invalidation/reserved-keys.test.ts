@@ -73,6 +73,16 @@ describe.each(targets('memory', 'redis', 'cluster'))('the reserved key space on 
     await expectIntact(nested, lock)
   })
 
+  it("refuses plain cache keys with a '__' segment anywhere, so a parent kit cannot write over a nested kit's lock", async () => {
+    const { parent, nested } = nestedKits()
+    const lock = await nested.locks.acquire('job', { ttl: '1m' })
+    for (const key of ['prod:__lock:{job}', 'prod:__lock:{job}:fence', 'x:__tag:t']) {
+      await expect(parent.cache.set(key, 'overwritten', { ttl: '1m' })).rejects.toBeInstanceOf(ValidationError)
+      await expect(parent.cache.delete(key)).rejects.toBeInstanceOf(ValidationError)
+    }
+    await expectIntact(nested, lock)
+  })
+
   it('refuses patterns that name a feature key one segment down', async () => {
     const { parent } = nestedKits()
     await expect(parent.cache.invalidatePattern('prod:__lock:*')).rejects.toBeInstanceOf(ValidationError)

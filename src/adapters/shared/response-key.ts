@@ -47,9 +47,19 @@ export interface ResponseKeyParts {
  * @example responseKey({ space: 'http', base: 'page:feed', scope: { kind: 'user', user: 'ada' }, varied: [] }) // 'http:page%3Afeed:~u:ada'
  */
 export function responseKey({ space, base, scope, varied }: ResponseKeyParts): string {
-  let key = `${space}:${escapeParam(base, 'response cache key')}:${scopeSegments(scope)}`
-  for (const [name, value] of varied) key += `:${escapeParam(name, 'vary header name')}${value === undefined ? '' : `=${value === '' ? '' : escapeParam(value, `${name} header`)}`}`
+  let key = `${space}:${segment(base, 'response cache key')}:${scopeSegments(scope)}`
+  for (const [name, value] of varied) key += `:${segment(name, 'vary header name')}${value === undefined ? '' : `=${value === '' ? '' : escapeParam(value, `${name} header`)}`}`
   return key
+}
+
+/**
+ * One escaped segment. A segment starting with `__` belongs to cachekit's features (of this
+ * kit or a nested one, see keys/reserved.ts): its leading `_` is written `%5F`, which
+ * escapeParam never produces for a `_`, so the encoding stays injective.
+ */
+function segment(text: string, what: string): string {
+  const escaped = escapeParam(text, what)
+  return escaped.startsWith('__') ? `%5F${escaped.slice(1)}` : escaped
 }
 
 function scopeSegments(scope: ResponseScope): string {
@@ -59,6 +69,6 @@ function scopeSegments(scope: ResponseScope): string {
     case 'shared':
       return '~shared'
     case 'user':
-      return `~u:${escapeParam(scope.user, 'user')}`
+      return `~u:${segment(scope.user, 'user')}`
   }
 }
