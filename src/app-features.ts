@@ -14,6 +14,7 @@ import { Idempotency } from './idempotency/idempotency.js'
 import { resolveIdempotencyOptions, type IdempotencyOptions } from './idempotency/options.js'
 import { resolveSessionOptions, type SessionOptions } from './session/options.js'
 import { Sessions } from './session/sessions.js'
+import type { DegradedReport } from './monitor/outages.js'
 
 /** The options these features take from `createCachekit`. */
 export interface AppFeatureOptions {
@@ -37,8 +38,15 @@ export interface AppFeatures {
  * nothing touches the driver until a feature is used.
  * @throws {ValidationError} for bad options.
  */
-export function createAppFeatures(setup: { driver: Driver; prefix: string; codec: Codec; events: Emitter<CacheEvents>; options: AppFeatureOptions }): AppFeatures {
-  const { driver, prefix, codec, events, options } = setup
+export function createAppFeatures(setup: {
+  driver: Driver
+  prefix: string
+  codec: Codec
+  events: Emitter<CacheEvents>
+  onDegraded: (report: DegradedReport) => void
+  options: AppFeatureOptions
+}): AppFeatures {
+  const { driver, prefix, codec, events, onDegraded, options } = setup
   const sessions = new Sessions({
     driver,
     prefix,
@@ -51,13 +59,13 @@ export function createAppFeatures(setup: { driver: Driver; prefix: string; codec
     prefix,
     codec,
     defaults: resolveIdempotencyOptions(options.idempotency),
-    onDegraded: ({ key, operation, error }) => events.emit('degraded', { key, family: 'idempotency', operation, error }),
+    onDegraded: ({ key, operation, error }) => onDegraded({ key, family: 'idempotency', operation, error }),
   })
   const flags = new Flags({
     driver,
     prefix,
     options: resolveFlagsOptions(options.flags, driver.capabilities.pubsub),
-    onDegraded: ({ operation, error }) => events.emit('degraded', { family: 'flags', operation, error }),
+    onDegraded: ({ operation, error }) => onDegraded({ family: 'flags', operation, error }),
   })
   const channels = new Channels({ driver, prefix, codec })
   return {

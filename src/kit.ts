@@ -30,6 +30,7 @@ import type { GuardOptions } from './guard/options.js'
 import type { HealthReport, HealthThresholds } from './monitor/health.js'
 import type { MetricsSnapshot, Monitor } from './monitor/monitor.js'
 import { Operations } from './monitor/operations.js'
+import { OutageReporter, type DegradedReport } from './monitor/outages.js'
 import { countLocks, countRateLimits } from './monitor/feature-counters.js'
 import type { RateLimitIdentifier } from './ratelimit/keys.js'
 import type { RateLimitPolicies } from './ratelimit/policy.js'
@@ -292,6 +293,10 @@ export function createCachekit<
   const namespace = createNamespace({ prefix: options.prefix, environment: options.environment })
   const events = new Emitter<CacheEvents>()
   const operations = new Operations(options)
+  // One 'outage' per driver state change and a throttled 'degraded', instead of one event per failed request.
+  const reporter = new OutageReporter({ degraded: (report) => events.emit('degraded', report), outage: (event) => events.emit('outage', event) })
+  const outages = { degraded: (report: DegradedReport) => reporter.degraded(report) }
+  operations.measurements.onCall((method, _durationMs, error) => reporter.observe(method, error))
   const baseDriver = operations.measure(options.driver ?? memoryDriver())
   const driver: Driver | ResilientDriver =
     options.breaker === false
@@ -303,7 +308,7 @@ export function createCachekit<
   const origin = globalThis.crypto.randomUUID()
   const bus = driver.capabilities.pubsub
     ? new CacheBus(driver, namespace.prefix, origin, {
-        onError: (error, operation) => events.emit('degraded', { operation: `bus.${operation}`, error }),
+        onError: (error, operation) => outages.degraded({ operation: `bus.${operation}`, error }),
         onState: (state, previous) => events.emit('bus', { state, previous }),
       })
     : undefined
@@ -323,12 +328,13 @@ export function createCachekit<
     leaseMs,
     waitMs: leaseMs,
     onError,
+    onDegraded: outages.degraded,
     admit: (family, priority) => guard.admit(family, priority),
     ...resolveTagOptions(options.tags, options.keys),
   })
   const locks = new Locks(driver, namespace.prefix)
   const counters = new Counters(driver, namespace.prefix)
-  const features = createAppFeatures({ driver, prefix: namespace.prefix, codec: resolveCodec(options.codec), events, options })
+  const features = createAppFeatures({ driver, prefix: namespace.prefix, codec: resolveCodec(options.codec), events, onDegraded: outages.degraded, options })
   const registry = createBuilderRegistry(options.builders, { driver, namespace, cache, events, enabled, locks })
   const cascades: CascadeMap = options.cascades ?? {}
   const circuit = (): CircuitState => ('circuit' in driver ? (driver as ResilientDriver).circuit : 'closed')
@@ -337,7 +343,7 @@ export function createCachekit<
     driver,
     prefix: namespace.prefix,
     policies: options.rateLimits,
-    onDegraded: ({ policy, operation, error }) => events.emit('degraded', { operation, family: policy, error }),
+    onDegraded: ({ policy, operation, error }) => outages.degraded({ operation, family: policy, error }),
   }), monitor)
   const started = enabled ? bus?.start() : undefined
   const warmed = registry.start()

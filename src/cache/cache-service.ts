@@ -14,6 +14,7 @@ import { deleteByPattern, qualifyPattern, type PatternInvalidationOptions, type 
 import { judgeEntry, TAG_DEFAULTS, TagStamps, type TagVerdict } from '../invalidation/tag-stamps.js'
 import { resolveTagInvalidation, type TagInvalidationOptions, type TagInvalidationReport } from '../invalidation/tag-invalidation.js'
 import type { CacheBus } from './bus.js'
+import type { DegradedReport } from '../monitor/outages.js'
 import type { CacheEvents, Tier } from './events.js'
 import type { L1Cache, L1Entry } from './l1.js'
 import { ChangeFence } from './change-fence.js'
@@ -50,6 +51,8 @@ export interface CacheServiceConfig {
   /** How long an instance waits for another's loader before loading itself. */
   waitMs: number
   onError: 'fail-open' | 'throw'
+  /** Where an answer given without the driver is reported (the kit throttles it into `degraded` and `outage` events). */
+  onDegraded: (report: DegradedReport) => void
   /**
    * Consulted before every write of an entry: `false` skips it (the call resolves `false`).
    * The memory guard uses it to keep low-priority families out of a nearly full Redis.
@@ -887,12 +890,12 @@ export class CacheService {
   private writeFailed(resolved: Resolved | undefined, operation: string, error: unknown): void {
     if (this.config.onError === 'throw') throw error
     if (resolved) this.stats_.count(resolved.family, 'errors')
-    this.config.events.emit('degraded', { key: resolved?.full, family: resolved?.family, operation, error })
+    this.config.onDegraded({ key: resolved?.full, family: resolved?.family, operation, error })
   }
 
   private emitDegraded(resolved: Resolved, operation: string, error: unknown): void {
     this.stats_.count(resolved.family, 'errors')
-    this.config.events.emit('degraded', { key: resolved.full, family: resolved.family, operation, error })
+    this.config.onDegraded({ key: resolved.full, family: resolved.family, operation, error })
   }
 
   private onError(options: { onError?: 'fail-open' | 'throw' }): 'fail-open' | 'throw' {

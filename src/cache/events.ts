@@ -1,4 +1,5 @@
 import type { BuildProgress, BuildReport } from '../builders/types.js'
+import type { DegradedReport, OutageEvent } from '../monitor/outages.js'
 import type { BusState } from './bus.js'
 import type { CircuitState } from '../drivers/resilient.js'
 import type { CascadeReport } from '../invalidation/cascades.js'
@@ -18,8 +19,15 @@ export interface CacheEvents {
   delete: { keys: readonly string[] }
   /** A stored value failed its schema or could not be decoded: treated as a miss. */
   invalid: { key: string; family: string; reason: 'schema' | 'corrupt'; issues?: readonly unknown[] }
-  /** The driver failed and the cache answered without it (fail open), or a write was dropped. */
-  degraded: { key?: string; family?: string; operation: string; error: unknown }
+  /**
+   * The driver failed and the cache answered without it (fail open), or a write was
+   * dropped. During an outage only its first failure is reported (the rest are counted in
+   * `outage: ended`); outside one, at most one per operation and error code a second, with
+   * `suppressed` saying how many like it were held back.
+   */
+  degraded: DegradedReport
+  /** The driver went away (the first timeout or lost connection) or came back (the first success after). */
+  outage: OutageEvent
   /** The circuit breaker changed state. */
   circuit: { state: CircuitState; previous: CircuitState }
   /**

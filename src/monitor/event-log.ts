@@ -25,6 +25,12 @@ export class EventLog {
   attach(events: Emitter<CacheEvents>, guardEvents: Emitter<GuardEvents>): () => void {
     const stops = [
       events.on('degraded', (event) => this.add('degraded', 'warning', `${event.operation}${event.family ? ` (${event.family})` : ''} answered without the driver: ${errorText(event.error)}`)),
+      events.on('outage', (event) =>
+        event.state === 'started'
+          ? this.add('outage', 'critical', `driver unavailable since ${event.operation} failed: ${errorText(event.error)}`)
+          : this.add('outage', 'info', `driver back after ${event.durationMs} ms: ${event.failedCalls} calls failed, ${Object.values(event.degraded).reduce((sum, n) => sum + n, 0)} answers without it`),
+      ),
+      events.on('bus', (event) => this.add('bus', event.state === 'interrupted' ? 'warning' : 'info', `cache bus ${event.previous} -> ${event.state}`)),
       events.on('circuit', (event) => this.add('circuit', event.state === 'open' ? 'critical' : 'info', `circuit ${event.previous} -> ${event.state}`)),
       events.on('load-error', (event) => this.add('load-error', 'warning', `loader of ${event.family} failed${event.servedStale ? ' (stale value served)' : ''}: ${errorText(event.error)}`)),
       events.on('invalid', (event) => this.add('invalid', 'warning', `invalid entry in ${event.family} (${event.reason}), treated as a miss`)),
