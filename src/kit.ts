@@ -205,7 +205,9 @@ export interface Cachekit<
    * Runs the cascade `name` of `options.cascades`: deletes its keys, invalidates its tags
    * and patterns (together, pipelined), then rebuilds its builder outputs. Resolves a
    * report of what it touched.
-   * @throws {InvalidationError} when a part failed (the rest was done; retrying is safe).
+   * Keys and tags the driver could not take wait in an outbox (`report.keys.queued`,
+   * `report.tags.queued`) and are sent again when it answers.
+   * @throws {InvalidationError} when a pattern or a rebuild failed (the rest was done; retrying is safe).
    * @example const report = await kit.invalidate('video.changed', { videoId, oldCategoryIds, newCategoryIds })
    */
   invalidate<Name extends keyof Cascades & string>(name: Name, params: CascadeParams<Cascades[Name]>): Promise<CascadeReport>
@@ -297,6 +299,10 @@ export function createCachekit<
   const reporter = new OutageReporter({ degraded: (report) => events.emit('degraded', report), outage: (event) => events.emit('outage', event) })
   const outages = { degraded: (report: DegradedReport) => reporter.degraded(report) }
   operations.measurements.onCall((method, _durationMs, error) => reporter.observe(method, error))
+  // The driver answers again: send the invalidations that waited for it.
+  events.on('outage', (event) => {
+    if (event.state === 'ended') void cache.replayInvalidations()
+  })
   const baseDriver = operations.measure(options.driver ?? memoryDriver())
   const driver: Driver | ResilientDriver =
     options.breaker === false
@@ -338,7 +344,16 @@ export function createCachekit<
   const registry = createBuilderRegistry(options.builders, { driver, namespace, cache, events, enabled, locks })
   const cascades: CascadeMap = options.cascades ?? {}
   const circuit = (): CircuitState => ('circuit' in driver ? (driver as ResilientDriver).circuit : 'closed')
-  const monitor = operations.createMonitor({ driver, namespace, cache, events, guard, circuit, bus: () => bus?.status() })
+  const monitor = operations.createMonitor({
+    driver,
+    namespace,
+    cache,
+    events,
+    guard,
+    circuit,
+    bus: () => bus?.status(),
+    invalidations: () => cache.pendingInvalidations(),
+  })
   const rateLimits = countRateLimits(createRateLimits<RateLimitPolicyName<Limits>>({
     driver,
     prefix: namespace.prefix,
@@ -382,6 +397,7 @@ export function createCachekit<
         await registry.close()
         guard.stop()
         monitor.close()
+        await cache.close()
         await bus?.close()
         l1?.cache.clear()
         await counters.close()

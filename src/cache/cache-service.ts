@@ -18,6 +18,7 @@ import type { DegradedReport } from '../monitor/outages.js'
 import type { CacheEvents, Tier } from './events.js'
 import type { L1Cache, L1Entry } from './l1.js'
 import { ChangeFence } from './change-fence.js'
+import { InvalidationOutbox, type OutboxStatus } from './outbox.js'
 import { SingleFlight } from './single-flight.js'
 import { CacheStats, type FamilyStats } from './stats.js'
 import type { AnyKeyParams, CacheKey, KeyPriority } from '../keys/key-family.js'
@@ -121,6 +122,8 @@ const LEASE: Lookup = Object.freeze({ kind: 'lease' })
 const NO_TAGS: readonly string[] = Object.freeze([])
 /** Changed keys the fence remembers (about 100 bytes each); older changes raise its floor. */
 const FENCE_KEYS = 10_000
+/** Failed invalidations kept for replay (about 100 bytes each). */
+const OUTBOX_LIMITS = Object.freeze({ maxKeys: 10_000, maxTags: 10_000 })
 
 /** A GET shared by concurrent callers, with the fence ticket taken when it was sent. */
 interface SharedGet {
@@ -139,6 +142,8 @@ export class CacheService {
   private readonly gets = new Map<string, SharedGet>()
   /** Keeps replies that were on the wire while their key changed out of L1 and out of storage. */
   private readonly fence = new ChangeFence(FENCE_KEYS)
+  /** Deletes and tag stamps that failed to reach the driver, replayed when it answers again. */
+  private readonly outbox: InvalidationOutbox
   private readonly config: CacheServiceConfig
   private readonly driver: Driver
   private readonly namespace: Namespace
@@ -160,6 +165,27 @@ export class CacheService {
       maxRecords: TAG_DEFAULTS.maxRecords,
       maxAgeMs: this.tagMaxAgeMs,
     })
+    this.outbox = new InvalidationOutbox(
+      {
+        deleteKeys: async (fullKeys) => {
+          await this.driver.del(fullKeys)
+          for (const full of fullKeys) {
+            const rel = this.namespace.strip(full)
+            if (rel !== null) this.keyChanged(rel, full)
+          }
+          if (!(await this.announce('del', fullKeys))) throw new DriverError('the delete landed but its announcement did not')
+        },
+        invalidateTags: async (pending) => {
+          for (const { tag, mode, stampMs } of pending) {
+            const { failed, error } = await this.tags.invalidate([tag], mode, stampMs, this.tagMaxAgeMs)
+            if (failed.length > 0) throw error
+            if (!(await this.announce('tags', [tag], { m: mode, at: stampMs }))) throw new DriverError('the stamp landed but its announcement did not')
+          }
+        },
+      },
+      OUTBOX_LIMITS,
+      (count) => this.config.onDegraded({ operation: 'outbox', error: new DriverError(`${count} invalidation(s) dropped: more failed than the outbox keeps`) }),
+    )
     // Announcements may have been lost: nothing learned from the bus can be trusted.
     config.bus?.onGap(() => {
       this.everythingChanged()
@@ -341,8 +367,16 @@ export class CacheService {
    * resolves 0 and is reported as `degraded`, unless `onError: 'throw'`.
    */
   async delete(keys: CacheKeyInput<unknown> | readonly CacheKeyInput<unknown>[], options: { onError?: 'fail-open' | 'throw' } = {}): Promise<number> {
+    return (await this.deleteReporting(keys, options)).deleted
+  }
+
+  /**
+   * As {@link delete}, saying also whether the delete had to wait in the outbox.
+   * @internal
+   */
+  async deleteReporting(keys: CacheKeyInput<unknown> | readonly CacheKeyInput<unknown>[], options: { onError?: 'fail-open' | 'throw' } = {}): Promise<{ deleted: number; queued: boolean }> {
     if (typeof options !== 'object' || options === null) throw optionsError('delete', options)
-    if (!this.config.enabled) return 0
+    if (!this.config.enabled) return { deleted: 0, queued: false }
     const list = (Array.isArray(keys) ? keys : [keys]) as CacheKeyInput<unknown>[]
     const resolved = list.map((key) => this.resolve(key, {}, false))
     const full = resolved.map((r) => r.full)
@@ -350,11 +384,13 @@ export class CacheService {
     for (const r of resolved) this.stats_.count(r.family, 'deletes')
     this.config.events.emit('delete', { keys: full })
     try {
-      return await this.driver.del(full)
+      return { deleted: await this.driver.del(full), queued: false }
     } catch (error) {
-      if (options.onError === 'throw') throw error
+      // Sent again once the driver answers; meanwhile this process treats the keys as deleted.
+      if (error instanceof DriverError) this.outbox.addKeys(full)
+      if (this.onError(options) === 'throw') throw error
       this.writeFailed(resolved[0], 'delete', error)
-      return 0
+      return { deleted: 0, queued: error instanceof DriverError }
     } finally {
       // A read on the wire during the delete may have brought the old entry back: drop it again.
       for (const r of resolved) this.keyChanged(r.rel, r.full)
@@ -379,19 +415,23 @@ export class CacheService {
   async invalidateTags(tags: readonly string[], options: TagInvalidationOptions = {}): Promise<TagInvalidationReport> {
     const startedAt = Date.now()
     const { tags: list, mode, label } = resolveTagInvalidation(tags, options)
-    if (!this.config.enabled || list.length === 0) return { tags: list, mode: label, invalidatedAt: 0, durationMs: 0 }
+    if (!this.config.enabled || list.length === 0) return { tags: list, mode: label, invalidatedAt: 0, durationMs: 0, queued: [] }
     const stampMs = Date.now()
     // Callers from now on must not join a read or load that began before the stamp.
     this.forgetFlights()
-    try {
-      await this.tags.invalidate(list, mode, stampMs, this.tagMaxAgeMs)
-    } finally {
-      this.config.bus?.publish('tags', list, { m: mode, at: stampMs })
+    const { failed, error } = await this.tags.invalidate(list, mode, stampMs, this.tagMaxAgeMs)
+    // Announced for the stored stamps; the failed ones are announced when the outbox replays them.
+    const stored = failed.length === 0 ? list : list.filter((tag) => !failed.includes(tag))
+    if (stored.length > 0) this.config.bus?.publish('tags', stored, { m: mode, at: stampMs })
+    if (failed.length > 0) {
+      this.outbox.addTags(failed.map((tag) => ({ tag, mode, stampMs })))
+      if (this.onError(options) === 'throw' || !(error instanceof DriverError)) throw error
+      this.writeFailed(undefined, 'invalidateTags', error)
     }
     // Entries created in the stamp's millisecond count as invalidated: let the clock move
     // on, so whatever this process loads after the call returns is valid.
     if (Date.now() <= stampMs) await sleep(stampMs + 1 - Date.now())
-    const report: TagInvalidationReport = { tags: list, mode: label, invalidatedAt: stampMs, durationMs: Date.now() - startedAt }
+    const report: TagInvalidationReport = { tags: list, mode: label, invalidatedAt: stampMs, durationMs: Date.now() - startedAt, queued: failed }
     this.config.events.emit('invalidate', { kind: 'tags', tags: list, mode: label })
     return report
   }
@@ -733,6 +773,8 @@ export class CacheService {
   private interpret(resolved: Resolved, text: string | null, now: number): Lookup | Promise<Lookup> {
     if (text === null) return MISS
     if (text.startsWith(LEASE_PREFIX)) return LEASE
+    // Deleted by this process while the driver was away, and the delete not sent yet: claim and reload it.
+    if (!this.outbox.empty && this.outbox.hasKey(resolved.full)) return { kind: 'invalidated', text }
     const decoded = this.config.codec.decode(text)
     if (decoded === undefined) {
       this.config.events.emit('invalid', { key: resolved.full, family: resolved.family, reason: 'corrupt' })
@@ -864,6 +906,8 @@ export class CacheService {
     // Until the bus is subscribed, another instance's write could go unnoticed: keep no copy.
     if (!l1 || (this.config.bus && !this.config.bus.ready)) return undefined
     if (ticket !== undefined && !this.fence.admits(resolved.rel, ticket)) return undefined
+    // Its delete is waiting in the outbox: what Redis holds may be the deleted entry.
+    if (!this.outbox.empty && this.outbox.hasKey(resolved.full)) return undefined
     // Built field by field so every L1 entry has one shape (monomorphic reads on the hot path).
     const l1Entry: L1Entry = {
       value: entry.value,
@@ -908,6 +952,35 @@ export class CacheService {
   }
 
   // ---- coherence ----
+
+  /** Publishes on the bus; true when it was sent (or there is no bus to tell). */
+  private announce(type: 'del' | 'tags', keys: string[], extra?: { m: 'hard' | 'soft'; at: number }): Promise<boolean> {
+    return this.config.bus === undefined ? Promise.resolve(true) : this.config.bus.publish(type, keys, extra)
+  }
+
+  /**
+   * Sends the invalidations waiting in the outbox now. The kit calls it when the driver
+   * answers again after an outage; the outbox also retries by itself with backoff.
+   * @internal
+   */
+  replayInvalidations(): Promise<void> {
+    return this.outbox.replay()
+  }
+
+  /** Invalidations waiting for the driver, and how many were dropped. */
+  pendingInvalidations(): OutboxStatus {
+    return this.outbox.status()
+  }
+
+  /**
+   * Tries once more to send what waits, then stops the outbox's retries. What is still
+   * waiting is lost with the process (its entries expire with their TTL).
+   * @internal
+   */
+  async close(): Promise<void> {
+    await this.outbox.replay()
+    this.outbox.close()
+  }
 
   /**
    * `rel` changed (written or deleted here, or announced by another instance): drop this

@@ -49,8 +49,12 @@ export type CascadeParams<C> = C extends (params: infer Params) => unknown ? Par
 /** What `kit.invalidate` did. */
 export interface CascadeReport {
   readonly cascade: string
-  /** The keys deleted (full keys, duplicates removed) and how many of them existed. */
-  readonly keys: { readonly names: readonly string[]; readonly deleted: number }
+  /**
+   * The keys deleted (full keys, duplicates removed) and how many of them existed.
+   * `queued`: the driver was away, so the delete waits in the outbox and is sent again
+   * when it answers (this process treats the keys as deleted meanwhile).
+   */
+  readonly keys: { readonly names: readonly string[]; readonly deleted: number; readonly queued: boolean }
   /** The tag invalidation, when the cascade named tags. */
   readonly tags: TagInvalidationReport | undefined
   readonly patterns: readonly PatternInvalidationReport[]
@@ -70,7 +74,11 @@ export interface CascadeRuntime {
  * Runs the cascade `name` of `cascades` with `params`.
  *
  * @throws {ValidationError} for an unknown name or a cascade returning something else than targets.
- * @throws {InvalidationError} when a part failed (the others still ran; the error carries the partial report).
+ * Deletes and tag stamps the driver could not take wait in the outbox (`report.keys.queued`,
+ * `report.tags.queued`) instead of failing the cascade: the caller's database write already
+ * happened, and they are sent again when the driver answers.
+ *
+ * @throws {InvalidationError} when a pattern or a rebuild failed (the others still ran; the error carries the partial report).
  */
 export async function runCascade(runtime: CascadeRuntime, cascades: CascadeMap, name: string, params: unknown): Promise<CascadeReport> {
   const startedAt = Date.now()
@@ -97,7 +105,7 @@ export async function runCascade(runtime: CascadeRuntime, cascades: CascadeMap, 
       return undefined
     })
   const [deleted, tagReport, patternReports] = await Promise.all([
-    keys.length === 0 ? 0 : settle(cache.delete(keys, { onError: 'throw' })),
+    keys.length === 0 ? { deleted: 0, queued: false } : settle(cache.deleteReporting(keys)),
     tags.length === 0 ? undefined : settle(cache.invalidateTags(tags, { mode: targets.tagMode ?? 'delete' })),
     Promise.all(patterns.map((pattern) => settle(cache.invalidatePattern(pattern)))),
   ])
@@ -105,7 +113,7 @@ export async function runCascade(runtime: CascadeRuntime, cascades: CascadeMap, 
   const rebuilt = await Promise.all((targets.rebuild ?? []).map((target) => settle(runtime.rebuild(target))))
   const report: CascadeReport = {
     cascade: name,
-    keys: { names, deleted: deleted ?? 0 },
+    keys: { names, deleted: deleted?.deleted ?? 0, queued: deleted?.queued ?? false },
     tags: tagReport,
     patterns: patternReports.filter((r): r is PatternInvalidationReport => r !== undefined),
     rebuilt: rebuilt.filter((r): r is BuildReport => r !== undefined),

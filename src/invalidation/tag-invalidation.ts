@@ -15,6 +15,15 @@ export interface TagInvalidationOptions {
    * @default 'delete'
    */
   mode?: 'delete' | 'expire'
+  /**
+   * What a driver failure does. Either way this process treats the entries as invalidated
+   * at once, and the stamps that could not be stored wait in an in-process outbox that
+   * sends them (and their bus announcement) again once the driver answers: `'fail-open'`
+   * resolves, listing them in `queued` (a `degraded` event reports it); `'throw'` rejects
+   * with the driver's error (strict: for callers that must know).
+   * @default the kit's `onError` ('fail-open')
+   */
+  onError?: 'fail-open' | 'throw'
 }
 
 /** What `kit.cache.invalidateTags` did. */
@@ -25,6 +34,12 @@ export interface TagInvalidationReport {
   /** The invalidation time: entries of these tags created at or before it are reached. 0 when nothing was done (kill switch, no tags). */
   readonly invalidatedAt: number
   readonly durationMs: number
+  /**
+   * Tags whose stamp could not be stored (the driver was away): they wait in the outbox,
+   * are sent again when the driver answers, and meanwhile this process treats their entries
+   * as invalidated. Empty when every stamp was stored.
+   */
+  readonly queued: readonly string[]
 }
 
 /**

@@ -88,6 +88,12 @@ export class TagStamps {
   private readonly records = new Map<string, TagRecord>()
   private readonly fetches = new SingleFlight()
   private readonly skewMs: number
+  /**
+   * Invalidations this process made that Redis does not have yet (the write failed; the
+   * outbox replays it). They count on every read until unpinned, whatever the driver says
+   * and whatever is forgotten.
+   */
+  private readonly pinned = new Map<string, TagStampReply>()
 
   constructor(private readonly options: TagStampsOptions) {
     this.skewMs = options.maxClockSkewMs ?? TAG_DEFAULTS.maxClockSkewMs
@@ -119,6 +125,14 @@ export class TagStamps {
       if (record.hardAt > hardAt) hardAt = record.hardAt
       if (record.softAt > softAt) softAt = record.softAt
     }
+    if (this.pinned.size > 0) {
+      for (let i = 0; i < tags.length; i++) {
+        const pin = this.pinned.get(tags[i] as string)
+        if (pin === undefined) continue
+        if (pin.hardAt > hardAt) hardAt = pin.hardAt
+        if (pin.softAt > softAt) softAt = pin.softAt
+      }
+    }
     return judge(entry, hardAt, softAt, now)
   }
 
@@ -135,29 +149,52 @@ export class TagStamps {
         return this.fetches.run(tag, () => this.fetch(tag))
       }),
     )
-    return stamps.reduce<TagStampReply>((max, s) => ({ hardAt: Math.max(max.hardAt, s.hardAt), softAt: Math.max(max.softAt, s.softAt) }), NEVER)
+    const pinned = this.pinned.size === 0 ? [] : tags.flatMap((tag) => this.pinned.get(tag) ?? [])
+    return [...stamps, ...pinned].reduce<TagStampReply>((max, s) => ({ hardAt: Math.max(max.hardAt, s.hardAt), softAt: Math.max(max.softAt, s.softAt) }), NEVER)
+  }
+
+  /** Keeps applying an invalidation Redis does not have yet, until {@link unpin}. */
+  pin(tag: string, mode: TagInvalidationMode, stampMs: number): void {
+    const pin = this.pinned.get(tag) ?? { hardAt: 0, softAt: 0 }
+    this.pinned.set(tag, mode === 'hard' ? { hardAt: Math.max(pin.hardAt, stampMs), softAt: pin.softAt } : { hardAt: pin.hardAt, softAt: Math.max(pin.softAt, stampMs) })
+  }
+
+  /** Redis has the invalidation now (stored with a stamp at least `stampMs`): reads can rely on it again. */
+  unpin(tag: string, mode: TagInvalidationMode, stampMs: number): void {
+    const pin = this.pinned.get(tag)
+    if (pin === undefined) return
+    const left = mode === 'hard' ? { hardAt: pin.hardAt > stampMs ? pin.hardAt : 0, softAt: pin.softAt } : { hardAt: pin.hardAt, softAt: pin.softAt > stampMs ? pin.softAt : 0 }
+    if (left.hardAt === 0 && left.softAt === 0) this.pinned.delete(tag)
+    else this.pinned.set(tag, left)
   }
 
   /**
    * Stores a new stamp for every tag (one script per tag, concurrently) and remembers
-   * the result. On failure the stamps are still applied in this process, so it stops
-   * serving the entries, and the first error is rethrown.
+   * the result. A stamp that could not be stored stays pinned in this process, so it keeps
+   * treating the entries as invalidated, until a later `invalidate` stores it. Resolves
+   * the tags that failed and the first error (none: `failed` is empty).
    */
-  async invalidate(tags: readonly string[], mode: TagInvalidationMode, stampMs: number, ttlMs: number): Promise<void> {
+  async invalidate(tags: readonly string[], mode: TagInvalidationMode, stampMs: number, ttlMs: number): Promise<{ failed: string[]; error: unknown }> {
+    // Until Redis has it, this process must keep applying it, even past a forget().
+    for (const tag of tags) this.pin(tag, mode, stampMs)
     const results = await Promise.allSettled(
       tags.map((tag) => this.options.driver.eval(invalidateTag, [this.keyOf(tag)], [mode, String(stampMs), String(ttlMs), String(Date.now() + this.skewMs)])),
     )
     const now = Date.now()
-    let failure: PromiseRejectedResult | undefined
+    const failed: string[] = []
+    let error: unknown
     results.forEach((result, index) => {
       const tag = tags[index] as string
-      if (result.status === 'fulfilled') this.merge(tag, result.value, now, 0, true)
-      else {
-        failure ??= result
+      if (result.status === 'fulfilled') {
+        this.merge(tag, result.value, now, 0, true)
+        this.unpin(tag, mode, stampMs)
+      } else {
+        if (failed.length === 0) error = result.reason
+        failed.push(tag)
         this.announced(tag, mode, stampMs, now)
       }
     })
-    if (failure) throw failure.reason
+    return { failed, error }
   }
 
   /** Applies an invalidation announced by another process. */

@@ -61,7 +61,7 @@ export function resolveHealthThresholds(thresholds: HealthThresholds = {}): Reso
 
 /** One finding. `critical` makes the kit unhealthy; `warning` makes it degraded. */
 export interface HealthIssue {
-  readonly check: 'ping' | 'circuit' | 'bus' | 'memory' | 'guard' | 'hit-rate' | 'latency' | 'error-rate' | 'config'
+  readonly check: 'ping' | 'circuit' | 'bus' | 'invalidations' | 'memory' | 'guard' | 'hit-rate' | 'latency' | 'error-rate' | 'config'
   readonly severity: 'warning' | 'critical'
   readonly message: string
   readonly value?: number
@@ -84,6 +84,16 @@ export interface BusHealth {
   readonly lastError: string | null
 }
 
+/** Invalidations that failed to reach the driver and wait in the outbox to be sent again. */
+export interface PendingInvalidations {
+  /** Keys whose delete waits. */
+  readonly keys: number
+  /** Tags whose invalidation waits. */
+  readonly tags: number
+  /** Dropped because more failed than the outbox keeps, since the kit started. */
+  readonly dropped: number
+}
+
 /** What `kit.health()` answers. */
 export interface HealthReport {
   /** `unhealthy` with any critical issue, `degraded` with warnings only, else `healthy`. */
@@ -100,6 +110,7 @@ export interface HealthReport {
   readonly circuit: CircuitState
   /** The cache bus; null when the driver has no pub/sub. */
   readonly bus: BusHealth | null
+  readonly invalidations: PendingInvalidations
   readonly guard: GuardState
   readonly memory: Pick<MemoryUsage, 'usedBytes' | 'limitBytes' | 'ratio' | 'limitSource' | 'policy' | 'node'> | null
   /** Cache hit rate over all families; null before `minReads` reads. */
@@ -118,6 +129,7 @@ export interface HealthInputs {
   readonly ping: { ok: true; ms: number } | { ok: false; error: string }
   readonly circuit: CircuitState
   readonly bus: BusHealth | null
+  readonly invalidations: PendingInvalidations
   readonly guard: GuardState
   readonly memory: MemoryUsage | null
   readonly reads: number
@@ -139,6 +151,14 @@ export function judgeHealth(inputs: HealthInputs, thresholds: ResolvedHealthThre
       check: 'bus',
       severity: 'warning',
       message: `the cache bus is ${bus.state} since ${new Date(bus.since).toISOString()}: this process keeps no L1 copies and does not hear other instances' writes`,
+    })
+  }
+  const waiting = inputs.invalidations
+  if (waiting.keys > 0 || waiting.tags > 0) {
+    issues.push({
+      check: 'invalidations',
+      severity: 'warning',
+      message: `${waiting.keys} delete(s) and ${waiting.tags} tag invalidation(s) wait for the driver; this process treats them as done, other processes serve the old entries until they are sent`,
     })
   }
   const ratio = inputs.memory?.ratio ?? null
@@ -168,6 +188,7 @@ export function judgeHealth(inputs: HealthInputs, thresholds: ResolvedHealthThre
     driver: { name: inputs.driverName, server: inputs.server, pingMs: inputs.ping.ok ? inputs.ping.ms : null },
     circuit: inputs.circuit,
     bus: inputs.bus,
+    invalidations: inputs.invalidations,
     guard: inputs.guard,
     memory: memory && {
       usedBytes: memory.usedBytes,

@@ -14,7 +14,7 @@ import type { Namespace } from '../keys/namespace.js'
 import type { DriverCallListener, DriverCallStats, DriverMeasurements } from './driver-measurements.js'
 import { EventLog, type LoggedEvent } from './event-log.js'
 import type { FamilyInfo } from './families.js'
-import { judgeHealth, type BusHealth, type HealthReport, type ResolvedHealthThresholds } from './health.js'
+import { judgeHealth, type BusHealth, type HealthReport, type PendingInvalidations, type ResolvedHealthThresholds } from './health.js'
 import { infoField, parseInfo } from './info.js'
 import { keyDistribution, type KeyDistribution, type KeyDistributionOptions } from './key-distribution.js'
 import { MetricsRegistry, type FeatureMetric, type FeatureMetricSnapshot } from './registry.js'
@@ -58,6 +58,8 @@ export interface MonitorContext {
   readonly circuit: () => CircuitState
   /** The cache bus's status; undefined when the driver has no pub/sub. */
   readonly bus: () => BusHealth | undefined
+  /** Invalidations waiting in the cache's outbox. */
+  readonly invalidations: () => PendingInvalidations
   readonly thresholds: ResolvedHealthThresholds
 }
 
@@ -96,6 +98,7 @@ export class Monitor {
         ping,
         circuit: this.context.circuit(),
         bus: this.context.bus() ?? null,
+        invalidations: this.context.invalidations(),
         guard: guard.state,
         memory,
         reads: totals.hits + totals.staleHits + totals.misses,

@@ -13,7 +13,7 @@ import { resolveGuardOptions, type GuardOptions, type ResolvedGuardOptions } fro
 import type { Namespace } from '../keys/namespace.js'
 import { DriverMeasurements, measuredDriver } from './driver-measurements.js'
 import { familiesOf, type FamilyInfo } from './families.js'
-import { resolveHealthThresholds, type BusHealth, type HealthThresholds, type ResolvedHealthThresholds } from './health.js'
+import { resolveHealthThresholds, type BusHealth, type HealthThresholds, type PendingInvalidations, type ResolvedHealthThresholds } from './health.js'
 import { Monitor } from './monitor.js'
 
 /** The kit options the operations features read. */
@@ -59,6 +59,7 @@ export class Operations {
     guard: MemoryGuard
     circuit: () => CircuitState
     bus: () => BusHealth | undefined
+    invalidations: () => PendingInvalidations
   }): Monitor {
     return new Monitor({
       ...context,

@@ -57,7 +57,7 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('cascades on $na
     video.categoryIds = ['cat-5']
     const report = await kit.invalidate('video.changed', { videoId: video.id, oldCategoryIds, newCategoryIds: ['cat-5'] })
     expect(report.cascade).toBe('video.changed')
-    expect(report.keys).toEqual({ names: [kit.cache.keyOf(keys.videoDetail({ id: video.id }))], deleted: 1 })
+    expect(report.keys).toEqual({ names: [kit.cache.keyOf(keys.videoDetail({ id: video.id }))], deleted: 1, queued: false })
     expect(report.tags?.tags).toEqual([`video:${video.id}`])
     expect(report.patterns).toEqual([expect.objectContaining({ deleted: 3 })])
     expect(report.rebuilt).toHaveLength(1 + new Set([...oldCategoryIds, 'cat-5']).size)
