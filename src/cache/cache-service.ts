@@ -43,7 +43,8 @@ export interface CacheServiceConfig {
   codec: EntryCodec
   events: Emitter<CacheEvents>
   bus: CacheBus | undefined
-  l1: { cache: L1Cache; ttlMs: number } | undefined
+  /** `clone`: hand out copies of L1 and shared values (structuredClone), keep a copy of what is stored. */
+  l1: { cache: L1Cache; ttlMs: number; clone: boolean } | undefined
   enabled: boolean
   defaultTtlMs: number | undefined
   defaultGraceMs: number
@@ -230,7 +231,7 @@ export class CacheService {
       const hit = l1.cache.get(typeof key === 'string' ? key : key.key, now)
       if (hit !== undefined && hit.expiresAt > now && (hit.tags.length === 0 || this.localVerdict(hit, now) === 'valid')) {
         this.recordL1Hit(typeof key === 'string' ? familyOf(key) : key.family, key)
-        return Promise.resolve(hit.value as Value)
+        return Promise.resolve((l1.clone ? structuredClone(hit.value) : hit.value) as Value)
       }
     }
     let resolved: Resolved
@@ -250,7 +251,7 @@ export class CacheService {
     const lookup = await this.lookup(resolved).catch((error: unknown) => this.readFailed(resolved, 'get', error))
     if (lookup.kind === 'fresh' || (lookup.kind === 'stale' && options.allowStale)) {
       this.recordHit(resolved, lookup.tier, lookup.kind === 'stale')
-      return lookup.entry.value as Value
+      return (lookup.tier === 'l1' ? this.handOut(lookup.entry.value) : lookup.entry.value) as Value
     }
     this.recordMiss(resolved)
     return undefined
@@ -275,7 +276,7 @@ export class CacheService {
     resolved.forEach((r, index) => {
       const hit = this.config.l1?.cache.get(r.rel, now)
       if (hit !== undefined && hit.expiresAt > now && (hit.tags.length === 0 || this.localVerdict(hit, now) === 'valid')) {
-        results[index] = hit.value as Value
+        results[index] = this.handOut(hit.value) as Value
         this.recordHit(r, 'l1')
       } else remote.push(index)
     })
@@ -566,7 +567,7 @@ export class CacheService {
     if (outcome.kind === 'hit') this.recordHit(resolved, outcome.tier ?? 'remote')
     else if (outcome.kind === 'stale') this.recordHit(resolved, outcome.tier ?? 'remote', true)
     else this.recordMiss(resolved)
-    return outcome.value
+    return this.handOut(outcome.value) as Value
   }
 
   /** The shared work of concurrent `getOrSet` calls on one key, after the first read. */
@@ -908,9 +909,19 @@ export class CacheService {
     if (ticket !== undefined && !this.fence.admits(resolved.rel, ticket)) return undefined
     // Its delete is waiting in the outbox: what Redis holds may be the deleted entry.
     if (!this.outbox.empty && this.outbox.hasKey(resolved.full)) return undefined
+    let value = entry.value
+    if (l1.clone) {
+      // A copy of its own, so no caller's later mutation reaches it; a value structuredClone
+      // refuses (a function inside) is not kept in L1 at all.
+      try {
+        value = structuredClone(value)
+      } catch {
+        return undefined
+      }
+    }
     // Built field by field so every L1 entry has one shape (monomorphic reads on the hot path).
     const l1Entry: L1Entry = {
-      value: entry.value,
+      value,
       expiresAt: entry.expiresAt,
       staleUntil: entry.staleUntil,
       l1Until: Date.now() + l1.ttlMs,
@@ -1006,6 +1017,11 @@ export class CacheService {
     this.gets.clear()
     this.reads.forgetAll()
     this.loads.forgetAll()
+  }
+
+  /** A value another caller may also hold (an L1 copy, a shared outcome): a copy with `l1.clone`. */
+  private handOut(value: unknown): unknown {
+    return this.config.l1?.clone === true ? structuredClone(value) : value
   }
 
   // ---- bookkeeping ----

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Driver } from '../../src/drivers/driver.js'
-import { defineKeys } from '../../src/keys/index.js'
+import { defineKeys, typed } from '../../src/keys/index.js'
 import { createCachekit, type Cachekit } from '../../src/kit.js'
 import { targets, uniquePrefix } from '../support/targets.js'
 
@@ -106,5 +106,36 @@ describe('kill switch', () => {
     } finally {
       vi.unstubAllEnvs()
     }
+  })
+})
+
+describe('values handed out from L1', () => {
+  const shared = defineKeys({ profile: { template: 'profile:{id}', ttl: '1h', value: typed<{ name: string; tags: string[] }>() } })
+
+  it('are the same object for every caller without clone: a mutation shows up in the next hit', async () => {
+    const kit = createCachekit({ prefix: uniquePrefix(), keys: shared, l1: true })
+    await kit.ready()
+    const first = await kit.cache.getOrSet(shared.profile({ id: 1 }), async () => ({ name: 'ada', tags: [] }))
+    first.tags.push('mutated by a caller')
+    expect((await kit.cache.getOrSet(shared.profile({ id: 1 }), async () => ({ name: 'unused', tags: [] }))).tags).toEqual(['mutated by a caller'])
+    await kit.close()
+  })
+
+  it('are copies with clone: true, on the way in (set, load) and on every hit', async () => {
+    const kit = createCachekit({ prefix: uniquePrefix(), keys: shared, l1: { clone: true } })
+    await kit.ready()
+    const written = { name: 'ada', tags: ['a'] }
+    await kit.cache.set(shared.profile({ id: 2 }), written)
+    written.tags.push('mutated after set')
+    const hit = await kit.cache.getOrSet(shared.profile({ id: 2 }), async () => ({ name: 'unused', tags: [] }))
+    expect(hit).toEqual({ name: 'ada', tags: ['a'] })
+    hit.tags.push('mutated after a hit')
+    expect(await kit.cache.get(shared.profile({ id: 2 }))).toEqual({ name: 'ada', tags: ['a'] })
+    expect(await kit.cache.getMany([shared.profile({ id: 2 })])).toEqual([{ name: 'ada', tags: ['a'] }])
+    await kit.close()
+  })
+
+  it('refuses a clone option that is not a boolean', () => {
+    expect(() => createCachekit({ l1: { clone: 'yes' as never } })).toThrow(/l1.clone/)
   })
 })

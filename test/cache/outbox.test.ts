@@ -22,7 +22,7 @@ const cascades = { 'video.changed': ({ id }: { id: number }) => ({ keys: [keys.v
 
 let proxy: FaultProxy
 let raw: Redis
-const kits: Cachekit<typeof keys>[] = []
+const kits: { close(): Promise<void> }[] = []
 
 /** `writer` goes through the proxy (its invalidations will fail); `other` is another process. */
 async function pair(l1 = false) {
@@ -34,7 +34,7 @@ async function pair(l1 = false) {
     cascades,
     l1,
     breaker: { failureThreshold: 3, cooldownMs: 200 },
-  }) as Cachekit<typeof keys>
+  })
   const other = createCachekit({ driver: ioredisDriver({ url: inject('redisUrl') }), prefix, keys }) as Cachekit<typeof keys>
   kits.push(writer, other)
   await Promise.all([writer.ready(), other.ready()])
