@@ -28,7 +28,7 @@ export interface IoredisCommonOptions {
   /**
    * How often, in milliseconds, the driver proves that its subscriber connection still
    * delivers: it publishes a beat on a channel of its own, which must come back within
-   * twice this. A connection that closes is noticed at once; the beat notices one that
+   * 1.5 times this (it is judged on the next beat, so a hang is seen within about 3 intervals). A connection that closes is noticed at once; the beat notices one that
    * stays open but carries nothing (a hung network, a stopped server, a dead Cluster
    * node). Subscribers then hear `'interrupted'` through `onStatus`, so the cache bus
    * stops trusting L1 copies. Costs one PUBLISH per interval while anything is
@@ -209,7 +209,7 @@ function plainObject(value: unknown, name: string): Record<string, unknown> {
 function heartbeat(value: unknown): HeartbeatOptions | undefined {
   if (value === false) return undefined
   const intervalMs = timeout(value, 'subscriptionHeartbeatMs', IOREDIS_DEFAULTS.subscriptionHeartbeatMs)
-  return { intervalMs, timeoutMs: intervalMs * 2 }
+  return { intervalMs, timeoutMs: Math.round(intervalMs * 1.5) }
 }
 
 function timeout(value: unknown, name: string, fallback: number): number {
