@@ -4,6 +4,7 @@
  * their own (see redis-server.ts) so they never disturb these.
  */
 import type { TestProject } from 'vitest/node'
+import { missing, OPTIONAL_PREREQUISITES } from './prerequisites.js'
 import { startRedisCluster, type ClusterNodeAddress } from './redis-cluster.js'
 import { startRedisServer } from './redis-server.js'
 import { startUpstashServer } from './upstash-server.js'
@@ -37,6 +38,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const cluster = await clusterStarting
   project.provide('clusterNodes', cluster.nodes)
   return async () => {
+    // Repeated at the end of the run, where a reader looks: what this machine could not test.
+    for (const prerequisite of OPTIONAL_PREREQUISITES) {
+      const reason = missing(prerequisite)
+      if (reason !== undefined) console.warn(`\n[cachekit tests] ${reason}`)
+    }
     await cluster.stop()
     await upstash.stop()
     await upstashRedis.stop()
