@@ -414,6 +414,7 @@ export function createCachekit<
         await counters.close()
         await features.close()
         await rateLimits.close()
+        locks.close()
         await driver.close()
       })()
       return closing

@@ -11,10 +11,12 @@
  * (stats and events).
  */
 import { describeValue } from '../core/describe-value.js'
+import { GiveBacks } from '../core/give-backs.js'
 import { ValidationError } from '../core/errors/index.js'
 import type { PatternInvalidationOptions, PatternInvalidationReport } from '../invalidation/pattern.js'
 import type { TagInvalidationOptions, TagInvalidationReport } from '../invalidation/tag-invalidation.js'
 import { TAG_DEFAULTS, TagStamps } from '../invalidation/tag-stamps.js'
+import { compareAndDelete } from '../scripts/compare-and-delete.js'
 import { Coherence } from './coherence.js'
 import type { CacheKeyInput, CacheServiceConfig, SetManyOptions } from './config.js'
 import { EntryWriter } from './entry-writer.js'
@@ -39,6 +41,7 @@ export class CacheService {
   private readonly writer: EntryWriter
   private readonly reads: ReadPath
   private readonly invalidator: Invalidator
+  private readonly giveBacks = new GiveBacks()
 
   constructor(config: CacheServiceConfig) {
     this.config = config
@@ -60,8 +63,11 @@ export class CacheService {
     this.coherence = new Coherence(config.l1, bus, pendingDelete)
     this.reader = new EntryReader(config.codec, tags, this.reporter, pendingDelete)
     this.writer = new EntryWriter({ driver, codec: config.codec, bus, tags, tagMaxAgeMs, coherence: this.coherence, reporter: this.reporter, admit: config.admit })
-    const loaders = new LoaderRun(driver, this.writer, this.coherence, this.reporter)
-    this.reads = new ReadPath({ driver, bus, leaseMs: config.leaseMs, waitMs: config.waitMs, coherence: this.coherence, reader: this.reader, loaders, reporter: this.reporter })
+    // A lease given back late is still safe (token-guarded); one nobody gives back blocks others for the lease time.
+    const giveBack = (key: string, token: string): void =>
+      this.giveBacks.giveBack(`${key}\u0000${token}`, Date.now() + config.leaseMs, () => driver.eval(compareAndDelete, [key], [token]))
+    const loaders = new LoaderRun(this.writer, this.coherence, this.reporter, giveBack)
+    this.reads = new ReadPath({ driver, bus, leaseMs: config.leaseMs, waitMs: config.waitMs, coherence: this.coherence, reader: this.reader, loaders, reporter: this.reporter, giveBack })
     this.invalidator = new Invalidator({ driver, namespace, bus, tags, tagMaxAgeMs, coherence: this.coherence, reporter: this.reporter, enabled: config.enabled })
   }
 
@@ -321,6 +327,7 @@ export class CacheService {
    * @internal
    */
   close(): Promise<void> {
+    this.giveBacks.close()
     return this.invalidator.close()
   }
 

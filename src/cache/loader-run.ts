@@ -4,8 +4,6 @@
  */
 import { parseDuration } from '../core/duration.js'
 import { LoaderTimeoutError } from '../core/errors/index.js'
-import type { Driver } from '../drivers/driver.js'
-import { compareAndDelete } from '../scripts/compare-and-delete.js'
 import type { Coherence } from './coherence.js'
 import type { EntryWriter } from './entry-writer.js'
 import type { CacheReporter } from './reporter.js'
@@ -14,10 +12,11 @@ import type { GetOrSetOptions, Loader } from './types.js'
 
 export class LoaderRun {
   constructor(
-    private readonly driver: Driver,
     private readonly writer: EntryWriter,
     private readonly coherence: Coherence,
     private readonly reporter: CacheReporter,
+    /** Gives a lease back, token-guarded, and keeps trying while the driver refuses. */
+    private readonly giveBack: (fullKey: string, token: string) => void,
   ) {}
 
   /** Runs the loader and stores the result. With `leaseToken`, the write replaces the lease marker. */
@@ -65,9 +64,9 @@ export class LoaderRun {
     }
   }
 
-  /** Frees the key if it still holds this load's lease marker. Best effort. */
+  /** Frees the key if it still holds this load's lease marker; kept and sent again while the driver refuses. */
   releaseLease(resolved: Resolved, token: string): void {
-    this.driver.eval(compareAndDelete, [resolved.full], [token]).catch(() => undefined)
+    this.giveBack(resolved.full, token)
   }
 }
 

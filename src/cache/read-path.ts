@@ -7,7 +7,6 @@
 import { parseDuration } from '../core/duration.js'
 import { DriverError } from '../core/errors/index.js'
 import type { Driver } from '../drivers/driver.js'
-import { compareAndDelete } from '../scripts/compare-and-delete.js'
 import { compareAndSet } from '../scripts/compare-and-set.js'
 import type { CacheBus } from './bus.js'
 import type { Coherence, SharedGet } from './coherence.js'
@@ -37,6 +36,8 @@ export interface ReadPathParts {
   readonly reader: EntryReader
   readonly loaders: LoaderRun
   readonly reporter: CacheReporter
+  /** Gives a lease back, token-guarded, and keeps trying while the driver refuses. */
+  readonly giveBack: (key: string, token: string) => void
 }
 
 export class ReadPath {
@@ -172,12 +173,13 @@ export class ReadPath {
         // lease cannot collide with an entry; it stays inside the namespace for clear().
         const leaseKey = `${resolved.full} refresh-lease`
         const token = `${LEASE_PREFIX}${randomToken()}`
+        // A failed lease write refreshes anyway (its fate is unknown: it is given back below).
         const leased = await driver.set(leaseKey, token, { nx: true, ttlMs: this.parts.leaseMs }).catch(() => true)
         if (!leased) return undefined as Value
         try {
           return await this.parts.loaders.loadAndStore(resolved, loader, options, stale)
         } finally {
-          driver.eval(compareAndDelete, [leaseKey], [token]).catch(() => undefined)
+          this.parts.giveBack(leaseKey, token)
         }
       })
       .catch((error: unknown) => {
@@ -211,13 +213,23 @@ export class ReadPath {
               : await driver.eval(compareAndSet, [resolved.full], [claimed, token, String(this.parts.leaseMs)])
         } catch (error) {
           if (!(error instanceof DriverError) || reporter.policy(options) === 'throw') throw error
+          // The write may still land (a timeout says nothing of its fate): give the lease
+          // back, so it does not make others wait for a whole lease time.
+          this.parts.giveBack(resolved.full, token)
           reporter.degraded(resolved, 'lease', error)
           return loaders.run(resolved, loader, options, undefined)
         }
         if (leased) return loaders.loadAndStore(resolved, loader, options, undefined, token)
       }
       if (Date.now() >= deadline) return loaders.loadAndStore(resolved, loader, options, undefined)
-      state = await this.waitForFill(resolved, deadline)
+      try {
+        state = await this.waitForFill(resolved, deadline)
+      } catch (error) {
+        // Waiting fails open like every read: the driver failing answers with the loader.
+        if (!(error instanceof DriverError) || reporter.policy(options) === 'throw') throw error
+        reporter.degraded(resolved, 'get', error)
+        return loaders.run(resolved, loader, options, undefined)
+      }
     }
   }
 

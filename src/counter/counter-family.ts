@@ -4,6 +4,7 @@
  */
 import { parseDuration } from '../core/duration.js'
 import { ValidationError } from '../core/errors/index.js'
+import type { GiveBacks } from '../core/give-backs.js'
 import type { Driver } from '../drivers/driver.js'
 import type { ParamValue } from '../keys/escape.js'
 import { counterIncr } from '../scripts/counter-incr.js'
@@ -29,9 +30,11 @@ export class CounterFamily {
   readonly keys: FamilyKeys
   private readonly driver: Driver
   private readonly schedules: Set<FlushSchedule>
+  private readonly giveBacks: GiveBacks
 
   /** @internal Use `kit.counters.family()`. */
-  constructor(driver: Driver, keys: FamilyKeys, writeBehind: boolean, ttlMs: number, schedules: Set<FlushSchedule>) {
+  constructor(driver: Driver, keys: FamilyKeys, writeBehind: boolean, ttlMs: number, schedules: Set<FlushSchedule>, giveBacks: GiveBacks) {
+    this.giveBacks = giveBacks
     this.driver = driver
     this.keys = keys
     this.name = keys.family
@@ -112,7 +115,7 @@ export class CounterFamily {
   async flush(handler: FlushHandler, options: FlushOptions = {}): Promise<FlushResult> {
     if (!this.writeBehind) throw new ValidationError(`counter family ${JSON.stringify(this.name)} has no write-behind deltas to flush; declare it with { writeBehind: true }`)
     if (typeof handler !== 'function') throw new ValidationError('flush needs a handler function')
-    return flushFamily(this.driver, this.keys, handler, resolveFlushOptions(options))
+    return flushFamily(this.driver, this.giveBacks, this.keys, handler, resolveFlushOptions(options))
   }
 
   /**
@@ -131,7 +134,7 @@ export class CounterFamily {
     if (everyMs <= 0) throw new ValidationError('every must be positive')
     const flushOptions = resolveFlushOptions(options)
     const onError = options.onError ?? ((error: unknown) => console.error(`cachekit: scheduled flush of counter family ${JSON.stringify(this.name)} failed`, error))
-    const repeating = repeatFlush(() => flushFamily(this.driver, this.keys, handler, flushOptions), everyMs, options.onFlush, onError)
+    const repeating = repeatFlush(() => flushFamily(this.driver, this.giveBacks, this.keys, handler, flushOptions), everyMs, options.onFlush, onError)
     const schedule: FlushSchedule = {
       stop: async () => {
         this.schedules.delete(schedule)

@@ -9,6 +9,7 @@
  * cache-side counter as their source of truth.
  */
 import { ValidationError } from '../core/errors/index.js'
+import { GiveBacks } from '../core/give-backs.js'
 import type { Driver } from '../drivers/driver.js'
 import { incrWithTtl } from '../scripts/incr-with-ttl.js'
 import { checkName, FamilyKeys, plainCounterKey } from './counter-keys.js'
@@ -24,6 +25,8 @@ import { Trending } from './trending.js'
 export class Counters {
   private readonly families = new Map<string, CounterFamily>()
   private readonly schedules = new Set<FlushSchedule>()
+  /** Flush-lock releases that could not be sent, waiting to be given back. */
+  private readonly giveBacks = new GiveBacks()
 
   /** @internal Use `kit.counters`. */
   constructor(
@@ -111,7 +114,7 @@ export class Counters {
       }
       return known
     }
-    const family = new CounterFamily(this.driver, new FamilyKeys(this.prefix, name, shards), writeBehind, ttlMs, this.schedules)
+    const family = new CounterFamily(this.driver, new FamilyKeys(this.prefix, name, shards), writeBehind, ttlMs, this.schedules, this.giveBacks)
     this.families.set(name, family)
     return family
   }
@@ -155,6 +158,7 @@ export class Counters {
 
   /** @internal Stops every scheduled flush (the kit's `close()` calls it). */
   async close(): Promise<void> {
+    this.giveBacks.close()
     await Promise.all([...this.schedules].map((schedule) => schedule.stop()))
   }
 

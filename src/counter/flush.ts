@@ -11,6 +11,7 @@
  * or restored. It can be applied twice (the flusher died after applying it, or lost its
  * lock while a new flusher recovered it): then both calls carry the same batch id.
  */
+import type { GiveBacks } from '../core/give-backs.js'
 import type { Driver } from '../drivers/driver.js'
 import { acquireLease } from '../lock/acquire-lease.js'
 import type { Lock } from '../lock/lock.js'
@@ -61,8 +62,8 @@ export type FlushHandler = (batch: CounterBatch) => Promise<void> | void
 const MAX_ORPHANS_PER_SHARD = 100
 
 /** Flushes one family (see the module comment). Rejects with `LockNotAcquiredError` when another process is flushing it. */
-export async function flushFamily(driver: Driver, keys: FamilyKeys, handler: FlushHandler, options: ResolvedFlushOptions): Promise<FlushResult> {
-  const lease = lockLease(driver, `${keys.family} (counter flush)`, keys.flushLock())
+export async function flushFamily(driver: Driver, giveBacks: GiveBacks, keys: FamilyKeys, handler: FlushHandler, options: ResolvedFlushOptions): Promise<FlushResult> {
+  const lease = lockLease(driver, giveBacks, `${keys.family} (counter flush)`, keys.flushLock())
   const lock = await acquireLease(lease, resolveAcquireOptions({ ttl: options.lockTtlMs, wait: options.waitMs }))
   return runHolding(lock, (held) => new Flush(driver, keys, handler, options, held).run(), Math.max(1, Math.floor(lock.ttlMs / LOCK_DEFAULTS.extendDivisor)))
 }

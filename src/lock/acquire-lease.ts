@@ -3,7 +3,7 @@
  * holds the lease, back off and try again until `wait` runs out. Contention ends in
  * `LockNotAcquiredError`; any driver failure ends it at once (locks fail closed).
  */
-import { DriverTimeoutError, LockNotAcquiredError } from '../core/errors/index.js'
+import { DriverError, LockNotAcquiredError } from '../core/errors/index.js'
 import { backoffDelay, sleep } from './backoff.js'
 import { HeldLock, type LeaseBackend } from './lock.js'
 import type { ResolvedAcquireOptions } from './options.js'
@@ -32,9 +32,10 @@ export async function acquireLease(spec: LeaseSpec, options: ResolvedAcquireOpti
   for (let attempt = 0; ; attempt++) {
     const sentAtMs = Date.now()
     const reply = await spec.attempt(token, options.ttlMs).catch((error: unknown) => {
-      // A timed-out attempt may still have taken the lease: give it back, best effort,
+      // A failed attempt may still have taken the lease (a timeout or a dropped connection
+      // says nothing of its fate): give it back, kept and retried while the driver refuses,
       // so it does not block everyone for a whole TTL. The caller gets the failure.
-      if (error instanceof DriverTimeoutError) spec.backend.release(token).catch(() => false)
+      if (error instanceof DriverError) spec.backend.giveBack(token, options.ttlMs)
       throw error
     })
     if (reply.acquired) {

@@ -57,6 +57,12 @@ export interface LeaseBackend {
   extend(token: string, ttlMs: number): Promise<boolean>
   /** `true` while this owner's lease is held. */
   check(token: string): Promise<boolean>
+  /**
+   * Gives this owner's lease back in the background, when a release could not be sent or
+   * an acquire's fate is unknown: kept and sent again while the driver refuses (timeout,
+   * outage, open breaker), until answered or until `ttlMs` has passed. Never rejects.
+   */
+  giveBack(token: string, ttlMs: number): void
 }
 
 /** What {@link HeldLock} is built from. */
@@ -110,10 +116,17 @@ export class HeldLock implements Lock {
     if (this.state === 'released') return
     if (this.state === 'lost') {
       // Announced lost already; still remove the lease in case the guess was pessimistic.
-      await this.backend.release(this.token).catch(() => false)
+      this.backend.giveBack(this.token, this.ttlMs)
       throw this.signal.reason
     }
-    const released = await this.backend.release(this.token)
+    let released: boolean
+    try {
+      released = await this.backend.release(this.token)
+    } catch (error) {
+      // The caller learns of the failure; the lease is still given back once Redis answers.
+      this.backend.giveBack(this.token, Math.max(0, this.validUntilMs - Date.now()))
+      throw error
+    }
     if (!released) throw this.lose('it was no longer held at release (it expired, or was force-released)')
     this.state = 'released'
     this.clearExpiry()

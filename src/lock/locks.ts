@@ -4,6 +4,7 @@
  * with a `DriverError`; it never pretends.
  */
 import { ValidationError } from '../core/errors/index.js'
+import { GiveBacks } from '../core/give-backs.js'
 import type { Driver } from '../drivers/driver.js'
 import type { ParamValue } from '../keys/escape.js'
 import { acquireLease } from './acquire-lease.js'
@@ -19,6 +20,9 @@ export type LockResource = ParamValue
 
 /** The lock service of a kit. */
 export class Locks {
+  /** Releases that could not be sent, and acquires whose fate is unknown, waiting to be given back. */
+  private readonly giveBacks = new GiveBacks()
+
   /** @internal Use `kit.locks`. */
   constructor(
     private readonly driver: Driver,
@@ -44,7 +48,7 @@ export class Locks {
   async acquire(resource: LockResource, options: AcquireOptions = {}): Promise<Lock> {
     const resolved = resolveAcquireOptions(options)
     const keys = lockKeys(this.prefix, resource)
-    return acquireLease(lockLease(this.driver, String(resource), keys), resolved)
+    return acquireLease(lockLease(this.driver, this.giveBacks, String(resource), keys), resolved)
   }
 
   /**
@@ -64,7 +68,7 @@ export class Locks {
     if (typeof fn !== 'function') throw new ValidationError('withLock needs a function to run')
     const resolved = resolveAcquireOptions(options)
     const keys = lockKeys(this.prefix, resource)
-    const lock = await acquireLease(lockLease(this.driver, String(resource), keys), resolved)
+    const lock = await acquireLease(lockLease(this.driver, this.giveBacks, String(resource), keys), resolved)
     return runHolding(lock, fn, resolved.autoExtend ? Math.max(1, Math.floor(resolved.ttlMs / LOCK_DEFAULTS.extendDivisor)) : undefined)
   }
 
@@ -98,6 +102,11 @@ export class Locks {
   semaphore(resource: LockResource, options: SemaphoreOptions): Semaphore {
     // The keys first: building them checks the resource (String() of a null-prototype object throws).
     const keys = semaphoreKeys(this.prefix, resource)
-    return new Semaphore(this.driver, String(resource), keys, options)
+    return new Semaphore(this.driver, this.giveBacks, String(resource), keys, options)
+  }
+
+  /** @internal Stops giving back leases (the kit's `close()` calls it, before closing the driver). */
+  close(): void {
+    this.giveBacks.close()
   }
 }

@@ -5,6 +5,7 @@
  * isHeld, fencing token and loss signal.
  */
 import { ValidationError } from '../core/errors/index.js'
+import type { GiveBacks } from '../core/give-backs.js'
 import type { Driver } from '../drivers/driver.js'
 import { semaphoreAcquire } from '../scripts/semaphore-acquire.js'
 import { semaphoreExtend } from '../scripts/semaphore-extend.js'
@@ -26,17 +27,19 @@ export class Semaphore {
   private readonly spec: LeaseSpec
 
   /** @internal Use `kit.locks.semaphore()`. */
-  constructor(driver: Driver, resource: string, keys: LeaseKeys, options: SemaphoreOptions) {
+  constructor(driver: Driver, giveBacks: GiveBacks, resource: string, keys: LeaseKeys, options: SemaphoreOptions) {
     if (typeof options !== 'object' || options === null) throw new ValidationError('semaphore options must be an object with a limit')
     this.resource = resource
     this.limit = resolveLimit(options.limit)
     this.ttlMs = options.ttl === undefined ? LOCK_DEFAULTS.ttlMs : resolveTtl(options.ttl, 'ttl')
     const limit = String(this.limit)
+    const release = (token: string): Promise<boolean> => driver.eval(semaphoreRelease, [keys.key], [token])
     this.spec = {
       resource,
       attempt: (token, ttlMs) => driver.eval(semaphoreAcquire, [keys.key, keys.fenceKey], [token, limit, String(ttlMs)]),
       backend: {
-        release: (token) => driver.eval(semaphoreRelease, [keys.key], [token]),
+        release,
+        giveBack: (token, ttlMs) => giveBacks.giveBack(`${keys.key}\u0000${token}`, Date.now() + ttlMs, () => release(token)),
         extend: (token, ttlMs) => driver.eval(semaphoreExtend, [keys.key], [token, String(ttlMs)]),
         check: (token) => driver.eval(semaphoreExtend, [keys.key], [token, '0']),
       },

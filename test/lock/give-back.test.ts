@@ -1,0 +1,99 @@
+/**
+ * A lock this process may have taken but gave up on is given back, even through an open
+ * breaker: on a real redis-server of the test's own, SIGSTOPped while eight acquires are in
+ * flight. Every acquire times out (the breaker opens after five), the scripts land when the
+ * server continues, and each resource would stay locked by nobody for the whole 30 s TTL;
+ * the give-backs, kept and sent again, free them within seconds.
+ */
+import type { Redis } from 'ioredis'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { CircuitOpenError, DriverError } from '../../src/core/errors/index.js'
+import { ioredisDriver } from '../../src/drivers/ioredis/index.js'
+import { createCachekit, type Cachekit } from '../../src/kit.js'
+import { lockKeys } from '../../src/lock/lock-keys.js'
+import { rawRedis } from '../support/raw-redis.js'
+import { startRedisProcess, type RedisProcess } from '../support/redis-process.js'
+import { uniquePrefix } from '../support/targets.js'
+
+const COMMAND_TIMEOUT_MS = 300
+const RESOURCES = Array.from({ length: 8 }, (_, index) => `payout:${index}`)
+
+let redis: RedisProcess
+let raw: Redis
+const kits: Cachekit[] = []
+const unhandled: unknown[] = []
+const onUnhandled = (reason: unknown): void => {
+  unhandled.push(reason)
+}
+
+beforeEach(async () => {
+  redis = await startRedisProcess()
+  raw = rawRedis(redis.url)
+  raw.on('error', () => undefined)
+  process.on('unhandledRejection', onUnhandled)
+})
+afterEach(async () => {
+  process.off('unhandledRejection', onUnhandled)
+  await redis.resume()
+  await Promise.all(kits.splice(0).map((kit) => kit.close()))
+  raw.disconnect()
+  await redis.stop()
+  expect(unhandled).toEqual([])
+})
+
+function kitOn(prefix: string): Cachekit {
+  // Default breaker (opens after 5 failures) and the default 30 s lock TTL.
+  const kit = createCachekit({ driver: ioredisDriver({ url: redis.url, commandTimeoutMs: COMMAND_TIMEOUT_MS }), prefix })
+  kits.push(kit)
+  return kit
+}
+
+/** Where the kit with `prefix` keeps the lock on `resource` (its namespace prefix ends in ':'). */
+function lockKey(prefix: string, resource: string): string {
+  return lockKeys(`${prefix}:`, resource).key
+}
+
+async function heldCount(prefix: string): Promise<number> {
+  const held = await Promise.all(RESOURCES.map((resource) => raw.exists(lockKey(prefix, resource))))
+  return held.reduce((sum, one) => sum + one, 0)
+}
+
+describe('lock acquires that time out together', () => {
+  it('are given back after the server continues, through the open breaker, long before their TTL', async () => {
+    const prefix = uniquePrefix('give-back')
+    const a = kitOn(prefix)
+    await a.driver.ping()
+    await redis.pause()
+    const results = await Promise.allSettled(RESOURCES.map((resource) => a.locks.acquire(resource, { wait: '5s' })))
+    for (const result of results) {
+      expect(result.status).toBe('rejected')
+      expect((result as PromiseRejectedResult).reason).toBeInstanceOf(DriverError)
+    }
+    expect(a.circuit).toBe('open')
+    const resumedAt = Date.now()
+    await redis.resume()
+    // The acquire scripts land when the server continues: the locks are taken by nobody
+    // until their give-backs arrive. Another instance gets each one well before the 30 s TTL.
+    const b = kitOn(prefix)
+    for (const resource of RESOURCES) {
+      const lock = await b.locks.acquire(resource, { wait: '12s' })
+      await lock.release()
+    }
+    expect(Date.now() - resumedAt).toBeLessThan(15_000)
+    expect(await heldCount(prefix)).toBe(0)
+  }, 60_000)
+
+  it('a release refused by the open breaker is given back once Redis answers again', async () => {
+    const prefix = uniquePrefix('give-back-release')
+    const a = kitOn(prefix)
+    const lock = await a.locks.acquire('payout:release', { ttl: '30s' })
+    expect(await raw.exists(lockKey(prefix, 'payout:release'))).toBe(1)
+    await redis.pause()
+    // Five failures open the breaker: the release is refused without being sent.
+    await Promise.allSettled(Array.from({ length: 5 }, (_, index) => a.driver.get(`probe:${index}`)))
+    expect(a.circuit).toBe('open')
+    await expect(lock.release()).rejects.toBeInstanceOf(CircuitOpenError)
+    await redis.resume()
+    await vi.waitFor(async () => expect(await raw.exists(lockKey(prefix, 'payout:release'))).toBe(0), { timeout: 15_000, interval: 50 })
+  }, 60_000)
+})
