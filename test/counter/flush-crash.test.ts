@@ -14,6 +14,8 @@ import { createCachekit } from '../../src/kit.js'
 import { uniquePrefix } from '../support/targets.js'
 import { redisDatabase, type AppliedBatch } from './fixtures/redis-database.js'
 
+// Not a timeout test: the default 500 ms command timeout is exceeded on a loaded 2-core machine.
+const LOADED_TIMEOUT_MS = 5_000
 const WORKER = fileURLToPath(new URL('./fixtures/flush-worker.ts', import.meta.url))
 
 function nextMessage<T>(child: ChildProcess): Promise<T> {
@@ -38,7 +40,7 @@ describe.each([
     const databaseTag = `${prefix}:db`
     const raw = cluster ? new Cluster(nodes) : new Redis(url)
     const database = redisDatabase(raw, databaseTag)
-    const kit = createCachekit({ driver: cluster ? ioredisDriver({ cluster: nodes }) : ioredisDriver({ url }), prefix })
+    const kit = createCachekit({ driver: cluster ? ioredisDriver({ cluster: nodes, commandTimeoutMs: LOADED_TIMEOUT_MS }) : ioredisDriver({ url, commandTimeoutMs: LOADED_TIMEOUT_MS }), prefix })
     const views = kit.counters.family('video:views', { writeBehind: true })
     const worker = fork(WORKER, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
     try {
