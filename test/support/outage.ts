@@ -49,8 +49,12 @@ export interface Outage {
   readonly directUrl: string
   /** Drivers through the proxy, for `useKit` (which restores the proxy and server before closing its kits). */
   readonly target: Target
+  /** Drivers straight to the server, for `useKit`: for tests that stop or pause the server itself. */
+  readonly directTarget: Target
   /** An ioredis driver through the proxy; closed after the file if nobody closed it before. */
   driver(options?: OutageDriverOptions): Driver
+  /** An ioredis driver straight to the server, with the same options; closed after the file too. */
+  directDriver(options?: OutageDriverOptions): Driver
   /** Holds every connection and forwards nothing: a hung network. */
   hang(): Promise<void>
   /** Drops every connection and refuses new ones: a dead server, as far as the client can tell. */
@@ -94,6 +98,10 @@ export function useOutage(options: OutageOptions = {}): Outage {
       admin.disconnect()
     }
   }
+  const track = (driver: Driver): Driver => {
+    drivers.push(driver)
+    return driver
+  }
   const restore = async () => {
     const proxied = started(proxy, 'proxy')
     proxied.delay(0)
@@ -135,11 +143,9 @@ export function useOutage(options: OutageOptions = {}): Outage {
       return `redis://${credentials}${host}:${port}`
     },
     target: { name: 'redis', createDriver: () => outage.driver(), recover: restore },
-    driver: (overrides = {}) => {
-      const driver = ioredisDriver({ ...driverDefaults, ...overrides, url: outage.url })
-      drivers.push(driver)
-      return driver
-    },
+    directTarget: { name: 'redis', createDriver: () => outage.directDriver(), recover: restore },
+    driver: (overrides = {}) => track(ioredisDriver({ ...driverDefaults, ...overrides, url: outage.url })),
+    directDriver: (overrides = {}) => track(ioredisDriver({ ...driverDefaults, ...overrides, url: outage.directUrl })),
     hang: () => started(proxy, 'proxy').hang(),
     cut: () => started(proxy, 'proxy').cut(),
     delay: (ms) => started(proxy, 'proxy').delay(ms),
