@@ -1,42 +1,20 @@
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { defineBuilder } from '../../src/builders/define-builder.js'
 import { BuildError, ValidationError } from '../../src/core/errors/index.js'
 import type { Driver } from '../../src/drivers/driver.js'
 import { memoryDriver } from '../../src/drivers/memory/index.js'
-import { createCachekit } from '../../src/kit.js'
 import { replaceCollections } from '../../src/scripts/replace-collections.js'
-import { targets, uniquePrefix, type Target } from '../support/targets.js'
+import { targets, uniquePrefix } from '../support/targets.js'
+import { useKit } from '../support/use-kit.js'
 import { keys, VideoDb, videoBuilders } from './fixtures/video-platform.js'
 
 type Builders = ReturnType<typeof videoBuilders>
 
-function kitFactory(target: Target) {
-  const kits: { close(): Promise<void> }[] = []
-  let shared: Driver | undefined
-  const make = (db: VideoDb, options: { prefix?: string; chunkSize?: number; builders?: Builders; enabled?: boolean } = {}) => {
-    const driver = target.name === 'memory' ? (shared ??= memoryDriver()) : target.createDriver()
-    const kit = createCachekit({
-      driver,
-      prefix: options.prefix ?? uniquePrefix(),
-      keys,
-      builders: options.builders ?? videoBuilders(db, { chunkSize: options.chunkSize }),
-      enabled: options.enabled,
-    })
-    kits.push(kit)
-    return kit
-  }
-  const closeAll = async () => {
-    await Promise.all(kits.splice(0).map((kit) => kit.close()))
-    shared = undefined
-  }
-  return { make, closeAll }
-}
-
 describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('cache builders on $name', (target) => {
-  const { make, closeAll } = kitFactory(target)
-  afterEach(async () => {
-    await closeAll()
-  })
+  // Instances of one app: on memory they share one store, as they share the server on Redis.
+  const kits = useKit(target, { keys, sharedStore: true })
+  const make = (db: VideoDb, { chunkSize, builders, ...options }: { prefix?: string; chunkSize?: number; builders?: Builders; enabled?: boolean } = {}) =>
+    kits({ ...options, builders: builders ?? videoBuilders(db, { chunkSize }) })
 
   it('buildAll writes one sorted-set index per category, read by page, count, score and rank', async () => {
     const db = VideoDb.seeded(300, 12)
@@ -206,6 +184,8 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('cache builders 
 })
 
 describe('cache builders and failures', () => {
+  const make = useKit('memory', { keys })
+
   it('keeps the previous index when a chunk of the new one is lost, and says so', async () => {
     const db = VideoDb.seeded(200, 1)
     const driver = memoryDriver()
@@ -219,7 +199,7 @@ describe('cache builders and failures', () => {
           losing && script === replaceCollections && args[2] === 'add' && ++addCalls === 3 ? Promise.resolve(0) : driver.eval(script, keyList, args),
       },
     })
-    const kit = createCachekit({ driver: lossy, prefix: uniquePrefix(), keys, breaker: false, builders: videoBuilders(db, { chunkSize: 20 }) })
+    const kit = make({ driver: lossy, breaker: false, builders: videoBuilders(db, { chunkSize: 20 }) })
     await kit.builders.videosByCategory.buildAll()
     const before = await kit.builders.videosByCategory.page({ categoryId: 'cat-0' }, { limit: 10_000 })
     for (const video of db.videos.values()) video.addedAt += 1
@@ -227,7 +207,6 @@ describe('cache builders and failures', () => {
     await expect(kit.builders.videosByCategory.buildAll()).rejects.toBeInstanceOf(BuildError)
     expect(await kit.builders.videosByCategory.page({ categoryId: 'cat-0' }, { limit: 10_000 })).toEqual(before)
     expect(await kit.builders.videosByCategory.score({ categoryId: 'cat-0' }, before[0] as string)).toBe((db.videos.get(before[0] as string)?.addedAt as number) - 1)
-    await kit.close()
   })
 
   it('reports a failed scheduled build as an event, never an unhandled rejection', async () => {
@@ -240,11 +219,10 @@ describe('cache builders and failures', () => {
       },
     })
     const errors = vi.fn()
-    const kit = createCachekit({ prefix: uniquePrefix(), keys, builders: { failing } })
+    const kit = make({ builders: { failing } })
     kit.events.on('build-error', errors)
     await kit.ready()
     expect(errors).toHaveBeenCalledWith(expect.objectContaining({ builder: 'failing', reason: 'warm', error: expect.objectContaining({ message: 'database down' }) }))
-    await kit.close()
   })
 
   it('refuses bad definitions', () => {
@@ -257,9 +235,8 @@ describe('cache builders and failures', () => {
 
   it('refuses items that are not what the kind needs', async () => {
     const bad = defineBuilder({ key: keys.categoryVideos, kind: 'sorted-set', load: () => [{ params: { categoryId: 'a' }, member: 'm', score: Number.NaN }] })
-    const kit = createCachekit({ prefix: uniquePrefix(), keys, builders: { bad } })
+    const kit = make({ builders: { bad } })
     await expect(kit.builders.bad.buildAll()).rejects.toThrow(/finite/)
-    await kit.close()
   })
 })
 

@@ -5,35 +5,31 @@
  * are not served afterwards, and a process that booted during the outage joins the bus.
  */
 import { Redis } from 'ioredis'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { BusState } from '../../src/cache/bus.js'
 import { ioredisDriver } from '../../src/drivers/ioredis/index.js'
 import { defineKeys, typed } from '../../src/keys/index.js'
-import { createCachekit, type Cachekit } from '../../src/kit.js'
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js'
-import { startRedisProcess, type RedisProcess } from '../support/redis-process.js'
+import type { Cachekit } from '../../src/kit.js'
+import { useOutage } from '../support/outage.js'
 import { startUpstashServer } from '../support/upstash-server.js'
 import { upstashDriver } from '../../src/drivers/upstash/index.js'
 import { uniquePrefix } from '../support/targets.js'
+import { useKit } from '../support/use-kit.js'
 
 const keys = defineKeys({ item: { template: 'item:{id}', ttl: '1h', value: typed<string>() } })
 const HEARTBEAT_MS = 200
 
-let server: RedisProcess
-let proxy: FaultProxy
+const outage = useOutage()
+const kits = useKit(outage.target, { keys })
 let raw: Redis
-const kits: Cachekit<typeof keys>[] = []
 
 function make(url: string, prefix: string, l1 = true): Cachekit<typeof keys> {
-  const kit = createCachekit({
+  return kits({
     driver: ioredisDriver({ url, commandTimeoutMs: 300, subscriptionHeartbeatMs: HEARTBEAT_MS }),
     prefix,
-    keys,
     l1,
     breaker: { failureThreshold: 3, cooldownMs: 200 },
-  }) as Cachekit<typeof keys>
-  kits.push(kit)
-  return kit
+  })
 }
 
 /** Records the bus states a kit goes through. */
@@ -61,43 +57,33 @@ async function holdInL1(kit: Cachekit<typeof keys>, id: number): Promise<void> {
   await vi.waitFor(async () => expect((await readWithTier(kit, id)).tier).toBe('l1'))
 }
 
-beforeAll(async () => {
-  server = await startRedisProcess()
-  proxy = await startFaultProxy({ host: server.host, port: server.port })
-  raw = new Redis(server.url, { maxRetriesPerRequest: 1 })
+beforeAll(() => {
+  raw = new Redis(outage.directUrl, { maxRetriesPerRequest: 1 })
   raw.on('error', () => undefined)
 })
-afterEach(async () => {
-  await server.resume()
-  await server.start().catch(() => undefined)
-  await proxy.restore()
-  await Promise.all(kits.splice(0).map((kit) => kit.close()))
-})
-afterAll(async () => {
+afterAll(() => {
   raw.disconnect()
-  await proxy.close()
-  await server.stop()
 })
 
 describe('a process that boots while Redis is down', () => {
   it('is ready without waiting for Redis, and joins the bus once Redis is back', async () => {
     const prefix = uniquePrefix('boot')
-    await server.stop()
-    const late = make(server.url, prefix)
+    await outage.stopServer()
+    const late = make(outage.directUrl, prefix)
     const states = busStates(late)
     await late.ready()
     const down = await late.health()
     expect(down.bus?.state).toBe('subscribing')
     expect(down.issues.map((issue) => issue.check)).toContain('bus')
 
-    await server.start()
+    await outage.startServer()
     await vi.waitFor(async () => expect((await late.health()).bus?.state).toBe('active'), { timeout: 15_000, interval: 100 })
     const channel = `${late.namespace.prefix}__cachekit:bus`
     await vi.waitFor(async () => expect(await raw.pubsub('NUMSUB', channel)).toEqual([channel, 1]), { timeout: 5_000 })
     expect(states).toContain('active')
 
     // And it hears other instances: their writes drop its L1 copies.
-    const writer = make(server.url, prefix, false)
+    const writer = make(outage.directUrl, prefix, false)
     await writer.cache.set(keys.item({ id: 1 }), 'v1')
     await holdInL1(late, 1)
     await writer.cache.set(keys.item({ id: 1 }), 'v2')
@@ -108,18 +94,18 @@ describe('a process that boots while Redis is down', () => {
 describe('L1 copies from before a gap in the bus', () => {
   it('are not served once the cut connection is back, though the announcement was lost', async () => {
     const prefix = uniquePrefix('gap')
-    const writer = make(server.url, prefix, false)
-    const reader = make(proxy.url, prefix)
+    const writer = make(outage.directUrl, prefix, false)
+    const reader = make(outage.url, prefix)
     await Promise.all([writer.ready(), reader.ready()])
     const states = busStates(reader)
     await writer.cache.set(keys.item({ id: 1 }), 'before the gap')
     await holdInL1(reader, 1)
 
-    await proxy.cut()
+    await outage.cut()
     await vi.waitFor(() => expect(states).toContain('interrupted'))
     // Published while the reader is cut off: it never hears of it.
     await writer.cache.set(keys.item({ id: 1 }), 'written during the gap')
-    await proxy.restore()
+    await outage.restore()
     await vi.waitFor(() => expect(states.at(-1)).toBe('active'), { timeout: 10_000 })
 
     expect(await readWithTier(reader, 1)).toEqual({ value: 'written during the gap', tier: 'remote' })
@@ -127,15 +113,15 @@ describe('L1 copies from before a gap in the bus', () => {
 
   it('are not served after Redis was killed and restarted empty', async () => {
     const prefix = uniquePrefix('restart')
-    const writer = make(server.url, prefix, false)
-    const reader = make(server.url, prefix)
+    const writer = make(outage.directUrl, prefix, false)
+    const reader = make(outage.directUrl, prefix)
     await Promise.all([writer.ready(), reader.ready()])
     const states = busStates(reader)
     await writer.cache.set(keys.item({ id: 2 }), 'before the restart')
     await holdInL1(reader, 2)
 
-    await server.stop()
-    await server.start()
+    await outage.stopServer()
+    await outage.startServer()
     await vi.waitFor(() => expect(states.at(-1)).toBe('active'), { timeout: 10_000 })
     expect(states).toContain('interrupted')
 
@@ -145,22 +131,22 @@ describe('L1 copies from before a gap in the bus', () => {
 
   it('stop being trusted within the heartbeat bound while Redis hangs (SIGSTOP), and again after it resumes', async () => {
     const prefix = uniquePrefix('hang')
-    const writer = make(server.url, prefix, false)
-    const reader = make(server.url, prefix)
+    const writer = make(outage.directUrl, prefix, false)
+    const reader = make(outage.directUrl, prefix)
     await Promise.all([writer.ready(), reader.ready()])
     const states = busStates(reader)
     await writer.cache.set(keys.item({ id: 3 }), 'before the hang')
     await holdInL1(reader, 3)
 
     const pausedAt = Date.now()
-    await server.pause()
+    await outage.pauseServer()
     await vi.waitFor(() => expect(states).toContain('interrupted'), { timeout: 10_000, interval: 20 })
     const detectedMs = Date.now() - pausedAt
     // Two heartbeat intervals (the beat's timeout) plus one tick, with room for a loaded machine.
     expect(detectedMs).toBeLessThan(HEARTBEAT_MS * 3 + 2_000)
     expect((await reader.health()).bus?.state).toBe('interrupted')
 
-    await server.resume()
+    await outage.resumeServer()
     await vi.waitFor(() => expect(states.at(-1)).toBe('active'), { timeout: 10_000 })
     // The health checks during the hang opened the circuit: wait out its cooldown. A copy
     // served from L1 would answer with tier 'l1' on every attempt.
@@ -171,8 +157,8 @@ describe('L1 copies from before a gap in the bus', () => {
 describe('messages on the bus channel that are not bus messages', () => {
   it('are dropped and counted, and change nothing', async () => {
     const prefix = uniquePrefix('junk')
-    const reader = make(server.url, prefix)
-    const writer = make(server.url, prefix, false)
+    const reader = make(outage.directUrl, prefix)
+    const writer = make(outage.directUrl, prefix, false)
     await Promise.all([reader.ready(), writer.ready()])
     await writer.cache.set(keys.item({ id: 4 }), 'kept')
     await holdInL1(reader, 4)
@@ -187,12 +173,11 @@ describe('messages on the bus channel that are not bus messages', () => {
 
 describe('a gap in an Upstash subscription (the REST protocol, Server-Sent Events)', () => {
   it('is reopened, and L1 copies from before it are not served', async () => {
-    const upstash = await startUpstashServer({ redisUrl: server.url })
+    const upstash = await startUpstashServer({ redisUrl: outage.directUrl })
     try {
       const prefix = uniquePrefix('sse')
-      const writer = make(server.url, prefix, false)
-      const reader = createCachekit({ driver: upstashDriver({ url: upstash.url, token: upstash.token, commandTimeoutMs: 2_000 }), prefix, keys, l1: true }) as Cachekit<typeof keys>
-      kits.push(reader)
+      const writer = make(outage.directUrl, prefix, false)
+      const reader = kits({ driver: upstashDriver({ url: upstash.url, token: upstash.token, commandTimeoutMs: 2_000 }), prefix, l1: true })
       await Promise.all([writer.ready(), reader.ready()])
       const states = busStates(reader)
       await writer.cache.set(keys.item({ id: 5 }), 'before the gap')

@@ -2,9 +2,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
 import { ValidationError } from '../../src/core/errors/index.js'
 import { defineKeys } from '../../src/keys/index.js'
-import { createCachekit, type Cachekit } from '../../src/kit.js'
+import { createCachekit } from '../../src/kit.js'
 import { memoryDriver } from '../../src/drivers/memory/index.js'
 import { targets, uniquePrefix } from '../support/targets.js'
+import { useKit } from '../support/use-kit.js'
 
 const User = z.object({ id: z.number(), name: z.string(), joined: z.date() })
 
@@ -13,15 +14,10 @@ const keys = defineKeys({
   greeting: { template: 'greeting:{lang}', ttl: '5m', grace: '1h' },
 })
 
-describe.each(targets('memory', 'redis'))('cache-aside on $name', ({ createDriver }) => {
-  let kit: Cachekit<typeof keys>
-  const make = (options: Parameters<typeof createCachekit>[0] = {}) => {
-    kit = createCachekit({ driver: createDriver(), prefix: uniquePrefix(), keys, ...options }) as Cachekit<typeof keys>
-    return kit
-  }
-  afterEach(async () => {
+describe.each(targets('memory', 'redis'))('cache-aside on $name', (target) => {
+  const make = useKit(target, { keys })
+  afterEach(() => {
     vi.useRealTimers()
-    await kit?.close()
   })
 
   it('runs the loader on a miss, then serves the stored value without it', async () => {
@@ -181,14 +177,13 @@ describe.each(targets('memory', 'redis'))('cache-aside on $name', ({ createDrive
 
   it('keeps environments apart', async () => {
     const prefix = uniquePrefix()
-    const driver = createDriver()
+    const driver = target.createDriver()
     const prod = createCachekit({ driver, prefix, environment: 'prod', breaker: false })
     const dev = createCachekit({ driver, prefix, environment: 'dev', breaker: false })
     await prod.cache.set('k', 'prod value', { ttl: '1m' })
     expect(await dev.cache.get('k')).toBeUndefined()
     expect(prod.cache.keyOf('k')).toBe(`${prefix}:prod:k`)
     await driver.close()
-    kit = make()
   })
 })
 

@@ -1,54 +1,27 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { inject } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { Redis } from 'ioredis'
 import { CircuitOpenError, CommandError, DriverError } from '../../src/core/errors/index.js'
 import { ioredisDriver } from '../../src/drivers/ioredis/index.js'
 import { defineKeys } from '../../src/keys/index.js'
-import { createCachekit, type Cachekit } from '../../src/kit.js'
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js'
+import { createCachekit } from '../../src/kit.js'
+import { useOutage } from '../support/outage.js'
 import { startRedisServer } from '../support/redis-server.js'
 import { uniquePrefix } from '../support/targets.js'
+import { useKit } from '../support/use-kit.js'
 
 const keys = defineKeys({ item: { template: 'item:{id}', ttl: '1h', grace: '1h' } })
 const TIMEOUT_MS = 200
 
-let proxy: FaultProxy
-const unhandled: unknown[] = []
-const onUnhandled = (reason: unknown) => unhandled.push(reason)
-
-beforeAll(async () => {
-  const url = new URL(inject('redisUrl'))
-  proxy = await startFaultProxy({ host: url.hostname, port: Number(url.port) })
-  process.on('unhandledRejection', onUnhandled)
-})
-afterAll(async () => {
-  process.off('unhandledRejection', onUnhandled)
-  await proxy.close()
-})
+const outage = useOutage({ driver: { commandTimeoutMs: TIMEOUT_MS }, failOnUnhandled: true })
 
 describe('one failure policy, through a real broken network', () => {
-  let kit: Cachekit<typeof keys>
-  const make = (options: Parameters<typeof createCachekit>[0] = {}) => {
-    kit = createCachekit({
-      driver: ioredisDriver({ url: proxy.url, commandTimeoutMs: TIMEOUT_MS }),
-      prefix: uniquePrefix(),
-      keys,
-      breaker: { failureThreshold: 3, cooldownMs: 300 },
-      ...options,
-    }) as Cachekit<typeof keys>
-    return kit
-  }
-  afterEach(async () => {
-    await proxy.restore()
-    await kit?.close()
-    expect(unhandled).toEqual([])
-  })
+  const make = useKit(outage.target, { keys, breaker: { failureThreshold: 3, cooldownMs: 300 } })
 
   it('answers from the loader while Redis hangs, within the command timeout, and says an outage started', async () => {
     const kit = make()
     await kit.ready()
     await kit.cache.set(keys.item({ id: 0 }), 'warm')
-    await proxy.hang()
+    await outage.hang()
     const degraded = vi.fn()
     const outages = vi.fn()
     kit.events.on('degraded', degraded)
@@ -66,13 +39,13 @@ describe('one failure policy, through a real broken network', () => {
     const kit = make()
     await kit.ready()
     await kit.cache.set(keys.item({ id: 0 }), 'warm')
-    await proxy.cut()
+    await outage.cut()
     const degraded = vi.fn()
     const outages = vi.fn()
     kit.events.on('degraded', degraded)
     kit.events.on('outage', outages)
     for (let id = 1; id <= 50; id++) expect(await kit.cache.getOrSet(keys.item({ id }), async () => id)).toBe(id)
-    await proxy.restore()
+    await outage.restore()
     await vi.waitFor(async () => {
       await kit.cache.get(keys.item({ id: 0 }))
       expect(outages.mock.calls.map(([event]) => event.state)).toEqual(['started', 'ended'])
@@ -86,7 +59,7 @@ describe('one failure policy, through a real broken network', () => {
   it('opens the circuit after repeated failures, so later calls cost no timeout at all', async () => {
     const kit = make()
     await kit.cache.set(keys.item({ id: 0 }), 'warm')
-    await proxy.hang()
+    await outage.hang()
     for (let id = 1; id <= 3; id++) await kit.cache.getOrSet(keys.item({ id }), async () => id)
     expect(kit.circuit).toBe('open')
     const refusals = vi.fn()
@@ -107,10 +80,10 @@ describe('one failure policy, through a real broken network', () => {
     const states: string[] = []
     kit.events.on('circuit', ({ state }) => states.push(state))
     await kit.cache.set(keys.item({ id: 0 }), 'warm')
-    await proxy.cut()
+    await outage.cut()
     for (let id = 1; id <= 3; id++) await kit.cache.getOrSet(keys.item({ id }), async () => id)
     expect(kit.circuit).toBe('open')
-    await proxy.restore()
+    await outage.restore()
     await vi.waitFor(
       async () => {
         await kit.cache.getOrSet(keys.item({ id: 5 }), async () => 5)
@@ -128,7 +101,7 @@ describe('one failure policy, through a real broken network', () => {
   it('drops writes while Redis is down, resolving false instead of throwing', async () => {
     const kit = make()
     await kit.cache.set(keys.item({ id: 0 }), 'warm')
-    await proxy.cut()
+    await outage.cut()
     const outages = vi.fn()
     kit.events.on('outage', outages)
     expect(await kit.cache.set(keys.item({ id: 1 }), 'lost')).toBe(false)
@@ -139,7 +112,7 @@ describe('one failure policy, through a real broken network', () => {
   it('serves nothing stale from a dead Redis but still answers get as a miss', async () => {
     const kit = make()
     await kit.cache.set(keys.item({ id: 1 }), 'v')
-    await proxy.cut()
+    await outage.cut()
     expect(await kit.cache.get(keys.item({ id: 1 }))).toBeUndefined()
     expect(await kit.cache.has(keys.item({ id: 1 }))).toBe(false)
     expect(await kit.cache.getMany([keys.item({ id: 1 })])).toEqual([undefined])
@@ -148,7 +121,7 @@ describe('one failure policy, through a real broken network', () => {
   it("rejects with the driver's error when asked to with onError: 'throw'", async () => {
     const kit = make()
     await kit.cache.set(keys.item({ id: 0 }), 'warm')
-    await proxy.cut()
+    await outage.cut()
     await expect(kit.cache.getOrSet(keys.item({ id: 1 }), async () => 1, { onError: 'throw' })).rejects.toBeInstanceOf(DriverError)
   })
 })

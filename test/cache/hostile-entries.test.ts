@@ -4,15 +4,13 @@
  * poisoned for good. Real Redis, written to with a raw client.
  */
 import type { Redis } from 'ioredis'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
 import { encodeEnvelope } from '../../src/codec/envelope.js'
-import { ioredisDriver } from '../../src/drivers/ioredis/index.js'
 import { defineKeys } from '../../src/keys/index.js'
-import { createCachekit, type Cachekit } from '../../src/kit.js'
 import { rawRedis } from '../support/raw-redis.js'
 import { uniquePrefix } from '../support/targets.js'
-import { inject } from 'vitest'
+import { useKit } from '../support/use-kit.js'
 
 interface Tree {
   child?: Tree
@@ -27,18 +25,10 @@ function envelopeAround(payload: string): string {
 }
 
 let raw: Redis
-const kits: Cachekit<typeof keys>[] = []
-const make = () => {
-  const kit = createCachekit({ driver: ioredisDriver({ url: inject('redisUrl') }), prefix: uniquePrefix('hostile'), keys, codec: 'json' })
-  kits.push(kit)
-  return kit
-}
+const make = useKit('redis', { label: 'hostile', keys, codec: 'json' })
 
 beforeAll(() => {
   raw = rawRedis()
-})
-afterEach(async () => {
-  await Promise.all(kits.splice(0).map((kit) => kit.close()))
 })
 afterAll(async () => {
   await raw.quit()
@@ -77,31 +67,20 @@ describe('a stored value whose schema validation throws', () => {
     // A hand-written Standard Schema: its validate answers with a rejected promise.
     const Rejecting = { '~standard': { version: 1, vendor: 'test', validate: () => Promise.reject(new Error('validator down')) } } as const
     const asyncKeys = defineKeys({ doc: { template: 'doc:{id}', ttl: '1h', schema: Rejecting } })
-    const kit = createCachekit({ driver: ioredisDriver({ url: inject('redisUrl') }), prefix: uniquePrefix('hostile'), keys: asyncKeys, codec: 'json' })
-    try {
-      const key = asyncKeys.doc({ id: 1 })
-      await raw.set(kit.cache.keyOf(key), envelopeAround('{"child":1}'), 'PX', 60_000)
-      const invalid = vi.fn()
-      kit.events.on('invalid', invalid)
-      await expect(kit.cache.get(key)).resolves.toBeUndefined()
-      expect(invalid).toHaveBeenCalledWith(expect.objectContaining({ reason: 'schema' }))
-    } finally {
-      await kit.close()
-    }
+    const kit = make({ keys: asyncKeys })
+    const key = asyncKeys.doc({ id: 1 })
+    await raw.set(kit.cache.keyOf(key), envelopeAround('{"child":1}'), 'PX', 60_000)
+    const invalid = vi.fn()
+    kit.events.on('invalid', invalid)
+    await expect(kit.cache.get(key)).resolves.toBeUndefined()
+    expect(invalid).toHaveBeenCalledWith(expect.objectContaining({ reason: 'schema' }))
   })
 })
 
 describe('tag stamps from the future', () => {
   const tagged = defineKeys({ video: { template: 'video:{id}', ttl: '1h', tags: () => ['videos'], schema: z.string() } })
-  const makeTagged = (prefix: string) => {
-    const kit = createCachekit({ driver: ioredisDriver({ url: inject('redisUrl') }), prefix, keys: tagged })
-    taggedKits.push(kit)
-    return kit
-  }
-  const taggedKits: Cachekit<typeof tagged>[] = []
-  afterEach(async () => {
-    await Promise.all(taggedKits.splice(0).map((kit) => kit.close()))
-  })
+  const taggedKits = useKit('redis', { keys: tagged })
+  const makeTagged = (prefix: string) => taggedKits({ prefix })
   const FAR_FUTURE = Date.now() + 10 * 365 * 86_400_000
 
   it('announced by a forged bus message cost at most the allowed clock skew of misses', async () => {

@@ -4,38 +4,26 @@
  * slows the wire, so the overlaps happen every run rather than by luck.
  */
 import type { Redis } from 'ioredis'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { inject } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { ioredisDriver } from '../../src/drivers/ioredis/index.js'
 import { defineKeys, typed } from '../../src/keys/index.js'
-import { createCachekit, type Cachekit } from '../../src/kit.js'
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js'
+import type { Cachekit } from '../../src/kit.js'
+import { useOutage } from '../support/outage.js'
 import { rawRedis } from '../support/raw-redis.js'
 import { uniquePrefix } from '../support/targets.js'
+import { useKit } from '../support/use-kit.js'
 
 const keys = defineKeys({ item: { template: 'item:{id}', ttl: '1h', grace: '1h', value: typed<string>() } })
 
-let proxy: FaultProxy
+const outage = useOutage({ driver: { commandTimeoutMs: 5_000 } })
+const make = useKit(outage.target, { label: 'overlap', keys })
 let raw: Redis
-const kits: Cachekit<typeof keys>[] = []
-const make = (options: Partial<Parameters<typeof createCachekit>[0]> = {}) => {
-  const kit = createCachekit({ driver: ioredisDriver({ url: proxy.url, commandTimeoutMs: 5_000 }), prefix: uniquePrefix('overlap'), keys, ...options }) as Cachekit<typeof keys>
-  kits.push(kit)
-  return kit
-}
 
-beforeAll(async () => {
-  const url = new URL(inject('redisUrl'))
-  proxy = await startFaultProxy({ host: url.hostname, port: Number(url.port) })
-  raw = rawRedis()
-})
-afterEach(async () => {
-  proxy.delay(0)
-  await Promise.all(kits.splice(0).map((kit) => kit.close()))
+beforeAll(() => {
+  raw = rawRedis(outage.directUrl)
 })
 afterAll(async () => {
   await raw.quit()
-  await proxy.close()
 })
 
 /** Stores `value` already stale (past its TTL, within its grace). */
@@ -52,7 +40,7 @@ describe('a forced load and a background refresh of the same key', () => {
     await storeStale(kit, 1, 'old')
     // Another instance is refreshing the entry: this process's refresh will give up.
     await raw.set(`${kit.cache.keyOf(key)} refresh-lease`, 'another instance', 'PX', 10_000)
-    proxy.delay(100)
+    outage.delay(100)
     // Answered stale at once; its refresh's lease attempt is still on the wire.
     expect(await kit.cache.getOrSet(key, async () => 'refreshed')).toBe('old')
 
@@ -126,7 +114,7 @@ describe('a read that is on the wire while its key changes', () => {
     // reply that left Redis before a delete arrives after it.
     const held: (() => void)[] = []
     let holding = false
-    const driver = ioredisDriver({ url: inject('redisUrl') })
+    const driver = ioredisDriver({ url: outage.directUrl })
     const realGet = driver.get.bind(driver)
     driver.get = async (key) => {
       const reply = await realGet(key)

@@ -5,54 +5,36 @@
  * back. One instance's connections go through a proxy that cuts them; the other's do not.
  */
 import type { Redis } from 'ioredis'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { inject } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { DriverError } from '../../src/core/errors/index.js'
 import { ioredisDriver } from '../../src/drivers/ioredis/index.js'
 import { defineKeys, typed } from '../../src/keys/index.js'
-import { createCachekit, type Cachekit } from '../../src/kit.js'
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js'
+import { useOutage } from '../support/outage.js'
 import { rawRedis } from '../support/raw-redis.js'
-import { uniquePrefix } from '../support/targets.js'
+import { useKit } from '../support/use-kit.js'
 
 const keys = defineKeys({
   video: { template: 'video:{id}', ttl: '1h', tags: ({ id }) => [`video:${id}`], value: typed<string>() },
 })
 const cascades = { 'video.changed': ({ id }: { id: number }) => ({ keys: [keys.video({ id })], tags: [`video:${id}`] }) }
 
-let proxy: FaultProxy
+const outage = useOutage({ driver: { commandTimeoutMs: 300, subscriptionHeartbeatMs: 200 } })
+const make = useKit(outage.target, { label: 'outbox', keys, prefixPerTest: true })
 let raw: Redis
-const kits: { close(): Promise<void> }[] = []
 
 /** `writer` goes through the proxy (its invalidations will fail); `other` is another process. */
 async function pair(l1 = false) {
-  const prefix = uniquePrefix('outbox')
-  const writer = createCachekit({
-    driver: ioredisDriver({ url: proxy.url, commandTimeoutMs: 300, subscriptionHeartbeatMs: 200 }),
-    prefix,
-    keys,
-    cascades,
-    l1,
-    breaker: { failureThreshold: 3, cooldownMs: 200 },
-  })
-  const other = createCachekit({ driver: ioredisDriver({ url: inject('redisUrl') }), prefix, keys }) as Cachekit<typeof keys>
-  kits.push(writer, other)
+  const writer = make({ cascades, l1, breaker: { failureThreshold: 3, cooldownMs: 200 } })
+  const other = make({ driver: ioredisDriver({ url: outage.directUrl }) })
   await Promise.all([writer.ready(), other.ready()])
   return { writer, other }
 }
 
 beforeAll(async () => {
-  const url = new URL(inject('redisUrl'))
-  proxy = await startFaultProxy({ host: url.hostname, port: Number(url.port) })
-  raw = rawRedis()
-})
-afterEach(async () => {
-  await proxy.restore()
-  await Promise.all(kits.splice(0).map((kit) => kit.close()))
+  raw = rawRedis(outage.directUrl)
 })
 afterAll(async () => {
   await raw.quit()
-  await proxy.close()
 })
 
 describe('a delete during an outage', () => {
@@ -60,11 +42,11 @@ describe('a delete during an outage', () => {
     const { writer, other } = await pair()
     const key = keys.video({ id: 1 })
     await other.cache.set(key, 'before the write')
-    await proxy.cut()
+    await outage.cut()
     expect(await writer.cache.delete(key)).toBe(0)
     expect((await writer.health()).invalidations).toMatchObject({ keys: 1, tags: 0 })
 
-    await proxy.restore()
+    await outage.restore()
     await vi.waitFor(async () => expect(await raw.get(other.cache.keyOf(key))).toBeNull(), { timeout: 10_000, interval: 100 })
     expect(await other.cache.getOrSet(key, async () => 'after the write')).toBe('after the write')
     await vi.waitFor(async () => expect((await writer.health()).invalidations).toMatchObject({ keys: 0, tags: 0 }))
@@ -75,13 +57,13 @@ describe('a delete during an outage', () => {
     const key = keys.video({ id: 2 })
     await other.cache.set(key, 'before the write')
     expect(await writer.cache.get(key)).toBe('before the write')
-    await proxy.cut()
+    await outage.cut()
     await writer.cache.delete(key)
     expect(await writer.cache.get(key)).toBeUndefined()
     // Back: once this process reads from Redis again, it still does not serve the old entry,
     // whether or not the outbox has replayed the delete yet.
     await other.cache.set(keys.video({ id: 99 }), 'probe')
-    await proxy.restore()
+    await outage.restore()
     await vi.waitFor(async () => expect(await writer.cache.get(keys.video({ id: 99 }))).toBe('probe'), { timeout: 10_000, interval: 100 })
     expect(await writer.cache.getOrSet(key, async () => 'after the write')).toBe('after the write')
   })
@@ -92,24 +74,23 @@ describe('a tag invalidation during an outage', () => {
     const { writer, other } = await pair()
     const key = keys.video({ id: 3 })
     await other.cache.set(key, 'before the write')
-    await proxy.cut()
+    await outage.cut()
     const report = await writer.cache.invalidateTags(['video:3'])
     expect(report.queued).toEqual(['video:3'])
     expect(await writer.cache.get(key)).toBeUndefined()
 
-    await proxy.restore()
+    await outage.restore()
     await vi.waitFor(async () => expect(await raw.get(writer.namespace.key('__tag:video%3A3'))).not.toBeNull(), { timeout: 10_000, interval: 100 })
     // A process that never heard of it finds the stamp in Redis.
-    const fresh = createCachekit({ driver: ioredisDriver({ url: inject('redisUrl') }), prefix: writer.namespace.prefix.replace(/:$/, ''), keys }) as Cachekit<typeof keys>
-    kits.push(fresh)
+    const fresh = make({ driver: ioredisDriver({ url: outage.directUrl }), prefix: writer.namespace.prefix.replace(/:$/, '') })
     expect(await fresh.cache.getOrSet(key, async () => 'after the write')).toBe('after the write')
   })
 
   it("rejects in strict mode (onError: 'throw'), and still sends the stamp once Redis is back", async () => {
     const { writer } = await pair()
-    await proxy.cut()
+    await outage.cut()
     await expect(writer.cache.invalidateTags(['video:4'], { onError: 'throw' })).rejects.toBeInstanceOf(DriverError)
-    await proxy.restore()
+    await outage.restore()
     await vi.waitFor(async () => expect(await raw.get(writer.namespace.key('__tag:video%3A4'))).not.toBeNull(), { timeout: 10_000, interval: 100 })
   })
 })
@@ -119,11 +100,11 @@ describe('a cascade during an outage', () => {
     const { writer, other } = await pair()
     const key = keys.video({ id: 5 })
     await other.cache.set(key, 'before the write')
-    await proxy.cut()
+    await outage.cut()
     const report = await writer.invalidate('video.changed', { id: 5 })
     expect(report.keys).toMatchObject({ deleted: 0, queued: true })
     expect(report.tags?.queued).toEqual(['video:5'])
-    await proxy.restore()
+    await outage.restore()
     await vi.waitFor(async () => expect(await raw.get(other.cache.keyOf(key))).toBeNull(), { timeout: 10_000, interval: 100 })
   })
 })

@@ -1,27 +1,19 @@
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
 import { defineChannel } from '../../src/channels/define-channel.js'
 import type { ChannelEvents } from '../../src/channels/events.js'
 import { ValidationError } from '../../src/core/errors/index.js'
 import type { Driver } from '../../src/drivers/driver.js'
 import type { StandardSchemaV1 } from '../../src/keys/standard-schema.js'
-import { createCachekit, type Cachekit } from '../../src/kit.js'
 import { targets, uniquePrefix } from '../support/targets.js'
+import { useKit } from '../support/use-kit.js'
 
 const Notification = z.object({ id: z.string(), text: z.string().min(1), at: z.date() })
 const notifications = defineChannel('notifications', Notification)
 
-describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('channels on $name', ({ createDriver }) => {
-  let kits: Cachekit[] = []
-  const make = (driver: Driver = createDriver(), prefix = uniquePrefix('chan')) => {
-    const kit = createCachekit({ driver, prefix })
-    kits.push(kit)
-    return kit
-  }
-  afterEach(async () => {
-    await Promise.all(kits.map((kit) => kit.close()))
-    kits = []
-  })
+describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('channels on $name', (target) => {
+  const kits = useKit(target, { label: 'chan' })
+  const make = (driver?: Driver, prefix?: string) => kits({ driver, prefix })
 
   it('delivers typed messages, Dates included, to every subscriber', async () => {
     const kit = make()
@@ -115,7 +107,7 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('channels on $na
   })
 
   it('stops delivering after unsubscribe and after the kit closes', async () => {
-    const driver = createDriver()
+    const driver = target.createDriver()
     const prefix = uniquePrefix('chan')
     const publisher = make(driver, prefix)
     const subscriber = make(driver, prefix)
@@ -134,7 +126,7 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('channels on $na
   })
 
   it('keeps namespaces apart on one server', async () => {
-    const driver = createDriver()
+    const driver = target.createDriver()
     const [mine, theirs] = [make(driver, uniquePrefix('chan')), make(driver, uniquePrefix('chan'))]
     const received: string[] = []
     await mine.channels.subscribe('news', (message) => received.push(message as string))

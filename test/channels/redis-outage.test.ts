@@ -4,37 +4,22 @@
  * port (it comes back empty). The kits run without the circuit breaker so each call
  * shows the feature's own policy, not the breaker's cooldown.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { DriverError } from '../../src/core/errors/index.js'
-import { ioredisDriver } from '../../src/drivers/ioredis/index.js'
-import { createCachekit, type Cachekit, type CachekitOptions } from '../../src/kit.js'
-import { startRedisProcess, waitUntil, type RedisProcess } from '../support/redis-process.js'
+import { useOutage } from '../support/outage.js'
 import { uniquePrefix } from '../support/targets.js'
+import { useKit } from '../support/use-kit.js'
+import { patience } from '../support/wait.js'
 
-let server: RedisProcess
-const kits: Cachekit[] = []
-
-function make(options: CachekitOptions = {}): Cachekit {
-  const kit = createCachekit({ driver: ioredisDriver({ url: server.url, commandTimeoutMs: 1_000 }), prefix: uniquePrefix('outage'), breaker: false, ...options })
-  kits.push(kit)
-  return kit
-}
-
-beforeAll(async () => {
-  server = await startRedisProcess()
-})
-
-afterAll(async () => {
-  await Promise.all(kits.map((kit) => kit.close()))
-  await server.stop()
-})
+const outage = useOutage({ driver: { commandTimeoutMs: 1_000 } })
+const make = useKit(outage.directTarget, { label: 'outage', breaker: false })
 
 async function whileRedisIsDown(during: () => Promise<void>): Promise<void> {
-  await server.stop()
+  await outage.stopServer()
   try {
     await during()
   } finally {
-    await server.start()
+    await outage.startServer()
   }
 }
 
@@ -89,10 +74,11 @@ describe('after a Redis restart', () => {
       await expect(publisher.channels.publish('news', 'lost')).rejects.toBeInstanceOf(DriverError)
     })
 
-    await waitUntil(async () => {
+    // The subscription comes back.
+    await vi.waitFor(async () => {
       await publisher.channels.publish('news', 'after').catch(() => undefined)
-      return received.includes('after')
-    }, 'the subscription to come back', 15_000)
+      expect(received).toContain('after')
+    }, { ...patience, timeout: 15_000 })
     expect(received[0]).toBe('before')
     expect(received).not.toContain('lost')
   })
@@ -103,9 +89,10 @@ describe('after a Redis restart', () => {
     await reader.flags.load()
     await whileRedisIsDown(async () => undefined)
     const writer = make({ prefix })
-    await waitUntil(async () => {
+    // The flag update arrives.
+    await vi.waitFor(async () => {
       await writer.flags.set('beta', { enabled: true, percentage: 100 }).catch(() => undefined)
-      return reader.flags.isEnabled('beta')
-    }, 'the flag update to arrive', 15_000)
+      expect(reader.flags.isEnabled('beta')).toBe(true)
+    }, { ...patience, timeout: 15_000 })
   })
 })

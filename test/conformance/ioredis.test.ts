@@ -1,35 +1,34 @@
 import { Redis } from 'ioredis'
-import { afterAll } from 'vitest'
+import { afterAll, beforeAll } from 'vitest'
 import { ioredisDriver } from '../../src/drivers/ioredis/index.js'
 import { runDriverConformance } from '../../src/testing/index.js'
-import { startFaultProxy } from '../support/fault-proxy.js'
-import { startRedisServer } from '../support/redis-server.js'
+import { useOutage } from '../support/outage.js'
 
 // A server of this file's own: SCRIPT FLUSH and the fault proxy must not disturb the
-// shared one. Faults go through a TCP proxy in front of it (test/support/fault-proxy.ts).
+// shared one. Faults go through a TCP proxy in front of it (test/support/outage.ts).
 const FAULT_TIMEOUT_MS = 300
-const server = await startRedisServer()
-const proxy = await startFaultProxy(server)
-const admin = new Redis(server.url, { protocol: 2 })
+const outage = useOutage({ driver: { commandTimeoutMs: FAULT_TIMEOUT_MS } })
+let admin: Redis
 
-afterAll(async () => {
+beforeAll(() => {
+  admin = new Redis(outage.directUrl, { protocol: 2 })
+})
+afterAll(() => {
   admin.disconnect()
-  await proxy.close()
-  await server.stop()
 })
 
 runDriverConformance({
   name: 'ioredis',
-  createDriver: () => ioredisDriver({ url: server.url, onHandlerError: () => undefined }),
+  createDriver: () => ioredisDriver({ url: outage.directUrl, onHandlerError: () => undefined }),
   capabilities: { cluster: false, pubsub: true, scripting: 'lua' },
   flushScripts: async () => {
     await admin.call('script', 'flush')
   },
   faults: {
-    createDriver: () => ioredisDriver({ url: proxy.url, commandTimeoutMs: FAULT_TIMEOUT_MS }),
+    createDriver: () => outage.driver(),
     timeoutMs: FAULT_TIMEOUT_MS,
-    hang: () => proxy.hang(),
-    cut: () => proxy.cut(),
-    restore: () => proxy.restore(),
+    hang: () => outage.hang(),
+    cut: () => outage.cut(),
+    restore: () => outage.restore(),
   },
 })

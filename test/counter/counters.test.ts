@@ -1,18 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { CommandError, ValidationError } from '../../src/core/errors/index.js'
 import { hashSlot } from '../../src/core/slot.js'
-import { createCachekit, type Cachekit } from '../../src/kit.js'
-import { targets, uniquePrefix } from '../support/targets.js'
+import { targets } from '../support/targets.js'
+import { useKit } from '../support/use-kit.js'
 
-describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('counters on $name', ({ createDriver }) => {
-  let kit: Cachekit
-  const make = () => {
-    kit = createCachekit({ driver: createDriver(), prefix: uniquePrefix('cnt') })
-    return kit
-  }
-  afterEach(async () => {
-    await kit?.close()
-  })
+describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('counters on $name', (target) => {
+  const make = useKit(target, { label: 'cnt' })
 
   it('increments, decrements, reads and resets a plain counter under the namespace', async () => {
     const kit = make()

@@ -1,20 +1,15 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ValidationError } from '../../src/core/errors/index.js'
-import { createCachekit, type Cachekit } from '../../src/kit.js'
-import { targets, uniquePrefix } from '../support/targets.js'
+import { targets } from '../support/targets.js'
+import { useKit } from '../support/use-kit.js'
 
 const HOUR = 3_600_000
 const ERA = 64 * HOUR
 
-describe.each(targets('memory', 'redis', 'cluster'))('leaderboards and trending on $name', ({ createDriver }) => {
-  let kit: Cachekit
-  const make = () => {
-    kit = createCachekit({ driver: createDriver(), prefix: uniquePrefix('lb') })
-    return kit
-  }
-  afterEach(async () => {
+describe.each(targets('memory', 'redis', 'cluster'))('leaderboards and trending on $name', (target) => {
+  const make = useKit(target, { label: 'lb' })
+  afterEach(() => {
     vi.useRealTimers()
-    await kit?.close()
   })
 
   it('ranks members highest first, with 1-based ranks, scores and removal', async () => {

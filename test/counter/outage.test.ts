@@ -3,58 +3,24 @@
  * DriverError within the timeout (no silent local buffering), a flush fails without
  * losing its batch, a scheduled flush reports to onError, and nothing is left unhandled.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { DriverError } from '../../src/core/errors/index.js'
 import type { CounterBatch } from '../../src/counter/index.js'
-import { ioredisDriver } from '../../src/drivers/ioredis/index.js'
-import { createCachekit, type Cachekit } from '../../src/kit.js'
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js'
-import { uniquePrefix } from '../support/targets.js'
+import { useOutage } from '../support/outage.js'
+import { useKit } from '../support/use-kit.js'
+import { patience } from '../support/wait.js'
 
 const TIMEOUT_MS = 200
-let proxy: FaultProxy
-const unhandled: unknown[] = []
-const onUnhandled = (reason: unknown) => unhandled.push(reason)
-
-beforeAll(async () => {
-  const url = new URL(inject('redisUrl'))
-  proxy = await startFaultProxy({ host: url.hostname, port: Number(url.port) })
-  process.on('unhandledRejection', onUnhandled)
-})
-afterAll(async () => {
-  process.off('unhandledRejection', onUnhandled)
-  await proxy.close()
-})
-
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
+const outage = useOutage({ driver: { commandTimeoutMs: TIMEOUT_MS }, failOnUnhandled: true })
 
 describe('counters while Redis is unreachable', () => {
-  let kit: Cachekit
-  const make = () => {
-    kit = createCachekit({
-      driver: ioredisDriver({ url: proxy.url, commandTimeoutMs: TIMEOUT_MS }),
-      prefix: uniquePrefix('cnt-outage'),
-      breaker: { failureThreshold: 50, cooldownMs: 200 },
-    })
-    return kit
-  }
-  afterEach(async () => {
-    await proxy.restore()
-    await kit?.close()
-    expect(unhandled).toEqual([])
-  })
+  const make = useKit(outage.target, { label: 'cnt-outage', breaker: { failureThreshold: 50, cooldownMs: 200 } })
 
   it('rejects increments and reads with DriverError within the timeout while Redis hangs', async () => {
     const kit = make()
     const views = kit.counters.family('video:views', { writeBehind: true })
     await views.incr('v1')
-    await proxy.hang()
+    await outage.hang()
     const started = Date.now()
     await expect(views.incr('v1')).rejects.toBeInstanceOf(DriverError)
     await expect(kit.counters.incr('hits')).rejects.toBeInstanceOf(DriverError)
@@ -70,18 +36,18 @@ describe('counters while Redis is unreachable', () => {
     const failed = await views
       .flush(
         async () => {
-          await proxy.cut()
+          await outage.cut()
         },
         { lockTtl: 300 },
       )
       .catch((error: unknown) => error)
     expect(failed).toBeInstanceOf(DriverError)
-    await proxy.restore()
+    await outage.restore()
     const delivered: CounterBatch[] = []
-    await until(async () => {
+    await vi.waitFor(async () => {
       const result = await views.flush(async (batch) => void delivered.push(batch), { wait: '2s', lockTtl: 300 }).catch(() => undefined)
-      return result !== undefined && result.batches > 0
-    })
+      expect(result?.batches).toBeGreaterThan(0)
+    }, patience)
     expect(delivered).toHaveLength(1)
     expect(delivered[0]?.recovered).toBe(true)
     expect([...(delivered[0]?.deltas ?? [])].sort((a, b) => a.id.localeCompare(b.id))).toEqual([
@@ -94,7 +60,7 @@ describe('counters while Redis is unreachable', () => {
     const kit = make()
     const views = kit.counters.family('video:views', { writeBehind: true })
     await views.incr('v1', 2)
-    await proxy.cut()
+    await outage.cut()
     const errors: unknown[] = []
     let flushed = 0
     const schedule = views.scheduleFlush(
@@ -103,10 +69,10 @@ describe('counters while Redis is unreachable', () => {
       },
       { every: 30, lockTtl: 300, onError: (error) => errors.push(error) },
     )
-    await until(() => errors.length >= 2)
+    await vi.waitFor(() => expect(errors.length).toBeGreaterThanOrEqual(2), patience)
     expect(errors.every((error) => error instanceof DriverError)).toBe(true)
-    await proxy.restore()
-    await until(() => flushed === 2)
+    await outage.restore()
+    await vi.waitFor(() => expect(flushed).toBe(2), patience)
     await schedule.stop()
   })
 })

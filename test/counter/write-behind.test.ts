@@ -2,9 +2,11 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { LockNotAcquiredError } from '../../src/core/errors/index.js'
 import type { CounterBatch } from '../../src/counter/index.js'
 import { memoryDriver } from '../../src/drivers/memory/index.js'
-import { createCachekit, type Cachekit } from '../../src/kit.js'
+import { createCachekit } from '../../src/kit.js'
 import { counterTake } from '../../src/scripts/counter-take.js'
 import { targets, uniquePrefix } from '../support/targets.js'
+import { useKit } from '../support/use-kit.js'
+import { patience } from '../support/wait.js'
 
 /** A stand-in for the database: applies deltas, remembers batch ids, refuses a batch id twice. */
 class Database {
@@ -20,27 +22,10 @@ class Database {
   }
 }
 
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
-
-describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('write-behind counters on $name', ({ name, createDriver }) => {
-  let kits: Cachekit[] = []
-  let prefix = uniquePrefix('wb')
-  const make = () => {
-    const kit = createCachekit({ driver: createDriver(), prefix })
-    kits.push(kit)
-    return kit
-  }
-  afterEach(async () => {
-    await Promise.all(kits.map((kit) => kit.close()))
-    kits = []
-    prefix = uniquePrefix('wb')
-  })
+describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('write-behind counters on $name', (target) => {
+  const { name } = target
+  // Several processes of one app: the kits of a test share its prefix.
+  const make = useKit(target, { label: 'wb', prefixPerTest: true })
 
   it('hands every increment to the handler exactly once, in batches, and leaves nothing pending', async () => {
     const kit = make()
@@ -116,7 +101,7 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('write-behind co
       entered = true
       await gate
     })
-    await until(() => entered)
+    await vi.waitFor(() => expect(entered).toBe(true), patience)
     await expect(second.counters.family('video:views', { writeBehind: true }).flush(async () => undefined)).rejects.toBeInstanceOf(LockNotAcquiredError)
     release()
     expect(await running).toMatchObject({ batches: 1 })
@@ -158,7 +143,7 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('write-behind co
       total += 2
       if (i % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 15))
     }
-    await until(() => [...db.views.values()].reduce((sum, views) => sum + views, 0) === total)
+    await vi.waitFor(() => expect([...db.views.values()].reduce((sum, views) => sum + views, 0)).toBe(total), patience)
     await Promise.all(schedules.map((schedule) => schedule.stop()))
     expect(overlapped).toBe(false)
     expect(errors).toEqual([])

@@ -1,22 +1,14 @@
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { CachekitError, ValidationError } from '../../src/core/errors/index.js'
 import type { Driver } from '../../src/drivers/driver.js'
 import { rolloutBucket } from '../../src/flags/bucket.js'
 import type { FlagsOptions } from '../../src/flags/options.js'
-import { createCachekit, type Cachekit } from '../../src/kit.js'
 import { targets, uniquePrefix } from '../support/targets.js'
+import { useKit } from '../support/use-kit.js'
 
-describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('flags on $name', ({ createDriver }) => {
-  let kits: Cachekit[] = []
-  const make = (flags?: FlagsOptions, driver: Driver = createDriver(), prefix = uniquePrefix('flags')) => {
-    const kit = createCachekit({ driver, prefix, flags })
-    kits.push(kit)
-    return kit
-  }
-  afterEach(async () => {
-    await Promise.all(kits.map((kit) => kit.close()))
-    kits = []
-  })
+describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('flags on $name', (target) => {
+  const kits = useKit(target, { label: 'flags' })
+  const make = (flags?: FlagsOptions, driver?: Driver, prefix?: string) => kits({ flags, driver, prefix })
 
   it('answers declared defaults until Redis holds a state, and false for undeclared flags', async () => {
     const kit = make({ defaults: { 'search-v2': true, 'new-player': false } })
@@ -98,7 +90,7 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('flags on $name'
   })
 
   it('answers checks from memory: no driver call per check once loaded', async () => {
-    const driver = createDriver()
+    const driver = target.createDriver()
     const hgetall = vi.spyOn(driver, 'hgetall')
     const kit = make({ refresh: '1h' }, driver)
     await kit.flags.set('beta', { enabled: true, percentage: 50 })
@@ -109,7 +101,7 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('flags on $name'
 
   it('loads in the background on the first check, and check() waits for that first load', async () => {
     // Three instances over one driver (the memory driver's data lives in its instance).
-    const [prefix, driver] = [uniquePrefix('flags'), createDriver()]
+    const [prefix, driver] = [uniquePrefix('flags'), target.createDriver()]
     const writer = make({}, driver, prefix)
     await writer.flags.set('beta', { enabled: true })
     const reader = make({ defaults: { beta: false } }, driver, prefix)
@@ -144,17 +136,8 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('flags on $name'
 })
 
 describe('flags across instances on real Redis', () => {
-  const [redis] = targets('redis')
-  let kits: Cachekit[] = []
-  const make = (prefix: string, flags?: FlagsOptions, driver: Driver = redis!.createDriver()) => {
-    const kit = createCachekit({ driver, prefix, flags })
-    kits.push(kit)
-    return kit
-  }
-  afterEach(async () => {
-    await Promise.all(kits.map((kit) => kit.close()))
-    kits = []
-  })
+  const kits = useKit('redis')
+  const make = (prefix: string, flags?: FlagsOptions, driver?: Driver) => kits({ prefix, flags, driver })
 
   it('reaches other instances at once through pub/sub, long before their refresh interval', async () => {
     const prefix = uniquePrefix('flags')
@@ -169,7 +152,7 @@ describe('flags across instances on real Redis', () => {
 
   it('reaches instances without pub/sub within their refresh interval', async () => {
     const prefix = uniquePrefix('flags')
-    const inner = redis!.createDriver()
+    const inner = kits.driver()
     const withoutPubsub: Driver = Object.assign(Object.create(inner) as Driver, { capabilities: { ...inner.capabilities, pubsub: false } })
     const other = make(prefix, { refresh: 100, defaults: { beta: false } }, withoutPubsub)
     await other.flags.load()
@@ -204,18 +187,16 @@ describe('rollout buckets', () => {
 })
 
 describe('flag updates under contention', () => {
+  const make = useKit('memory', { label: 'flags' })
+
   it('give up with a CachekitError rather than loop forever', async () => {
-    const kit = createCachekit({ prefix: uniquePrefix('flags') })
-    try {
-      let round = 0
-      // Every attempt races a writer that bumps the revision first.
-      const stubborn = kit.flags.update('beta', (flag) => {
-        void kit.driver.hset(`${kit.namespace.prefix}__flags`, { beta: `${(flag?.revision ?? 0) + 100 + round++}|{"enabled":true,"allow":[],"deny":[]}` })
-        return { enabled: true }
-      })
-      await expect(stubborn).rejects.toBeInstanceOf(CachekitError)
-    } finally {
-      await kit.close()
-    }
+    const kit = make()
+    let round = 0
+    // Every attempt races a writer that bumps the revision first.
+    const stubborn = kit.flags.update('beta', (flag) => {
+      void kit.driver.hset(`${kit.namespace.prefix}__flags`, { beta: `${(flag?.revision ?? 0) + 100 + round++}|{"enabled":true,"allow":[],"deny":[]}` })
+      return { enabled: true }
+    })
+    await expect(stubborn).rejects.toBeInstanceOf(CachekitError)
   })
 })

@@ -10,7 +10,8 @@ import { nextState, resolveGuardOptions, type GuardState } from '../../src/guard
 import { defineKeys } from '../../src/keys/index.js'
 import { createCachekit } from '../../src/kit.js'
 import { freePort } from '../support/redis-process.js'
-import { targets, uniquePrefix } from '../support/targets.js'
+import { targets } from '../support/targets.js'
+import { useKit } from '../support/use-kit.js'
 
 const keys = defineKeys({
   report: { template: 'report:{id}', ttl: '1h', priority: 'low' },
@@ -20,17 +21,10 @@ const keys = defineKeys({
 })
 
 type Kit = ReturnType<typeof createCachekit<typeof keys>>
-const kits: Kit[] = []
+const make = useKit('memory', { label: 'guard', keys })
 
-function make(options: Parameters<typeof createCachekit<typeof keys>>[0]): Kit {
-  const kit = createCachekit({ prefix: uniquePrefix('guard'), keys, ...options })
-  kits.push(kit)
-  return kit
-}
-
-afterEach(async () => {
+afterEach(() => {
   vi.useRealTimers()
-  await Promise.all(kits.splice(0).map((kit) => kit.close()))
 })
 
 /** The memory driver's accounting: 64 bytes per entry plus 2 per character of key and value. */

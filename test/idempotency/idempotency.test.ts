@@ -1,19 +1,13 @@
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { CachekitError, IdempotencyConflictError, IdempotencyInProgressError, ValidationError } from '../../src/core/errors/index.js'
 import { resolveIdempotencyOptions } from '../../src/idempotency/options.js'
-import { createCachekit, type Cachekit } from '../../src/kit.js'
+import type { Cachekit } from '../../src/kit.js'
 import { idempotencyBegin } from '../../src/scripts/index.js'
-import { targets, uniquePrefix } from '../support/targets.js'
+import { targets } from '../support/targets.js'
+import { useKit } from '../support/use-kit.js'
 
-describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('idempotency on $name', ({ createDriver }) => {
-  let kit: Cachekit
-  const make = () => {
-    kit = createCachekit({ driver: createDriver(), prefix: uniquePrefix('idem') })
-    return kit
-  }
-  afterEach(async () => {
-    await kit?.close()
-  })
+describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('idempotency on $name', (target) => {
+  const make = useKit(target, { label: 'idem' })
 
   it('runs the operation once and answers later duplicates with its stored result', async () => {
     const kit = make()
@@ -190,25 +184,23 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('idempotency on 
 
 // Timing-bound (the operation outlives two leases): run where the lease logic lives, once per
 // scripting kind; the scripts themselves are checked on every target above and by the parity test.
-describe.each(targets('memory', 'redis'))('idempotency leases on $name', ({ createDriver }) => {
+describe.each(targets('memory', 'redis'))('idempotency leases on $name', (target) => {
+  const make = useKit(target, { label: 'idem' })
+
   it('extends its lease while a long operation runs, so duplicates keep waiting instead of running it again', async () => {
-    const kit = createCachekit({ driver: createDriver(), prefix: uniquePrefix('idem') })
-    try {
-      let runs = 0
-      const long = async () => {
-        runs++
-        // Outlives two leases: only the extensions keep the key.
-        await new Promise((resolve) => setTimeout(resolve, 1_300))
-        return 'finished'
-      }
-      const first = kit.idempotency.run('order:10', long, { lease: 600 })
-      await vi.waitFor(async () => expect(await kit.driver.exists([idemKey(kit, 'order:10')])).toBe(1))
-      const duplicate = kit.idempotency.run('order:10', long, { lease: 600, wait: '5s' })
-      expect(await Promise.all([first, duplicate])).toEqual(['finished', 'finished'])
-      expect(runs).toBe(1)
-    } finally {
-      await kit.close()
+    const kit = make()
+    let runs = 0
+    const long = async () => {
+      runs++
+      // Outlives two leases: only the extensions keep the key.
+      await new Promise((resolve) => setTimeout(resolve, 1_300))
+      return 'finished'
     }
+    const first = kit.idempotency.run('order:10', long, { lease: 600 })
+    await vi.waitFor(async () => expect(await kit.driver.exists([idemKey(kit, 'order:10')])).toBe(1))
+    const duplicate = kit.idempotency.run('order:10', long, { lease: 600, wait: '5s' })
+    expect(await Promise.all([first, duplicate])).toEqual(['finished', 'finished'])
+    expect(runs).toBe(1)
   })
 })
 

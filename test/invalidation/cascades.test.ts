@@ -1,9 +1,9 @@
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { DriverError, InvalidationError, ValidationError } from '../../src/core/errors/index.js'
 import type { Driver } from '../../src/drivers/driver.js'
 import { memoryDriver } from '../../src/drivers/memory/index.js'
-import { createCachekit } from '../../src/kit.js'
-import { targets, uniquePrefix, type Target } from '../support/targets.js'
+import { targets, type Target } from '../support/targets.js'
+import { useKit } from '../support/use-kit.js'
 import { keys, VideoDb, videoBuilders } from '../builders/fixtures/video-platform.js'
 
 interface VideoChanged {
@@ -12,13 +12,10 @@ interface VideoChanged {
   newCategoryIds: string[]
 }
 
-/** The plan's invalidateVideoChanges, declared once. */
-function platform(driver: Driver, db: VideoDb) {
+/** The plan's invalidateVideoChanges, declared once: the options of its kit. */
+function platform(db: VideoDb) {
   const builders = videoBuilders(db)
-  return createCachekit({
-    driver,
-    prefix: uniquePrefix(),
-    keys,
+  return {
     builders,
     cascades: {
       'video.changed': ({ videoId, oldCategoryIds, newCategoryIds }: VideoChanged) => ({
@@ -32,19 +29,12 @@ function platform(driver: Driver, db: VideoDb) {
       }),
       'category.renamed': ({ categoryId }: { categoryId: string }) => ({ keys: [keys.category({ id: categoryId })] }),
     },
-  })
+  }
 }
 
 describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('cascades on $name', (target: Target) => {
-  const kits: { close(): Promise<void> }[] = []
-  afterEach(async () => {
-    await Promise.all(kits.splice(0).map((kit) => kit.close()))
-  })
-  const make = (db: VideoDb) => {
-    const kit = platform(target.createDriver(), db)
-    kits.push(kit)
-    return kit
-  }
+  const kits = useKit(target, { keys })
+  const make = (db: VideoDb) => kits(platform(db))
 
   it("runs the plan's invalidateVideoChanges: detail, lookups, old and new category indexes, list pages", async () => {
     const db = VideoDb.seeded(60, 6)
@@ -81,11 +71,11 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('cascades on $na
 })
 
 describe('cascade input and failures', () => {
+  const make = useKit('memory', { keys })
+
   it('refuses unknown cascades and bad targets before touching anything', async () => {
     const db = VideoDb.seeded(5, 2)
-    const kit = createCachekit({
-      prefix: uniquePrefix(),
-      keys,
+    const kit = make({
       cascades: {
         broken: () => 'not targets' as never,
         badPattern: () => ({ keys: [keys.videoDetail({ id: 'v1' })], patterns: ['__tag:*'] }),
@@ -96,7 +86,6 @@ describe('cascade input and failures', () => {
     await expect(kit.invalidate('broken', undefined as never)).rejects.toThrow(/must return/)
     await expect(kit.invalidate('badPattern', undefined as never)).rejects.toThrow(/reserved/)
     expect(await kit.cache.get(keys.videoDetail({ id: 'v1' }))).toBeDefined()
-    await kit.close()
   })
 
   it('does every part it can and rejects with InvalidationError carrying the partial report', async () => {
@@ -109,7 +98,7 @@ describe('cascade input and failures', () => {
         }),
       },
     })
-    const kit = platform(noScan, VideoDb.seeded(5, 2))
+    const kit = make({ ...platform(VideoDb.seeded(5, 2)), driver: noScan })
     await kit.cache.set(keys.videoDetail({ id: 'v1' }), { id: 'v1', title: '', categoryIds: [], addedAt: 0, published: true })
     const failure = await kit.invalidate('video.changed', { videoId: 'v1', oldCategoryIds: [], newCategoryIds: [] }).catch((error: unknown) => error)
     expect(failure).toBeInstanceOf(InvalidationError)
@@ -118,6 +107,5 @@ describe('cascade input and failures', () => {
     expect(error.cause).toBeInstanceOf(DriverError)
     expect(error.report).toMatchObject({ keys: { deleted: 1 }, patterns: [], tags: { tags: ['video:v1'] } })
     expect(await kit.cache.get(keys.videoDetail({ id: 'v1' }))).toBeUndefined()
-    await kit.close()
   })
 })

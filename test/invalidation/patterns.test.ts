@@ -1,10 +1,9 @@
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { ValidationError } from '../../src/core/errors/index.js'
-import type { Driver } from '../../src/drivers/driver.js'
-import { memoryDriver } from '../../src/drivers/memory/index.js'
 import { defineKeys } from '../../src/keys/index.js'
-import { createCachekit, type Cachekit, type CachekitOptions } from '../../src/kit.js'
+import { createCachekit, type Cachekit } from '../../src/kit.js'
 import { targets, uniquePrefix, type Target } from '../support/targets.js'
+import { useKit } from '../support/use-kit.js'
 
 const keys = defineKeys({
   videoList: { template: 'videos:list:{page}:{sort}', ttl: '5m' },
@@ -14,26 +13,10 @@ const keys = defineKeys({
 type Kit = Cachekit<typeof keys>
 
 describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('pattern invalidation on $name', (target: Target) => {
-  const kits: Kit[] = []
-  const drivers: Driver[] = []
-  let shared: Driver | undefined
-  const driverFor = () => (target.name === 'memory' ? (shared ??= memoryDriver()) : target.createDriver())
-  const make = (options: Partial<CachekitOptions<typeof keys>> = {}): Kit => {
-    const kit = createCachekit({ driver: driverFor(), keys, ...options }) as Kit
-    kits.push(kit)
-    return kit
-  }
+  // Kits on one server: memory kits share one driver (each memory driver is its own server).
+  const make = useKit(target, { keys, sharedStore: true })
   /** A driver for writing keys the kits under test must never touch. */
-  const bystander = () => {
-    const driver = driverFor()
-    if (target.name !== 'memory') drivers.push(driver)
-    return driver
-  }
-  afterEach(async () => {
-    await Promise.all(kits.splice(0).map((kit) => kit.close()))
-    await Promise.all(drivers.splice(0).map((driver) => driver.close()))
-    shared = undefined
-  })
+  const bystander = () => make.driver()
 
   const fill = async (kit: Kit) => {
     for (let page = 1; page <= 30; page++) {

@@ -1,12 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { DriverError, ValidationError } from '../../src/core/errors/index.js'
-import type { Driver } from '../../src/drivers/driver.js'
-import { memoryDriver } from '../../src/drivers/memory/index.js'
 import { TagStamps } from '../../src/invalidation/tag-stamps.js'
 import { createNamespace } from '../../src/keys/namespace.js'
 import { defineKeys, typed } from '../../src/keys/index.js'
+import type { Driver } from '../../src/drivers/driver.js'
+import { memoryDriver } from '../../src/drivers/memory/index.js'
 import { createCachekit, type Cachekit, type CachekitOptions } from '../../src/kit.js'
-import { targets, uniquePrefix, type Target } from '../support/targets.js'
+import { targets, uniquePrefix } from '../support/targets.js'
+import { useKit } from '../support/use-kit.js'
 
 interface Video {
   id: number
@@ -22,28 +23,12 @@ const keys = defineKeys({
 
 type Kit = Cachekit<typeof keys>
 
-/** Kits on one namespace and one server: memory kits share one driver (each memory driver is its own server). */
-function kitFactory(target: Target) {
-  const kits: Kit[] = []
-  let shared: Driver | undefined
-  const make = (prefix: string, options: Partial<CachekitOptions<typeof keys>> = {}): Kit => {
-    const driver = target.name === 'memory' ? (shared ??= memoryDriver()) : target.createDriver()
-    const kit = createCachekit({ driver, prefix, keys, ...options }) as Kit
-    kits.push(kit)
-    return kit
-  }
-  const closeAll = async () => {
-    await Promise.all(kits.splice(0).map((kit) => kit.close()))
-    shared = undefined
-  }
-  return { make, closeAll }
-}
-
 describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('tag invalidation on $name', (target) => {
-  const { make, closeAll } = kitFactory(target)
-  afterEach(async () => {
+  // Kits on one namespace and one server: memory kits share one driver (each memory driver is its own server).
+  const kits = useKit(target, { keys, sharedStore: true })
+  const make = (prefix: string, options: Partial<CachekitOptions<typeof keys>> = {}): Kit => kits({ ...options, prefix })
+  afterEach(() => {
     vi.useRealTimers()
-    await closeAll()
   })
 
   it('makes every entry with the tag a miss on its next read, and leaves the others', async () => {
@@ -239,19 +224,19 @@ describe('tag invalidation without pub/sub', () => {
 })
 
 describe('tag invalidation input and failures', () => {
+  const make = useKit('memory', { keys })
+
   it('refuses tags that are not non-empty strings, and unknown modes', async () => {
-    const kit = createCachekit({ prefix: uniquePrefix(), keys })
+    const kit = make()
     await expect(kit.cache.invalidateTags(['ok', ''])).rejects.toBeInstanceOf(ValidationError)
     await expect(kit.cache.invalidateTags('video:1' as never)).rejects.toBeInstanceOf(ValidationError)
     await expect(kit.cache.invalidateTags(['ok'], { mode: 'soft' as never })).rejects.toThrow(/mode/)
     await expect(kit.cache.set('x:1', 1, { ttl: '1m', tags: [''] })).rejects.toBeInstanceOf(ValidationError)
-    await kit.close()
   })
 
   it('does nothing with the kill switch on', async () => {
-    const kit = createCachekit({ prefix: uniquePrefix(), keys, enabled: false })
+    const kit = make({ enabled: false })
     expect(await kit.cache.invalidateTags(['video:1'])).toMatchObject({ invalidatedAt: 0 })
-    await kit.close()
   })
 
   it('queues a stamp that cannot be stored (rejecting only in strict mode), and stops serving the entries in this process', async () => {
@@ -260,12 +245,11 @@ describe('tag invalidation input and failures', () => {
     const failing: Driver = Object.create(driver, {
       eval: { value: () => Promise.reject(new DriverError('injected outage', { driver: 'memory' })) },
     })
-    const kit = createCachekit({ driver: failing, prefix: uniquePrefix(), keys, breaker: false })
+    const kit = make({ driver: failing, breaker: false })
     await kit.cache.set(keys.video({ id: 1 }), { id: 1, title: 'v1', categoryIds: [] })
     expect((await kit.cache.invalidateTags(['video:1'])).queued).toEqual(['video:1'])
     await expect(kit.cache.invalidateTags(['video:1'], { onError: 'throw' })).rejects.toBeInstanceOf(DriverError)
     expect(await kit.cache.get(keys.video({ id: 1 }))).toBeUndefined()
-    await kit.close()
   })
 })
 

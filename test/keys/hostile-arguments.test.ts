@@ -8,19 +8,17 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CachekitError } from '../../src/core/errors/index.js'
 import { defineKeys, typed } from '../../src/keys/index.js'
-import { createCachekit } from '../../src/kit.js'
+import { useKit } from '../support/use-kit.js'
 
 const keys = defineKeys({ item: { template: 'item:{id}', ttl: '1h', value: typed<string>() } })
 
-function makeKit() {
-  return createCachekit({
-    prefix: 'hostile-args',
-    keys,
-    defaultTtl: '1m',
-    rateLimits: { api: { algorithm: 'fixed-window', limit: 5, window: '1m' } },
-    flags: { defaults: { beta: false } },
-  })
-}
+const makeKit = useKit('memory', {
+  prefix: 'hostile-args',
+  keys,
+  defaultTtl: '1m',
+  rateLimits: { api: { algorithm: 'fixed-window', limit: 5, window: '1m' } },
+  flags: { defaults: { beta: false } },
+})
 type Kit = ReturnType<typeof makeKit>
 
 /** The kinds of nonsense a caller passes: wrong types, edge numbers, odd objects. */
@@ -78,9 +76,8 @@ describe('hostile arguments to every public method', () => {
     kit = makeKit()
     process.on('unhandledRejection', onUnhandled)
   })
-  afterAll(async () => {
+  afterAll(() => {
     process.off('unhandledRejection', onUnhandled)
-    await kit.close()
   })
 
   it('are answered or refused with a CachekitError, never a TypeError, a hang or an unhandled rejection', async () => {

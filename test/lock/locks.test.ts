@@ -1,23 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { CachekitError, LockLostError, LockNotAcquiredError, ValidationError } from '../../src/core/errors/index.js'
-import { createCachekit, type Cachekit } from '../../src/kit.js'
-import { targets, uniquePrefix } from '../support/targets.js'
+import { targets } from '../support/targets.js'
+import { useKit } from '../support/use-kit.js'
+import { clockPasses, patience } from '../support/wait.js'
 
-/** Lets the clock pass `ms` without betting on a fixed sleep: polls until it has. */
-async function clockPasses(ms: number): Promise<void> {
-  const until = Date.now() + ms
-  while (Date.now() < until) await new Promise((resolve) => setTimeout(resolve, Math.min(25, Math.max(1, until - Date.now()))))
-}
-
-describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('locks on $name', ({ createDriver }) => {
-  let kit: Cachekit
-  const make = () => {
-    kit = createCachekit({ driver: createDriver(), prefix: uniquePrefix('lock') })
-    return kit
-  }
-  afterEach(async () => {
-    await kit?.close()
-  })
+describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('locks on $name', (target) => {
+  const make = useKit(target, { label: 'lock' })
 
   it('acquires a free lock, releases it, and gives the next owner a larger fencing token', async () => {
     const kit = make()
@@ -70,10 +58,10 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('locks on $name'
     const kit = make()
     const lock = await kit.locks.acquire('report:5', { ttl: 100 })
     expect(lock.expiresAt).toBeLessThanOrEqual(Date.now() + 100)
-    await eventually(() => lock.signal.aborted)
+    await vi.waitFor(() => expect(lock.signal.aborted).toBe(true), patience)
     expect(lock.signal.reason).toBeInstanceOf(LockLostError)
     expect((lock.signal.reason as LockLostError).fencingToken).toBe(lock.fencingToken)
-    await eventually(async () => !(await kit.locks.isLocked('report:5')))
+    await vi.waitFor(async () => expect(await kit.locks.isLocked('report:5')).toBe(false), patience)
     const next = await kit.locks.acquire('report:5')
     expect(next.fencingToken).toBeGreaterThan(lock.fencingToken)
     await next.release()
@@ -109,7 +97,7 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('locks on $name'
   it('extend after expiry rejects with LockLostError and aborts the signal', async () => {
     const kit = make()
     const lock = await kit.locks.acquire('report:8', { ttl: 60 })
-    await eventually(async () => !(await kit.locks.isLocked('report:8')))
+    await vi.waitFor(async () => expect(await kit.locks.isLocked('report:8')).toBe(false), patience)
     await expect(lock.extend('1s')).rejects.toBeInstanceOf(LockLostError)
     expect(lock.signal.aborted).toBe(true)
     await expect(lock.release()).rejects.toBeInstanceOf(LockLostError)
@@ -163,7 +151,7 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('locks on $name'
         'report:12',
         async (lock) => {
           await kit.locks.forceRelease('report:12')
-          await eventually(() => lock.signal.aborted)
+          await vi.waitFor(() => expect(lock.signal.aborted).toBe(true), patience)
           return 'done'
         },
         { ttl: 90 },
@@ -211,12 +199,3 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('locks on $name'
     expect(await kit.locks.isLocked('x')).toBe(false)
   })
 })
-
-/** Polls a condition, bounded generously for a loaded machine. */
-async function eventually(condition: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}

@@ -4,53 +4,22 @@
  * a pretend success), a held lock whose Redis vanished is reported lost by its TTL, and
  * nothing is left as an unhandled rejection.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { CircuitOpenError, DriverError, DriverTimeoutError, LockLostError, LockNotAcquiredError } from '../../src/core/errors/index.js'
-import { ioredisDriver } from '../../src/drivers/ioredis/index.js'
-import { createCachekit, type Cachekit } from '../../src/kit.js'
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js'
-import { uniquePrefix } from '../support/targets.js'
+import { useOutage } from '../support/outage.js'
+import { useKit } from '../support/use-kit.js'
+import { patience } from '../support/wait.js'
 
 const TIMEOUT_MS = 200
-let proxy: FaultProxy
-const unhandled: unknown[] = []
-const onUnhandled = (reason: unknown) => unhandled.push(reason)
-
-beforeAll(async () => {
-  const url = new URL(inject('redisUrl'))
-  proxy = await startFaultProxy({ host: url.hostname, port: Number(url.port) })
-  process.on('unhandledRejection', onUnhandled)
-})
-afterAll(async () => {
-  process.off('unhandledRejection', onUnhandled)
-  await proxy.close()
-})
-
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
+const outage = useOutage({ driver: { commandTimeoutMs: TIMEOUT_MS }, failOnUnhandled: true })
 
 describe('locks while Redis is unreachable', () => {
-  let kit: Cachekit
-  const make = (breaker: { failureThreshold: number; cooldownMs: number } = { failureThreshold: 50, cooldownMs: 300 }) => {
-    kit = createCachekit({ driver: ioredisDriver({ url: proxy.url, commandTimeoutMs: TIMEOUT_MS }), prefix: uniquePrefix('outage'), breaker })
-    return kit
-  }
-  afterEach(async () => {
-    proxy.delay(0)
-    await proxy.restore()
-    await kit?.close()
-    expect(unhandled).toEqual([])
-  })
+  const make = useKit(outage.target, { label: 'outage', breaker: { failureThreshold: 50, cooldownMs: 300 } })
 
   it('acquire fails closed with a DriverError within the timeout while Redis hangs', async () => {
     const kit = make()
     await kit.driver.ping()
-    await proxy.hang()
+    await outage.hang()
     const started = Date.now()
     const error = await kit.locks.acquire('job', { wait: '10s' }).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(DriverError)
@@ -61,7 +30,7 @@ describe('locks while Redis is unreachable', () => {
   it('acquire with a long wait fails at once on a dead Redis instead of retrying through the wait', async () => {
     const kit = make()
     await kit.driver.ping()
-    await proxy.cut()
+    await outage.cut()
     const started = Date.now()
     await expect(kit.locks.acquire('job', { wait: '30s' })).rejects.toBeInstanceOf(DriverError)
     expect(Date.now() - started).toBeLessThan(5_000)
@@ -70,10 +39,10 @@ describe('locks while Redis is unreachable', () => {
   it('gives back a lock whose acquire timed out but reached Redis', async () => {
     const kit = make()
     await kit.driver.ping()
-    proxy.delay(TIMEOUT_MS * 2)
+    outage.delay(TIMEOUT_MS * 2)
     await expect(kit.locks.acquire('slow', { ttl: '1m' })).rejects.toBeInstanceOf(DriverTimeoutError)
-    proxy.delay(0)
-    await until(async () => !(await kit.locks.isLocked('slow').catch(() => true)))
+    outage.delay(0)
+    await vi.waitFor(async () => expect(await kit.locks.isLocked('slow').catch(() => true)).toBe(false), patience)
     const lock = await kit.locks.acquire('slow')
     await lock.release()
   })
@@ -84,8 +53,8 @@ describe('locks while Redis is unreachable', () => {
       .withLock(
         'job',
         async (lock) => {
-          await proxy.cut()
-          await until(() => lock.signal.aborted)
+          await outage.cut()
+          await vi.waitFor(() => expect(lock.signal.aborted).toBe(true), patience)
           return 'finished without noticing'
         },
         { ttl: 300 },
@@ -96,19 +65,19 @@ describe('locks while Redis is unreachable', () => {
   })
 
   it('rejects at once with CircuitOpenError once the breaker opens, and works again after Redis is back', async () => {
-    const kit = make({ failureThreshold: 2, cooldownMs: 200 })
+    const kit = make({ breaker: { failureThreshold: 2, cooldownMs: 200 } })
     await kit.driver.ping()
-    await proxy.cut()
+    await outage.cut()
     for (let i = 0; i < 2; i++) await kit.locks.acquire('job').catch(() => undefined)
     expect(kit.circuit).toBe('open')
     const started = Date.now()
     await expect(kit.locks.acquire('job')).rejects.toBeInstanceOf(CircuitOpenError)
     expect(Date.now() - started).toBeLessThan(TIMEOUT_MS)
-    await proxy.restore()
-    await until(async () => {
+    await outage.restore()
+    await vi.waitFor(async () => {
       const lock = await kit.locks.acquire('job').catch(() => undefined)
       await lock?.release()
-      return lock !== undefined
-    })
+      expect(lock).toBeDefined()
+    }, patience)
   })
 })

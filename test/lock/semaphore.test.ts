@@ -1,29 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { LockLostError, LockNotAcquiredError, ValidationError } from '../../src/core/errors/index.js'
-import { createCachekit, type Cachekit } from '../../src/kit.js'
-import { targets, uniquePrefix } from '../support/targets.js'
+import type { Cachekit } from '../../src/kit.js'
+import { targets } from '../support/targets.js'
+import { useKit } from '../support/use-kit.js'
+import { patience } from '../support/wait.js'
 
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
-
-describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('semaphores on $name', ({ name, createDriver }) => {
-  let kits: Cachekit[] = []
-  const make = () => {
-    const kit = createCachekit({ driver: createDriver(), prefix: prefix })
-    kits.push(kit)
-    return kit
-  }
-  let prefix = uniquePrefix('sem')
-  afterEach(async () => {
-    await Promise.all(kits.map((kit) => kit.close()))
-    kits = []
-    prefix = uniquePrefix('sem')
-  })
+describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('semaphores on $name', (target) => {
+  const { name } = target
+  // Several clients of one app: the kits of a test share its prefix.
+  const make = useKit(target, { label: 'sem', prefixPerTest: true })
 
   it('admits limit holders, refuses the next with LockNotAcquiredError, and admits it after a release', async () => {
     const encoders = make().locks.semaphore('encoder', { limit: 3 })
@@ -68,7 +53,7 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('semaphores on $
     const single = kit.locks.semaphore('single', { limit: 1, ttl: 80 })
     const crashed = await single.acquire()
     const next = await single.acquire({ wait: '5s', retry: { initialDelay: 5, maxDelay: 20 } })
-    await until(() => crashed.signal.aborted)
+    await vi.waitFor(() => expect(crashed.signal.aborted).toBe(true), patience)
     expect(crashed.signal.reason).toBeInstanceOf(LockLostError)
     await expect(crashed.release()).rejects.toBeInstanceOf(LockLostError)
     await expect(crashed.extend()).rejects.toBeInstanceOf(LockLostError)

@@ -6,30 +6,19 @@
  * busy families keeping their rows.
  */
 import { Registry } from 'prom-client'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { FAMILY_TABLE_DEFAULTS, OTHER_FAMILY } from '../../src/core/family-table.js'
-import { memoryDriver } from '../../src/drivers/memory/index.js'
-import { createCachekit } from '../../src/kit.js'
 import { formatPrometheus } from '../../src/monitor/prometheus-text.js'
 import { metricFamilies } from '../../src/monitor/metric-families.js'
 import { registerCachekitMetrics } from '../../src/prometheus/index.js'
-import { uniquePrefix } from '../support/targets.js'
+import { useKit } from '../support/use-kit.js'
 
 const MAX = FAMILY_TABLE_DEFAULTS.maxFamilies
 const DISTINCT = 200_000
 // 13 series per family: a bounded body is tens of kilobytes; an unbounded one was 149 MB.
 const MAX_BODY_BYTES = 400_000
 
-const kits: ReturnType<typeof createCachekit>[] = []
-afterEach(async () => {
-  await Promise.all(kits.splice(0).map((kit) => kit.close()))
-})
-
-function make(options: Omit<Parameters<typeof createCachekit>[0], 'driver'> = {}) {
-  const kit = createCachekit({ driver: memoryDriver(), prefix: uniquePrefix('families'), guard: false, ...options })
-  kits.push(kit)
-  return kit
-}
+const make = useKit('memory', { label: 'families', guard: false })
 
 describe('the per-family tables', () => {
   it('keep at most maxFamilies families plus (other) through 200,000 distinct first segments, totals intact', async () => {

@@ -3,7 +3,7 @@
  * driver, a real Redis, the real 3-master cluster and the Upstash stand-in.
  */
 import { Redis } from 'ioredis'
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest'
 import { ValidationError } from '../../src/core/errors/index.js'
 import type { Driver } from '../../src/drivers/driver.js'
 import { ioredisDriver } from '../../src/drivers/ioredis/index.js'
@@ -14,6 +14,7 @@ import { parseInfo } from '../../src/monitor/index.js'
 import { keyProbe } from '../../src/scripts/key-probe.js'
 import { freePort, startRedisProcess, type RedisProcess } from '../support/redis-process.js'
 import { targets, uniquePrefix } from '../support/targets.js'
+import { useKit } from '../support/use-kit.js'
 
 const keys = defineKeys({
   video: { template: 'video:{id}', ttl: '1h' },
@@ -21,17 +22,8 @@ const keys = defineKeys({
 })
 
 type Kit = ReturnType<typeof createCachekit<typeof keys>>
-const kits: Kit[] = []
-
-function make(driver: Driver, options: Omit<Parameters<typeof createCachekit<typeof keys>>[0], 'driver'> = {}): Kit {
-  const kit = createCachekit({ driver, prefix: uniquePrefix('mon'), keys, ...options })
-  kits.push(kit)
-  return kit
-}
-
-afterEach(async () => {
-  await Promise.all(kits.splice(0).map((kit) => kit.close()))
-})
+const kits = useKit('memory', { label: 'mon', keys })
+const make = (driver: Driver, options: Omit<Parameters<typeof createCachekit<typeof keys>>[0], 'driver'> = {}): Kit => kits({ ...options, driver })
 
 describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('metrics and health on $name', ({ name, createDriver }) => {
   it('reports parsed INFO, cache stats per family and driver call figures', async () => {

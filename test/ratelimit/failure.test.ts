@@ -4,12 +4,10 @@
  * limiter, says `degraded`, never hangs past the command timeout, and costs nothing once
  * the circuit breaker is open.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { DriverError, RateLimitExceededError } from '../../src/core/errors/index.js'
-import { ioredisDriver } from '../../src/drivers/ioredis/index.js'
-import { createCachekit } from '../../src/kit.js'
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js'
-import { uniquePrefix } from '../support/targets.js'
+import { useOutage } from '../support/outage.js'
+import { useKit } from '../support/use-kit.js'
 
 const TIMEOUT_MS = 200
 const COOLDOWN_MS = 60_000
@@ -20,39 +18,17 @@ const policies = {
   upload: { algorithm: 'token-bucket', limit: 3, refillRate: 1, interval: '1h', insurance: { limit: 2 } },
 } as const
 
-let proxy: FaultProxy
-const unhandled: unknown[] = []
-const onUnhandled = (reason: unknown) => unhandled.push(reason)
-
-beforeAll(async () => {
-  const url = new URL(inject('redisUrl'))
-  proxy = await startFaultProxy({ host: url.hostname, port: Number(url.port) })
-  process.on('unhandledRejection', onUnhandled)
-})
-afterAll(async () => {
-  process.off('unhandledRejection', onUnhandled)
-  await proxy.close()
-})
+const outage = useOutage({ driver: { commandTimeoutMs: TIMEOUT_MS }, failOnUnhandled: true })
 
 describe('rate limits while Redis is away', () => {
-  let closeKit: (() => Promise<void>) | undefined
-  function make(breaker: { failureThreshold: number; cooldownMs: number } = { failureThreshold: 3, cooldownMs: COOLDOWN_MS }) {
-    const kit = createCachekit({ driver: ioredisDriver({ url: proxy.url, commandTimeoutMs: TIMEOUT_MS }), prefix: uniquePrefix('rl-fail'), rateLimits: policies, breaker })
-    closeKit = () => kit.close()
-    return kit
-  }
-  afterEach(async () => {
-    await proxy.restore()
-    await closeKit?.()
-    expect(unhandled).toEqual([])
-  })
+  const make = useKit(outage.target, { label: 'rl-fail', rateLimits: policies, breaker: { failureThreshold: 3, cooldownMs: COOLDOWN_MS } })
 
   it("allows with onError 'allow' (the default), says degraded and reports it", async () => {
     const kit = make()
     await kit.rateLimit('api', 'u')
     const degraded = vi.fn()
     kit.events.on('degraded', degraded)
-    await proxy.cut()
+    await outage.cut()
     expect(await kit.rateLimit('api', 'u')).toMatchObject({ allowed: true, limit: 100, retryAfterMs: 0, degraded: true })
     expect(degraded).toHaveBeenCalledWith(expect.objectContaining({ operation: 'rate-limit', family: 'api' }))
     expect(degraded.mock.calls[0]?.[0].error).toBeInstanceOf(DriverError)
@@ -60,7 +36,7 @@ describe('rate limits while Redis is away', () => {
 
   it("denies with onError 'deny', and rateLimitOrThrow throws RateLimitExceededError", async () => {
     const kit = make()
-    await proxy.cut()
+    await outage.cut()
     const denied = await kit.rateLimit('login', 'ada@example.com')
     expect(denied).toMatchObject({ allowed: false, remaining: 0, degraded: true })
     expect(denied.retryAfterMs).toBeGreaterThan(0)
@@ -70,16 +46,16 @@ describe('rate limits while Redis is away', () => {
   })
 
   it('limits per process with the insurance limiter, and forgets it when Redis is back', async () => {
-    const kit = make({ failureThreshold: 3, cooldownMs: 200 })
+    const kit = make({ breaker: { failureThreshold: 3, cooldownMs: 200 } })
     expect(await kit.rateLimit('upload', 'u')).toMatchObject({ allowed: true, remaining: 2 })
-    await proxy.cut()
+    await outage.cut()
     const during = [await kit.rateLimit('upload', 'u'), await kit.rateLimit('upload', 'u'), await kit.rateLimit('upload', 'u')]
     expect(during.map((r) => [r.allowed, r.limit, r.degraded])).toEqual([
       [true, 2, true],
       [true, 2, true],
       [false, 2, true],
     ])
-    await proxy.restore()
+    await outage.restore()
     await vi.waitFor(async () => expect((await kit.rateLimit('upload', 'u')).degraded).toBeUndefined(), { timeout: 10_000, interval: 100 })
     // Redis counted only what it saw: one before the outage, one now.
     expect(await kit.rateLimiter('upload').peek('u')).toMatchObject({ remaining: 1 })
@@ -88,7 +64,7 @@ describe('rate limits while Redis is away', () => {
   it('answers within the command timeout while Redis hangs, then at once when the circuit is open', async () => {
     const kit = make()
     await kit.rateLimit('api', 'u')
-    await proxy.hang()
+    await outage.hang()
     for (let i = 0; i < 3; i++) {
       const started = Date.now()
       expect((await kit.rateLimit('api', 'u')).degraded).toBe(true)
@@ -105,14 +81,14 @@ describe('rate limits while Redis is away', () => {
 
   it('peeks degraded too, but reset rejects: it cannot pretend to forget', async () => {
     const kit = make()
-    await proxy.cut()
+    await outage.cut()
     expect(await kit.rateLimiter('api').peek('u')).toMatchObject({ allowed: true, remaining: 100, degraded: true })
     await expect(kit.rateLimits.reset('api', 'u')).rejects.toBeInstanceOf(DriverError)
   })
 
   it('still refuses bad input with ValidationError rather than degrading', async () => {
     const kit = make()
-    await proxy.cut()
+    await outage.cut()
     await expect(kit.rateLimit('api', '')).rejects.toMatchObject({ code: 'VALIDATION_ERROR' })
     await expect(kit.rateLimit('api', 'u', { cost: 101 })).rejects.toMatchObject({ code: 'VALIDATION_ERROR' })
   })

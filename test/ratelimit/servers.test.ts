@@ -4,14 +4,13 @@
  * checks use short real windows and wait on a condition; the window arithmetic itself is
  * covered with fake timers in algorithms.test.ts and held to the Lua by parity.test.ts.
  */
-import { afterEach, describe, expect, inject, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { hashSlot } from '../../src/core/slot.js'
 import type { Driver } from '../../src/drivers/driver.js'
-import { ioredisDriver } from '../../src/drivers/ioredis/index.js'
 import { unescapeParam } from '../../src/keys/escape.js'
-import { createCachekit, type Cachekit } from '../../src/kit.js'
 import type { RateLimitPolicies } from '../../src/ratelimit/index.js'
 import { targets, uniquePrefix } from '../support/targets.js'
+import { useKit } from '../support/use-kit.js'
 
 const NASTY_IDENTIFIERS = [
   'alice@example.com',
@@ -46,17 +45,11 @@ async function keysUnder(driver: Driver, prefix: string): Promise<string[]> {
   return [...new Set(found)]
 }
 
-describe.each(targets('redis', 'cluster', 'upstash'))('$name', ({ createDriver }) => {
-  let kit: Cachekit<undefined, RateLimitPolicies> | undefined
-  function make<const Limits extends RateLimitPolicies>(rateLimits: Limits, prefix = uniquePrefix('rl')) {
-    const made = createCachekit({ driver: createDriver(), prefix, rateLimits })
-    kit = made as unknown as Cachekit<undefined, RateLimitPolicies>
-    return made
-  }
-  afterEach(async () => {
+describe.each(targets('redis', 'cluster', 'upstash'))('$name', (target) => {
+  const kits = useKit(target, { label: 'rl' })
+  const make = <const Limits extends RateLimitPolicies>(rateLimits: Limits, prefix?: string) => kits({ rateLimits, prefix })
+  afterEach(() => {
     vi.useRealTimers()
-    await kit?.close()
-    kit = undefined
   })
 
   it('counts on the server and opens the next window on its clock', async () => {
@@ -123,15 +116,17 @@ describe.each(targets('redis', 'cluster', 'upstash'))('$name', ({ createDriver }
 })
 
 describe('the server clock decides', () => {
+  const make = useKit('redis')
+
   it('shares one window between hosts whose clocks disagree by hours', async () => {
     const prefix = uniquePrefix('rl-skew')
     const policies = { api: { algorithm: 'fixed-window', limit: 4, window: '1h' } } as const
-    const honest = createCachekit({ driver: ioredisDriver({ url: inject('redisUrl') }), prefix, rateLimits: policies })
+    const honest = make({ prefix, rateLimits: policies })
     await honest.rateLimit('api', 'u', { cost: 2 })
     // A second host whose clock runs five hours ahead (Date only: its sockets stay real).
     vi.useFakeTimers({ toFake: ['Date'] })
     vi.setSystemTime(Date.now() + 5 * 3_600_000)
-    const skewed = createCachekit({ driver: ioredisDriver({ url: inject('redisUrl') }), prefix, rateLimits: policies })
+    const skewed = make({ prefix, rateLimits: policies })
     try {
       const answer = await skewed.rateLimit('api', 'u', { cost: 2 })
       expect(answer).toMatchObject({ allowed: true, remaining: 0 })
@@ -141,7 +136,6 @@ describe('the server clock decides', () => {
       expect((await skewed.rateLimit('api', 'u')).allowed).toBe(false)
     } finally {
       vi.useRealTimers()
-      await Promise.all([honest.close(), skewed.close()])
     }
   })
 })

@@ -1,22 +1,18 @@
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
 import { ValidationError } from '../../src/core/errors/index.js'
 import { hashSlot } from '../../src/core/slot.js'
-import { createCachekit, type Cachekit } from '../../src/kit.js'
+import type { Cachekit } from '../../src/kit.js'
 import { resolveSessionOptions, type SessionOptions } from '../../src/session/options.js'
-import { targets, uniquePrefix } from '../support/targets.js'
+import { targets } from '../support/targets.js'
+import { useKit } from '../support/use-kit.js'
+import { clockPasses } from '../support/wait.js'
 
 const TOKEN = /^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/
 
-describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('sessions on $name', ({ createDriver }) => {
-  let kit: Cachekit
-  const make = (sessions?: SessionOptions) => {
-    kit = createCachekit({ driver: createDriver(), prefix: uniquePrefix('sess'), sessions })
-    return kit
-  }
-  afterEach(async () => {
-    await kit?.close()
-  })
+describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('sessions on $name', (target) => {
+  const kits = useKit(target, { label: 'sess' })
+  const make = (sessions?: SessionOptions) => kits({ sessions })
 
   it('creates a session and reads it back by its token', async () => {
     const kit = make()
@@ -255,10 +251,4 @@ async function sessionKeys(kit: Cachekit): Promise<string[]> {
 
 async function countSessionKeys(kit: Cachekit): Promise<number> {
   return (await sessionKeys(kit)).length
-}
-
-/** Lets the clock pass `ms` (so two timestamps differ) by polling, not by betting on a sleep. */
-async function clockPasses(ms: number): Promise<void> {
-  const until = Date.now() + ms
-  while (Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 1))
 }

@@ -14,6 +14,11 @@ export interface Target {
   name: TargetName
   /** A new driver. Memory drivers are independent; the others share one server. */
   createDriver(): Driver
+  /**
+   * Puts the target back in working order (a fault proxy forwarding again, a stopped
+   * server started) before the kits made on it by `useKit` close.
+   */
+  recover?(): Promise<void>
 }
 
 const factories: Record<TargetName, () => Driver> = {

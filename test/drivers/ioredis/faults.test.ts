@@ -1,44 +1,34 @@
-import { Redis } from 'ioredis'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { DriverError, DriverTimeoutError } from '../../../src/core/errors/index.js'
 import type { Driver } from '../../../src/drivers/driver.js'
 import { ioredisDriver } from '../../../src/drivers/ioredis/index.js'
 import { incrWithTtl } from '../../../src/scripts/index.js'
-import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy.js'
-import { waitUntil } from '../../support/redis-process.js'
-import { startRedisServer, type RedisServerHandle } from '../../support/redis-server.js'
+import { useOutage } from '../../support/outage.js'
+import { patience } from '../../support/wait.js'
 
 // A server of this file's own behind a TCP proxy that hangs, cuts or slows the wire. The
 // server requires a password, so messages can be checked for leaks.
 const TIMEOUT_MS = 250
 const PASSWORD = 'pa55-do-not-print'
-let server: RedisServerHandle
-let proxy: FaultProxy
+const outage = useOutage({ password: PASSWORD, driver: { commandTimeoutMs: TIMEOUT_MS } })
 let driver: Driver
 const unhandled: unknown[] = []
 const onUnhandled = (reason: unknown) => unhandled.push(reason)
 
 beforeAll(async () => {
   process.on('unhandledRejection', onUnhandled)
-  server = await startRedisServer()
-  const admin = new Redis(server.url, { protocol: 2 })
-  await admin.call('config', 'set', 'requirepass', PASSWORD)
-  admin.disconnect()
-  proxy = await startFaultProxy(server)
-  driver = ioredisDriver({ url: `redis://:${PASSWORD}@${proxy.host}:${proxy.port}`, commandTimeoutMs: TIMEOUT_MS })
+  driver = outage.driver()
   await driver.ping()
 })
 
 afterEach(async () => {
-  proxy.delay(0)
-  await proxy.restore()
-  await waitUntil(() => driver.ping().then(() => true, () => false), 'the driver to reconnect', 10_000)
+  await outage.restore()
+  // The driver reconnects.
+  await vi.waitFor(() => driver.ping(), patience)
 })
 
 afterAll(async () => {
   await driver.close()
-  await proxy.close()
-  await server.stop()
   // Late replies and rejections of abandoned calls must all have been handled.
   await new Promise((resolve) => setTimeout(resolve, 50))
   process.off('unhandledRejection', onUnhandled)
@@ -49,7 +39,7 @@ const outcome = (promise: Promise<unknown>) => promise.then(() => undefined, (re
 
 describe('ioredis driver through network faults', () => {
   it('bounds every call by commandTimeoutMs while the server hangs, however many are waiting', async () => {
-    await proxy.hang()
+    await outage.hang()
     const started = Date.now()
     const errors = await Promise.all([
       outcome(driver.get('a')),
@@ -69,7 +59,7 @@ describe('ioredis driver through network faults', () => {
   })
 
   it('costs each call its own timeout, not the backlog of earlier ones, while the hang lasts', async () => {
-    await proxy.hang()
+    await outage.hang()
     for (let i = 0; i < 3; i++) {
       const started = Date.now()
       expect(await outcome(driver.get('a'))).toBeInstanceOf(DriverTimeoutError)
@@ -79,16 +69,17 @@ describe('ioredis driver through network faults', () => {
 
   it('answers every call made during a hang in order once the server is back', async () => {
     await driver.set('order', '0')
-    await proxy.hang()
+    await outage.hang()
     await outcome(driver.incrBy('order', 1))
-    await proxy.restore()
+    await outage.restore()
     expect(await driver.incrBy('order', 1)).toBe(2)
   })
 
   it('fails fast with a DriverError (not a timeout) once the connection is cut, without printing the password', async () => {
-    await proxy.cut()
+    await outage.cut()
     const inFlight = outcome(driver.get('a'))
-    await waitUntil(() => outcome(driver.get('a')).then((error) => !(error instanceof DriverTimeoutError)), 'the driver to notice the cut', 2_000)
+    // The driver notices the cut.
+    await vi.waitFor(async () => expect(await outcome(driver.get('a'))).not.toBeInstanceOf(DriverTimeoutError), { timeout: 2_000, interval: 20 })
     const started = Date.now()
     const error = await outcome(driver.get('a'))
     expect(Date.now() - started).toBeLessThan(100)
@@ -101,32 +92,33 @@ describe('ioredis driver through network faults', () => {
   it('works again, scripts and subscriptions included, after the server comes back', async () => {
     const received: string[] = []
     await driver.subscribe('faults:chan', (message) => received.push(message))
-    await proxy.cut()
-    await waitUntil(() => outcome(driver.get('a')).then((error) => error instanceof DriverError), 'the cut to be noticed', 2_000)
-    await proxy.restore()
-    await waitUntil(() => driver.set('back', 'yes').then(() => true, () => false), 'the driver to reconnect', 10_000)
+    await outage.cut()
+    await vi.waitFor(async () => expect(await outcome(driver.get('a'))).toBeInstanceOf(DriverError), { timeout: 2_000, interval: 20 })
+    await outage.restore()
+    // The driver reconnects.
+    await vi.waitFor(() => driver.set('back', 'yes'), patience)
     expect(await driver.get('back')).toBe('yes')
     expect(await driver.eval(incrWithTtl, ['back:n'], ['1', '60000'])).toBe(1)
     // The subscriber connection reconnects on its own schedule: publish until it hears.
-    await waitUntil(async () => {
+    await vi.waitFor(async () => {
       await driver.publish('faults:chan', 'again')
-      return received.length > 0
-    }, 'the subscription to come back', 10_000)
+      expect(received.length).toBeGreaterThan(0)
+    }, patience)
     expect(received[0]).toBe('again')
   })
 
   it('keeps answering under a slow network, and times out when it is slower than the timeout', async () => {
-    proxy.delay(40)
+    outage.delay(40)
     expect(await driver.set('slow', 'v')).toBe(true)
     expect(await driver.get('slow')).toBe('v')
-    proxy.delay(TIMEOUT_MS)
+    outage.delay(TIMEOUT_MS)
     expect(await outcome(driver.get('slow'))).toBeInstanceOf(DriverTimeoutError)
   })
 
   it('closes within the timeout while the server hangs, and rejects the calls it abandons', async () => {
-    const own = ioredisDriver({ url: `redis://:${PASSWORD}@${proxy.host}:${proxy.port}`, commandTimeoutMs: TIMEOUT_MS })
+    const own = ioredisDriver({ url: outage.url, commandTimeoutMs: TIMEOUT_MS })
     await own.subscribe('faults:close', () => undefined)
-    await proxy.hang()
+    await outage.hang()
     const pending = outcome(own.get('a'))
     const started = Date.now()
     await own.close()
@@ -136,7 +128,7 @@ describe('ioredis driver through network faults', () => {
 
   it('refuses to connect with a wrong password without printing it', async () => {
     const wrong = 'wr0ng-pa55-do-not-print'
-    const own = ioredisDriver({ url: `redis://:${wrong}@${proxy.host}:${proxy.port}`, commandTimeoutMs: TIMEOUT_MS })
+    const own = ioredisDriver({ url: `redis://:${wrong}@${outage.proxy.host}:${outage.proxy.port}`, commandTimeoutMs: TIMEOUT_MS })
     const error = await outcome(own.get('a'))
     await own.close()
     expect(error).toBeInstanceOf(DriverError)
