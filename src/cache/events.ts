@@ -1,9 +1,9 @@
 import type { BuildProgress, BuildReport } from '../builders/types.js'
-import type { DegradedReport, OutageEvent } from '../monitor/outages.js'
-import type { BusState } from './bus.js'
+import type { DegradedReport, OutageEvent } from '../drivers/outages.js'
 import type { CircuitState } from '../drivers/resilient.js'
 import type { CascadeReport } from '../invalidation/cascades.js'
 import type { PatternProgress } from '../invalidation/pattern.js'
+import type { BusState } from './bus.js'
 
 /** Where a hit was served from. */
 export type Tier = 'l1' | 'remote'

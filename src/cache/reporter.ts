@@ -5,8 +5,8 @@
  */
 import { DriverError } from '../core/errors/index.js'
 import type { Emitter } from '../core/events.js'
+import type { DegradedReport } from '../drivers/outages.js'
 import type { Namespace } from '../keys/namespace.js'
-import type { DegradedReport } from '../monitor/outages.js'
 import type { CacheEvents, Tier } from './events.js'
 import type { Resolved } from './resolve-key.js'
 import { CacheStats } from './stats.js'
