@@ -6,7 +6,7 @@
 import type { CacheEvents } from './cache/events.js'
 import { Channels } from './channels/channels.js'
 import type { Codec } from './codec/codec.js'
-import type { Emitter } from './core/events.js'
+import type { EventSink } from './core/events.js'
 import type { Driver } from './drivers/driver.js'
 import type { DegradedReport } from './drivers/outages.js'
 import { Flags } from './flags/flags.js'
@@ -42,7 +42,7 @@ export function createAppFeatures(setup: {
   driver: Driver
   prefix: string
   codec: Codec
-  events: Emitter<CacheEvents>
+  events: EventSink<Pick<CacheEvents, 'invalid'>>
   onDegraded: (report: DegradedReport) => void
   options: AppFeatureOptions
 }): AppFeatures {

@@ -2,7 +2,6 @@
  * `kit.monitor`: health, metrics, the slow log, key distribution, registered feature
  * metrics and recent events. Every read is on demand; nothing here polls.
  */
-import type { CacheEvents } from '../cache/events.js'
 import type { FamilyStats } from '../cache/stats.js'
 import { ValidationError } from '../core/errors/index.js'
 import type { Emitter } from '../core/events.js'
@@ -14,7 +13,7 @@ import { memoryUsageFromInfo, readMemoryUsage, type MemoryUsage } from '../guard
 import type { FamilyInfo } from '../keys/classify-key.js'
 import type { Namespace } from '../keys/namespace.js'
 import type { DriverCallListener, DriverCallStats, DriverMeasurements } from './driver-measurements.js'
-import { EventLog, type LoggedEvent } from './event-log.js'
+import { EventLog, type LoggedEvent, type NoteworthyEvents } from './event-log.js'
 import { judgeHealth, type BusHealth, type HealthReport, type PendingInvalidations, type ResolvedHealthThresholds } from './health.js'
 import { keyDistribution, type KeyDistribution, type KeyDistributionOptions } from './key-distribution.js'
 import { MetricsRegistry, type FeatureMetric, type FeatureMetricSnapshot } from './registry.js'
@@ -51,7 +50,7 @@ export interface MonitorContext {
   readonly namespace: Namespace
   readonly families: readonly FamilyInfo[]
   readonly cache: { stats(): Record<string, FamilyStats> }
-  readonly events: Emitter<CacheEvents>
+  readonly events: Emitter<NoteworthyEvents>
   readonly guard: MemoryGuard
   readonly budgetBytes: number | undefined
   readonly measurements: DriverMeasurements
