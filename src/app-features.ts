@@ -6,15 +6,15 @@
 import type { CacheEvents } from './cache/events.js'
 import { Channels } from './channels/channels.js'
 import type { Codec } from './codec/codec.js'
-import type { Emitter } from './core/events.js'
+import type { EventSink } from './core/events.js'
 import type { Driver } from './drivers/driver.js'
+import type { DegradedReport } from './drivers/outages.js'
 import { Flags } from './flags/flags.js'
 import { resolveFlagsOptions, type FlagsOptions } from './flags/options.js'
 import { Idempotency } from './idempotency/idempotency.js'
 import { resolveIdempotencyOptions, type IdempotencyOptions } from './idempotency/options.js'
 import { resolveSessionOptions, type SessionOptions } from './session/options.js'
 import { Sessions } from './session/sessions.js'
-import type { DegradedReport } from './monitor/outages.js'
 
 /** The options these features take from `createCachekit`. */
 export interface AppFeatureOptions {
@@ -42,7 +42,7 @@ export function createAppFeatures(setup: {
   driver: Driver
   prefix: string
   codec: Codec
-  events: Emitter<CacheEvents>
+  events: EventSink<Pick<CacheEvents, 'invalid'>>
   onDegraded: (report: DegradedReport) => void
   options: AppFeatureOptions
 }): AppFeatures {

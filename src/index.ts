@@ -1,9 +1,10 @@
 // cachekit: the public core API. Edge-safe: nothing here imports a `node:` module.
 
 // The kit
-export { createCachekit, type Cachekit, type CachekitOptions, type L1TierOptions } from './kit.js'
+export { createCachekit, type Cachekit, type CachekitOptions, type KitEvents, type L1TierOptions } from './kit.js'
 export { CacheService, type CacheKeyInput, type EntryCodec } from './cache/cache-service.js'
-export type { CacheEvents, CachekitWarning, CachekitWarningCode, Tier } from './cache/events.js'
+export type { Tier } from './cache/events.js'
+export type { CachekitWarning, CachekitWarningCode } from './ratelimit/warnings.js'
 export type { FamilyStats } from './cache/stats.js'
 export type { CacheCallOptions, GetOrSetOptions, Loader, LoaderContext, StoredEntry } from './cache/types.js'
 export { Emitter, type Listener } from './core/events.js'
@@ -214,11 +215,6 @@ export { createAdminHandler, redact, type AdminHandler, type AdminHandlerOptions
 export {
   PATTERN_DEFAULTS,
   TAG_DEFAULTS,
-  type Cascade,
-  type CascadeMap,
-  type CascadeParams,
-  type CascadeReport,
-  type CascadeTargets,
   type PatternInvalidationOptions,
   type PatternInvalidationReport,
   type PatternProgress,
@@ -226,7 +222,8 @@ export {
   type TagInvalidationReport,
   type TagOptions,
 } from './invalidation/index.js'
-export type { InvalidationEvent } from './cache/events.js'
+export type { Cascade, CascadeMap, CascadeParams, CascadeReport, CascadeTargets } from './cascades/index.js'
+export type { InvalidationEvent } from './kit.js'
 export type { SetManyOptions } from './cache/cache-service.js'
 export { InvalidationError, type InvalidationErrorOptions } from './core/errors/index.js'
 

@@ -5,7 +5,7 @@
 import { CacheBus } from './cache/bus.js'
 import { CacheService } from './cache/cache-service.js'
 import { createEntryCodec } from './cache/entry-codec.js'
-import type { CacheEvents } from './cache/events.js'
+import type { CacheEvents, CacheInvalidationEvent } from './cache/events.js'
 import { L1Cache } from './cache/l1.js'
 import type { Codec } from './codec/codec.js'
 import { jsonCodec } from './codec/json-codec.js'
@@ -16,7 +16,7 @@ import { ValidationError } from './core/errors/index.js'
 import { Emitter } from './core/events.js'
 import type { Driver } from './drivers/driver.js'
 import { memoryDriver } from './drivers/memory/index.js'
-import { resilientDriver, type BreakerOptions, type CircuitState, type ResilientDriver } from './drivers/resilient.js'
+import { resilientDriver, type BreakerOptions, type CircuitEvents, type CircuitState, type ResilientDriver } from './drivers/resilient.js'
 import { createNamespace, type Namespace } from './keys/namespace.js'
 import { createAppFeatures } from './app-features.js'
 import type { Channels } from './channels/channels.js'
@@ -31,20 +31,33 @@ import type { GuardOptions } from './guard/options.js'
 import type { HealthReport, HealthThresholds } from './monitor/health.js'
 import type { MetricsSnapshot, Monitor } from './monitor/monitor.js'
 import { Operations } from './monitor/operations.js'
-import { OutageReporter, type DegradedReport } from './monitor/outages.js'
+import { OutageReporter, type DegradedReport, type OutageEvents } from './drivers/outages.js'
 import { countLocks, countRateLimits } from './monitor/feature-counters.js'
 import type { RateLimitIdentifier } from './ratelimit/keys.js'
 import type { RateLimitPolicies } from './ratelimit/policy.js'
 import type { RateLimiter } from './ratelimit/rate-limiter.js'
 import { createRateLimits, type RateLimitPolicyName, type RateLimits } from './ratelimit/rate-limits.js'
 import type { RateLimitCallOptions, RateLimitResult } from './ratelimit/result.js'
+import type { WarningEvents } from './ratelimit/warnings.js'
 import { Locks } from './lock/locks.js'
 import { Counters } from './counter/counters.js'
 import type { BoundBuilders } from './builders/indexes.js'
 import { createBuilderRegistry } from './builders/registry.js'
-import type { AnyBuilderDefinition } from './builders/types.js'
-import { runCascade, type CascadeMap, type CascadeParams, type CascadeReport } from './invalidation/cascades.js'
+import type { AnyBuilderDefinition, BuilderEvents } from './builders/types.js'
+import { runCascade, type CascadeInvalidationEvent, type CascadeMap, type CascadeParams, type CascadeReport } from './cascades/cascades.js'
 import { resolveTagOptions, type TagOptions } from './invalidation/tag-options.js'
+
+/**
+ * Events of a kit (subscribe with `kit.events.on(name, listener)`): the cache's, the
+ * driver's outages and circuit, the builders', cascades' invalidations and warnings.
+ */
+export interface KitEvents extends Omit<CacheEvents, 'invalidate'>, OutageEvents, CircuitEvents, BuilderEvents, WarningEvents {
+  /** An invalidation completed: tags, a pattern, `clear()` or a cascade. */
+  invalidate: InvalidationEvent
+}
+
+/** The payload of the `invalidate` event. */
+export type InvalidationEvent = CacheInvalidationEvent | CascadeInvalidationEvent
 
 /** Options of the in-process L1 tier. */
 export interface L1TierOptions {
@@ -270,8 +283,8 @@ export interface Cachekit<
   metrics(): Promise<MetricsSnapshot>
   /** The namespace every key lives under. */
   readonly namespace: Namespace
-  /** Cache events: hit, miss, stale-hit, load, load-error, set, delete, invalid, degraded, circuit. */
-  readonly events: Emitter<CacheEvents>
+  /** The kit's events: hit, miss, stale-hit, load, load-error, set, delete, invalid, degraded, outage, circuit, bus, invalidate, build, warning, ... */
+  readonly events: Emitter<KitEvents>
   /** The circuit breaker's state (`closed` when disabled). */
   readonly circuit: CircuitState
   /** True unless the kill switch is on. */
@@ -304,7 +317,7 @@ export function createCachekit<
   Builders extends Record<string, AnyBuilderDefinition> = Record<never, never>,
 >(options: CachekitOptions<Keys, Limits, Cascades, Builders> = {}): Cachekit<Keys, Limits, Cascades, Builders> {
   const namespace = createNamespace({ prefix: options.prefix, environment: options.environment })
-  const events = new Emitter<CacheEvents>()
+  const events = new Emitter<KitEvents>()
   const operations = new Operations(options)
   // One 'outage' per driver state change and a throttled 'degraded', instead of one event per failed request.
   const reporter = new OutageReporter({ degraded: (report) => events.emit('degraded', report), outage: (event) => events.emit('outage', event) })

@@ -5,10 +5,9 @@
  * single SETs).
  */
 import { BuildError, CachekitError, ValidationError } from '../core/errors/index.js'
-import type { Emitter } from '../core/events.js'
+import type { EventSink } from '../core/events.js'
 import type { Duration } from '../core/duration.js'
 import type { CacheService } from '../cache/cache-service.js'
-import type { CacheEvents } from '../cache/events.js'
 import type { Driver } from '../drivers/driver.js'
 import { escapeParam } from '../keys/escape.js'
 import type { CacheKey } from '../keys/key-family.js'
@@ -17,7 +16,7 @@ import { hasReservedSegment } from '../keys/reserved.js'
 import type { KeyParams } from '../keys/template.js'
 import { writeCollections, type CollectionDocument } from './collection-writer.js'
 import { runPool } from './pool.js'
-import type { BuilderDefinition, BuilderKind, BuildOptions, BuildProgress, BuildReport, BuildStatus } from './types.js'
+import type { BuilderDefinition, BuilderEvents, BuilderKind, BuildOptions, BuildProgress, BuildReport, BuildStatus } from './types.js'
 
 /** What scheduled and warm-up builds need from a lock service (`kit.locks` fits). */
 export interface BuildLocks {
@@ -29,7 +28,7 @@ export interface BuilderRuntime {
   readonly driver: Driver
   readonly namespace: Namespace
   readonly cache: CacheService
-  readonly events: Emitter<CacheEvents>
+  readonly events: EventSink<BuilderEvents>
   readonly enabled: boolean
   readonly locks: BuildLocks
   /** Aborted when the kit closes: running builds stop between writes. */

@@ -167,6 +167,16 @@ export interface BuildProgress {
   readonly written: number
 }
 
+/** The events of cache builders (part of the kit's events). */
+export interface BuilderEvents {
+  /** A cache builder finished a build. */
+  build: BuildReport
+  /** A cache builder advanced (loading, writing, pruning). */
+  'build-progress': BuildProgress
+  /** A scheduled or warm-up build failed (a build you call rejects instead). */
+  'build-error': { builder: string; reason: 'schedule' | 'warm'; error: unknown }
+}
+
 /** What a build did. */
 export interface BuildReport {
   readonly builder: string

@@ -6,12 +6,12 @@
  * still on the wire out of L1 and storage, and makes later callers start afresh instead
  * of joining work begun before it.
  */
+import { SingleFlight } from '../core/single-flight.js'
 import type { CacheBus } from './bus.js'
 import { ChangeFence } from './change-fence.js'
 import type { L1Tier } from './config.js'
 import type { L1Entry } from './l1.js'
 import type { Resolved } from './resolve-key.js'
-import { SingleFlight } from './single-flight.js'
 import type { StoredEntry } from './types.js'
 
 /** Changed keys the fence remembers (about 100 bytes each); older changes raise its floor. */

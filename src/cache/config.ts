@@ -1,9 +1,9 @@
 /** What the cache service is made of: `createCachekit` assembles it. */
-import type { Emitter } from '../core/events.js'
+import type { EventSink } from '../core/events.js'
 import type { Driver } from '../drivers/driver.js'
+import type { DegradedReport } from '../drivers/outages.js'
 import type { AnyKeyParams, CacheKey, KeyPriority } from '../keys/key-family.js'
 import type { Namespace } from '../keys/namespace.js'
-import type { DegradedReport } from '../monitor/outages.js'
 import type { CacheBus } from './bus.js'
 import type { CacheEvents } from './events.js'
 import type { L1Cache } from './l1.js'
@@ -32,7 +32,7 @@ export interface CacheServiceConfig {
   driver: Driver
   namespace: Namespace
   codec: EntryCodec
-  events: Emitter<CacheEvents>
+  events: EventSink<CacheEvents>
   bus: CacheBus | undefined
   l1: L1Tier | undefined
   enabled: boolean

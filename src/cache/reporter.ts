@@ -4,9 +4,9 @@
  * driver, or rethrown with `onError: 'throw'`).
  */
 import { DriverError } from '../core/errors/index.js'
-import type { Emitter } from '../core/events.js'
+import type { EventSink } from '../core/events.js'
+import type { DegradedReport } from '../drivers/outages.js'
 import type { Namespace } from '../keys/namespace.js'
-import type { DegradedReport } from '../monitor/outages.js'
 import type { CacheEvents, Tier } from './events.js'
 import type { Resolved } from './resolve-key.js'
 import { CacheStats } from './stats.js'
@@ -15,7 +15,7 @@ export class CacheReporter {
   readonly stats = new CacheStats()
 
   constructor(
-    private readonly events: Emitter<CacheEvents>,
+    private readonly events: EventSink<CacheEvents>,
     private readonly namespace: Namespace,
     private readonly onDegraded: (report: DegradedReport) => void,
     private readonly onError: 'fail-open' | 'throw',
@@ -89,8 +89,8 @@ export class CacheReporter {
     return options.onError ?? this.onError
   }
 
-  /** The event emitter, for the cache's own announcements (`invalidate`, progress). */
-  get emitter(): Emitter<CacheEvents> {
+  /** Where the cache's own announcements go (`invalidate`, progress). */
+  get emitter(): EventSink<CacheEvents> {
     return this.events
   }
 }

@@ -6,6 +6,7 @@ import { CachekitError, ValidationError } from '../core/errors/index.js'
 import { createCachekit, type Cachekit } from '../kit.js'
 import { redact } from '../admin/redact.js'
 import { parseArguments, stringOption, type CliArguments } from './args.js'
+import { EXIT, type CliIo, type CommandContext } from './command.js'
 import { bench } from './commands/bench.js'
 import { demo } from './commands/demo.js'
 import { guard } from './commands/guard.js'
@@ -14,34 +15,6 @@ import { invalidate } from './commands/invalidate.js'
 import { keys } from './commands/keys.js'
 import { stats } from './commands/stats.js'
 import { connect, type Connection } from './connect.js'
-
-/** Where the CLI writes and what it reads. */
-export interface CliIo {
-  out(text: string): void
-  err(text: string): void
-  readonly env: Readonly<Record<string, string | undefined>>
-}
-
-/** What a command gets. */
-export interface CommandContext {
-  readonly args: CliArguments
-  readonly kit: Cachekit
-  readonly connection: Connection
-  readonly json: boolean
-  print(text: string): void
-  printJson(value: unknown): void
-}
-
-/** Exit codes. */
-export const EXIT = Object.freeze({
-  ok: 0,
-  /** health degraded, guard in warn */
-  warning: 1,
-  /** health unhealthy, guard critical, server unreachable */
-  failure: 2,
-  /** bad arguments */
-  usage: 64,
-})
 
 const COMMANDS: Readonly<Record<string, (context: CommandContext) => Promise<number>>> = { health, stats, keys, invalidate, guard, bench }
 

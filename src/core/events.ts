@@ -4,8 +4,20 @@
  */
 export type Listener<T> = (payload: T) => void
 
+/**
+ * The announcing half of an {@link Emitter}. A feature announcing into a larger map (the
+ * kit's, whose `invalidate` payloads are the cache's and the cascades') takes this: an
+ * `Emitter` of its own events would also let it listen, and hear payloads it does not know.
+ */
+export interface EventSink<Events extends object> {
+  /** True when someone listens: lets hot paths skip building payloads nobody reads. */
+  has(event: keyof Events): boolean
+  emit(...args: { [E in keyof Events]: [event: E, payload: Events[E]] }[keyof Events]): void
+}
+
 export class Emitter<Events extends object> {
-  private readonly listeners = new Map<keyof Events, Set<Listener<never>>>()
+  // Keyed by any name, so an emitter of a larger map is also one of any part of it.
+  private readonly listeners = new Map<PropertyKey, Set<Listener<never>>>()
 
   /** Subscribes to `event`; returns a function that unsubscribes. */
   on<E extends keyof Events>(event: E, listener: Listener<Events[E]>): () => void {

@@ -16,6 +16,12 @@ import type { Driver, MessageHandler, ScanOptions, SetOptions, SubscribeOptions,
 /** Breaker states. */
 export type CircuitState = 'closed' | 'open' | 'half-open'
 
+/** The breaker's event (part of the kit's events). */
+export interface CircuitEvents {
+  /** The circuit breaker changed state. */
+  circuit: { state: CircuitState; previous: CircuitState }
+}
+
 /** Options of {@link resilientDriver}. */
 export interface BreakerOptions {
   /**

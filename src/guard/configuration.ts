@@ -3,9 +3,9 @@
  * bounded: the TTL check samples at most `sampleKeys` keys.
  */
 import type { Driver } from '../drivers/driver.js'
+import type { FamilyInfo } from '../keys/classify-key.js'
 import type { Namespace } from '../keys/namespace.js'
 import { hasReservedSegment } from '../keys/reserved.js'
-import type { FamilyInfo } from '../monitor/families.js'
 import type { MemoryUsage } from './memory-usage.js'
 
 /** One finding of the configuration check. */

@@ -3,9 +3,9 @@
  * cluster; never KEYS, never FLUSH) and delete what it finds in bounded batches.
  */
 import type { Driver } from '../drivers/driver.js'
+import type { FamilyInfo } from '../keys/classify-key.js'
 import type { Namespace } from '../keys/namespace.js'
 import { hasReservedSegment } from '../keys/reserved.js'
-import type { FamilyInfo } from '../monitor/families.js'
 
 /** What one eviction run did. */
 export interface EvictionReport {

@@ -4,7 +4,7 @@
  * when the others have room.
  */
 import type { Driver } from '../drivers/driver.js'
-import { infoField, infoNumber, parseInfo, type InfoNode } from '../monitor/info.js'
+import { infoField, infoNumber, parseInfo, type InfoNode } from '../drivers/info.js'
 
 /** Memory figures of the fullest node. */
 export interface MemoryUsage {

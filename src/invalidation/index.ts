@@ -1,4 +1,3 @@
-export { type Cascade, type CascadeMap, type CascadeParams, type CascadeReport, type CascadeTargets } from './cascades.js'
 export { PATTERN_DEFAULTS, type PatternInvalidationOptions, type PatternInvalidationReport, type PatternProgress } from './pattern.js'
 export type { TagInvalidationOptions, TagInvalidationReport } from './tag-invalidation.js'
 export type { TagOptions } from './tag-options.js'

@@ -11,11 +11,11 @@
  * invalidated is stored as nothing and remembered as 0. A tag this process first meets
  * in its own write, or in an announcement, is known from then on without a GET.
  */
+import { SingleFlight } from '../core/single-flight.js'
 import type { Driver } from '../drivers/driver.js'
 import { escapeParam } from '../keys/escape.js'
 import type { Namespace } from '../keys/namespace.js'
 import { invalidateTag, parseTagStamp, type TagStampReply } from '../scripts/invalidate-tag.js'
-import { SingleFlight } from '../cache/single-flight.js'
 
 /** Defaults of tag invalidation; the kit's `tags` option overrides `maxAgeMs` and the trust window. */
 export const TAG_DEFAULTS = Object.freeze({

@@ -5,7 +5,13 @@
  */
 import type { CacheEvents } from '../cache/events.js'
 import type { Emitter } from '../core/events.js'
+import type { OutageEvents } from '../drivers/outages.js'
+import type { CircuitEvents } from '../drivers/resilient.js'
 import type { GuardEvents } from '../guard/memory-guard.js'
+import type { WarningEvents } from '../ratelimit/warnings.js'
+
+/** The kit events the log records. */
+export type NoteworthyEvents = Pick<CacheEvents, 'bus' | 'load-error' | 'invalid'> & OutageEvents & CircuitEvents & WarningEvents
 
 /** One logged event, JSON-safe. */
 export interface LoggedEvent {
@@ -22,7 +28,7 @@ export class EventLog {
   private readonly entries: LoggedEvent[] = []
 
   /** Starts logging the kit's and the guard's events; returns a function that stops. */
-  attach(events: Emitter<CacheEvents>, guardEvents: Emitter<GuardEvents>): () => void {
+  attach(events: Emitter<NoteworthyEvents>, guardEvents: Emitter<GuardEvents>): () => void {
     const stops = [
       events.on('degraded', (event) => this.add('degraded', 'warning', `${event.operation}${event.family ? ` (${event.family})` : ''} answered without the driver: ${errorText(event.error)}`)),
       events.on('outage', (event) =>

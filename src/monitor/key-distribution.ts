@@ -6,9 +6,9 @@
 import { ValidationError } from '../core/errors/index.js'
 import { FAMILY_TABLE_DEFAULTS, familyName, OTHER_FAMILY } from '../core/family-table.js'
 import type { Driver } from '../drivers/driver.js'
+import { classifyKey, type FamilyInfo } from '../keys/classify-key.js'
 import type { Namespace } from '../keys/namespace.js'
 import { keyProbe, type KeyProbe } from '../scripts/key-probe.js'
-import { classifyKey, type FamilyInfo } from './families.js'
 
 /** Options of `kit.monitor.keyDistribution()`. */
 export interface KeyDistributionOptions {

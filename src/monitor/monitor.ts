@@ -2,20 +2,19 @@
  * `kit.monitor`: health, metrics, the slow log, key distribution, registered feature
  * metrics and recent events. Every read is on demand; nothing here polls.
  */
-import type { Emitter } from '../core/events.js'
-import type { CacheEvents } from '../cache/events.js'
 import type { FamilyStats } from '../cache/stats.js'
 import { ValidationError } from '../core/errors/index.js'
+import type { Emitter } from '../core/events.js'
 import type { Driver } from '../drivers/driver.js'
+import { infoField, parseInfo } from '../drivers/info.js'
 import type { CircuitState } from '../drivers/resilient.js'
 import type { GuardStatus, MemoryGuard } from '../guard/memory-guard.js'
 import { memoryUsageFromInfo, readMemoryUsage, type MemoryUsage } from '../guard/memory-usage.js'
+import type { FamilyInfo } from '../keys/classify-key.js'
 import type { Namespace } from '../keys/namespace.js'
 import type { DriverCallListener, DriverCallStats, DriverMeasurements } from './driver-measurements.js'
-import { EventLog, type LoggedEvent } from './event-log.js'
-import type { FamilyInfo } from './families.js'
+import { EventLog, type LoggedEvent, type NoteworthyEvents } from './event-log.js'
 import { judgeHealth, type BusHealth, type HealthReport, type PendingInvalidations, type ResolvedHealthThresholds } from './health.js'
-import { infoField, parseInfo } from './info.js'
 import { keyDistribution, type KeyDistribution, type KeyDistributionOptions } from './key-distribution.js'
 import { MetricsRegistry, type FeatureMetric, type FeatureMetricSnapshot } from './registry.js'
 import { serverMetrics, type ServerMetrics } from './server-metrics.js'
@@ -51,7 +50,7 @@ export interface MonitorContext {
   readonly namespace: Namespace
   readonly families: readonly FamilyInfo[]
   readonly cache: { stats(): Record<string, FamilyStats> }
-  readonly events: Emitter<CacheEvents>
+  readonly events: Emitter<NoteworthyEvents>
   readonly guard: MemoryGuard
   readonly budgetBytes: number | undefined
   readonly measurements: DriverMeasurements

@@ -3,17 +3,17 @@
  * measure the driver first (inside the breaker, so latency is the server's), then the
  * guard (the cache consults it before writes), then the monitor (it reads the cache).
  */
-import type { CacheEvents } from '../cache/events.js'
 import type { FamilyStats } from '../cache/stats.js'
 import type { Emitter } from '../core/events.js'
 import type { Driver } from '../drivers/driver.js'
 import type { CircuitState } from '../drivers/resilient.js'
 import { MemoryGuard } from '../guard/memory-guard.js'
 import { resolveGuardOptions, type GuardOptions, type ResolvedGuardOptions } from '../guard/options.js'
+import { familiesOf, type FamilyInfo } from '../keys/classify-key.js'
 import type { Namespace } from '../keys/namespace.js'
 import { DriverMeasurements, measuredDriver } from './driver-measurements.js'
-import { familiesOf, type FamilyInfo } from './families.js'
 import { resolveHealthThresholds, type BusHealth, type HealthThresholds, type PendingInvalidations, type ResolvedHealthThresholds } from './health.js'
+import type { NoteworthyEvents } from './event-log.js'
 import { Monitor } from './monitor.js'
 
 /** The kit options the operations features read. */
@@ -55,7 +55,7 @@ export class Operations {
     driver: Driver
     namespace: Namespace
     cache: { stats(): Record<string, FamilyStats> }
-    events: Emitter<CacheEvents>
+    events: Emitter<NoteworthyEvents>
     guard: MemoryGuard
     circuit: () => CircuitState
     bus: () => BusHealth | undefined

@@ -2,7 +2,7 @@
  * Server figures from `INFO`: memory, stats (keyspace hits and misses, ops/sec,
  * evictions), clients, uptime and keyspace, per node and summed over a cluster's masters.
  */
-import { infoField, infoNumber, parseInfo, parseKeyspace, type InfoNode, type KeyspaceEntry } from './info.js'
+import { infoField, infoNumber, parseInfo, parseKeyspace, type InfoNode, type KeyspaceEntry } from '../drivers/info.js'
 
 /** One server's figures. */
 export interface NodeMetrics {

@@ -5,9 +5,9 @@
  */
 import { hashSlot } from '../core/slot.js'
 import type { Driver } from '../drivers/driver.js'
+import { parseInfo } from '../drivers/info.js'
 import type { Namespace } from '../keys/namespace.js'
 import { slowlogGet, type NodeSlowlog } from '../scripts/slowlog-get.js'
-import { parseInfo } from './info.js'
 
 /** One slow command. */
 export interface SlowlogEntry {

@@ -5,7 +5,7 @@
  * parent; spans your loader opened itself are therefore its siblings, not its children.
  */
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
-import type { CacheEvents } from '../cache/events.js'
+import type { KitEvents } from '../kit.js'
 import type { Emitter } from '../core/events.js'
 import type { TracingOptions } from './traced-driver.js'
 
@@ -15,7 +15,7 @@ import type { TracingOptions } from './traced-driver.js'
  * @example
  * const stop = traceLoads(kit)
  */
-export function traceLoads(kit: { readonly events: Emitter<CacheEvents> }, options: TracingOptions = {}): () => void {
+export function traceLoads(kit: { readonly events: Emitter<KitEvents> }, options: TracingOptions = {}): () => void {
   const tracer = options.tracer ?? trace.getTracer('cachekit')
   const stops = [
     kit.events.on('load', (event) => {

@@ -7,7 +7,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import { ValidationError } from '../core/errors/index.js'
 import { FAMILY_TABLE_DEFAULTS, FamilyTable } from '../core/family-table.js'
-import type { CacheEvents } from '../cache/events.js'
+import type { KitEvents } from '../kit.js'
 import type { Emitter } from '../core/events.js'
 import type { DriverCallListener } from '../monitor/driver-measurements.js'
 import { metricFamilies, type MetricFamily } from '../monitor/metric-families.js'
@@ -47,7 +47,7 @@ export interface PrometheusOptions {
 /** The part of a kit this module reads (any `createCachekit` result fits). */
 export interface PrometheusKit {
   metrics(): Promise<MetricsSnapshot>
-  readonly events: Emitter<CacheEvents>
+  readonly events: Emitter<KitEvents>
   readonly monitor: { onDriverCall(listener: DriverCallListener): () => void }
 }
 

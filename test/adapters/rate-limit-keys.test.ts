@@ -21,7 +21,7 @@ import { clientIp as expressClientIp, ipKey, rateLimit as expressRateLimit } fro
 import { clientIp as honoClientIp, rateLimit as honoRateLimit, type RateLimitOptions as HonoRateLimitOptions } from '../../src/adapters/hono/index.js'
 import { CachekitModule, RateLimit } from '../../src/adapters/nestjs/index.js'
 import { rateLimit as nextRateLimit } from '../../src/adapters/next/index.js'
-import type { CachekitWarning } from '../../src/cache/events.js'
+import type { CachekitWarning } from '../../src/ratelimit/warnings.js'
 import { ValidationError } from '../../src/core/errors/index.js'
 import { createCachekit } from '../../src/kit.js'
 import { startForwardingProxy, type ForwardingProxy } from '../support/forwarding-proxy.js'

@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest'
 import { createCachekit } from '../../src/kit.js'
-import type { CascadeReport } from '../../src/invalidation/cascades.js'
+import type { CascadeReport } from '../../src/cascades/cascades.js'
 import { keys, VideoDb, videoBuilders } from '../builders/fixtures/video-platform.js'
 
 const builders = videoBuilders(new VideoDb())

@@ -4,7 +4,7 @@
  * proxies into `req.ip`; Fetch runtimes (Hono, Next.js) have only headers and, maybe, the
  * platform's peer address. Edge-safe.
  */
-import type { CachekitWarningCode } from '../../cache/events.js'
+import type { CachekitWarningCode } from '../../ratelimit/warnings.js'
 import { CLIENT_IP_DEFAULTS, forwardedEntries, normalizedIp } from '../../ratelimit/client-ip.js'
 
 /** Reports one misconfiguration (the caller reports each kind once). */

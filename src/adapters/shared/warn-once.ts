@@ -4,7 +4,7 @@
  * kit-wide mistake (Express's `trust proxy`) is reported once per kit, a limiter's own
  * (its key) once per limiter. Edge-safe: no console, no `process.emitWarning`.
  */
-import type { CachekitWarning, CachekitWarningCode } from '../../cache/events.js'
+import type { CachekitWarning, CachekitWarningCode } from '../../ratelimit/warnings.js'
 import type { AnyCachekit } from './any-kit.js'
 
 // Weak, and at most one entry per warning code per scope: bounded by the kits and limiters alive.

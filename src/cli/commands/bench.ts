@@ -1,5 +1,5 @@
 import { integerOption } from '../args.js'
-import { EXIT, type CommandContext } from '../run-cli.js'
+import { EXIT, type CommandContext } from '../command.js'
 import { table } from '../format.js'
 
 /**

@@ -7,7 +7,7 @@ import { formatBytes } from '../../guard/bytes.js'
 import { readMemoryUsage } from '../../guard/memory-usage.js'
 import { defineKeys } from '../../keys/define-keys.js'
 import { createCachekit } from '../../kit.js'
-import type { CliIo } from '../run-cli.js'
+import type { CliIo } from '../command.js'
 
 const keys = defineKeys({
   user: { template: 'user:{id}', ttl: '1h', priority: 'high' },

@@ -1,7 +1,7 @@
 import { MemoryGuard } from '../../guard/memory-guard.js'
 import { resolveGuardOptions } from '../../guard/options.js'
 import { stringOption } from '../args.js'
-import { EXIT, type CommandContext } from '../run-cli.js'
+import { EXIT, type CommandContext } from '../command.js'
 import { facts, formatBytes, percent } from '../format.js'
 
 /**

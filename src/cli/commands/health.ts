@@ -1,4 +1,4 @@
-import { EXIT, type CommandContext } from '../run-cli.js'
+import { EXIT, type CommandContext } from '../command.js'
 import { facts, formatBytes, millis, percent } from '../format.js'
 
 /** `cachekit health`: exit 0 healthy, 1 degraded, 2 unhealthy. */

@@ -1,6 +1,6 @@
 import { ValidationError } from '../../core/errors/index.js'
 import { stringOption } from '../args.js'
-import { EXIT, type CommandContext } from '../run-cli.js'
+import { EXIT, type CommandContext } from '../command.js'
 
 /** `cachekit invalidate --key K | --tag T | --pattern P`: within `--prefix`. */
 export async function invalidate(context: CommandContext): Promise<number> {

@@ -1,5 +1,5 @@
 import { integerOption, stringOption } from '../args.js'
-import { EXIT, type CommandContext } from '../run-cli.js'
+import { EXIT, type CommandContext } from '../command.js'
 import { formatBytes, table } from '../format.js'
 
 /** `cachekit keys [--family F] [--sample N] [--max-scan N]`: keys and memory per family. */

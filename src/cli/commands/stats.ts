@@ -1,5 +1,5 @@
 import { DriverError } from '../../core/errors/index.js'
-import { EXIT, type CommandContext } from '../run-cli.js'
+import { EXIT, type CommandContext } from '../command.js'
 import { facts, formatBytes, percent, table } from '../format.js'
 
 /** `cachekit stats`: the server's figures from INFO. */

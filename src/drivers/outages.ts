@@ -41,6 +41,19 @@ export type OutageEvent =
       readonly degraded: Readonly<Record<string, number>>
     }
 
+/** The events the outage reporter lets through (part of the kit's events). */
+export interface OutageEvents {
+  /**
+   * The driver failed and a feature answered without it (fail open), or a write was
+   * dropped. During an outage only its first failure is reported (the rest are counted in
+   * `outage: ended`); outside one, at most one per operation and error code a second, with
+   * `suppressed` saying how many like it were held back.
+   */
+  degraded: DegradedReport
+  /** The driver went away (the first timeout or lost connection) or came back (the first success after). */
+  outage: OutageEvent
+}
+
 /** Where the reporter sends what it lets through. */
 export interface OutageSink {
   degraded(report: DegradedReport): void

@@ -6,21 +6,19 @@
  * Cluster, the parts sent together), one small write per tag, the patterns' scans side
  * by side; then the rebuilds. The report says what was touched.
  */
-import type { CacheService } from '../cache/cache-service.js'
-import { InvalidationError, ValidationError } from '../core/errors/index.js'
-import type { Emitter } from '../core/events.js'
-import type { CacheEvents } from '../cache/events.js'
 import type { BuildReport, BuildTarget } from '../builders/types.js'
+import { describeValue } from '../core/describe-value.js'
+import { InvalidationError, ValidationError } from '../core/errors/index.js'
+import type { EventSink } from '../core/events.js'
+import { qualifyPattern, type PatternInvalidationReport } from '../invalidation/pattern.js'
+import { resolveTagInvalidation, type TagInvalidationOptions, type TagInvalidationReport } from '../invalidation/tag-invalidation.js'
 import type { AnyKeyParams, CacheKey } from '../keys/key-family.js'
 import type { Namespace } from '../keys/namespace.js'
-import { qualifyPattern, type PatternInvalidationReport } from './pattern.js'
-import { resolveTagInvalidation, type TagInvalidationReport } from './tag-invalidation.js'
-import { describeValue } from '../core/describe-value.js'
 
 /** What one run of a cascade invalidates. Every list is optional. */
 export interface CascadeTargets {
   /** Entries to delete: keys from the key builders (`keys.videoDetail({ id })`) or plain keys below the namespace. */
-  keys?: readonly (CacheKey<unknown, AnyKeyParams> | string)[]
+  keys?: readonly CascadeKey[]
   /** Tags to invalidate (every entry carrying one becomes a miss). */
   tags?: readonly string[]
   /** Patterns relative to the namespace, from the key builders: `keys.videoList.pattern()`. */
@@ -62,11 +60,35 @@ export interface CascadeReport {
   readonly durationMs: number
 }
 
+/** The `invalidate` event a cascade announces when it completes. */
+export interface CascadeInvalidationEvent {
+  kind: 'cascade'
+  cascade: string
+  report: CascadeReport
+}
+
+/** The events cascades announce (part of the kit's events). */
+export interface CascadeEvents {
+  /** A cascade completed. */
+  invalidate: CascadeInvalidationEvent
+}
+
+/** A key a cascade deletes: from the key builders, or a plain key below the namespace. */
+type CascadeKey = CacheKey<unknown, AnyKeyParams> | string
+
+/** The cache calls a cascade makes (`kit.cache` has them). */
+export interface CascadeCache {
+  keyOf(key: CascadeKey): string
+  deleteReporting(keys: readonly CascadeKey[]): Promise<{ deleted: number; queued: boolean }>
+  invalidateTags(tags: readonly string[], options: TagInvalidationOptions): Promise<TagInvalidationReport>
+  invalidatePattern(pattern: string): Promise<PatternInvalidationReport>
+}
+
 /** What running a cascade needs from the kit. */
 export interface CascadeRuntime {
-  readonly cache: CacheService
+  readonly cache: CascadeCache
   readonly namespace: Namespace
-  readonly events: Emitter<CacheEvents>
+  readonly events: EventSink<CascadeEvents>
   readonly rebuild: (target: BuildTarget) => Promise<BuildReport>
 }
 

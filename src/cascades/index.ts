@@ -1,0 +1,1 @@
+export type { Cascade, CascadeMap, CascadeParams, CascadeReport, CascadeTargets } from './cascades.js'
