@@ -46,7 +46,10 @@ export interface CacheEvents {
   'build-progress': BuildProgress
   /** A scheduled or warm-up build failed (a build you call rejects instead). */
   'build-error': { builder: string; reason: 'schedule' | 'warm'; error: unknown }
-  /** A misconfiguration noticed while serving requests, reported once per kind (docs/rate-limiting.md). */
+  /**
+   * A misconfiguration noticed while serving requests, reported once per kind and scope
+   * (docs/rate-limiting.md), or a response too large for its response cache (docs/security.md).
+   */
   warning: CachekitWarning
 }
 
@@ -56,6 +59,8 @@ export interface CachekitWarning {
   message: string
   /** The rate-limit policy whose middleware noticed it. */
   policy?: string
+  /** The response cache's route (its key, or Nest's URL) whose response it is about. */
+  route?: string
 }
 
 /**
@@ -63,9 +68,10 @@ export interface CachekitWarning {
  * `X-Forwarded-For` arriving while no proxy is trusted (`UNTRUSTED_FORWARDED_FOR`), Express's
  * `trust proxy` set to `true` (`PERMISSIVE_TRUST_PROXY`), a key that counts single IPv6
  * addresses (`UNGROUPED_IPV6_KEY`), a key taken from an `X-Forwarded-For` entry the
- * client wrote (`FORGEABLE_KEY`).
+ * client wrote (`FORGEABLE_KEY`), a response larger than its response cache's `maxBodyBytes`,
+ * sent but not stored (`RESPONSE_TOO_LARGE`).
  */
-export type CachekitWarningCode = 'CLIENT_IP_UNDEFINED' | 'UNTRUSTED_FORWARDED_FOR' | 'PERMISSIVE_TRUST_PROXY' | 'UNGROUPED_IPV6_KEY' | 'FORGEABLE_KEY'
+export type CachekitWarningCode = 'CLIENT_IP_UNDEFINED' | 'UNTRUSTED_FORWARDED_FOR' | 'PERMISSIVE_TRUST_PROXY' | 'UNGROUPED_IPV6_KEY' | 'FORGEABLE_KEY' | 'RESPONSE_TOO_LARGE'
 
 /** The payload of the `invalidate` event. */
 export type InvalidationEvent =
