@@ -2,10 +2,13 @@
  * cacheResponse on a real Express app over real HTTP (supertest against a server on a
  * loopback port), on the memory driver and a real Redis.
  */
+import { get as httpRequestGet, type IncomingMessage } from 'node:http'
+import { Readable } from 'node:stream'
 import express, { type Express } from 'express'
 import request from 'supertest'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { cacheResponse } from '../../src/adapters/express/index.js'
+import type { CachekitWarning } from '../../src/ratelimit/warnings.js'
 import { ValidationError } from '../../src/core/errors/index.js'
 import { createCachekit, type Cachekit } from '../../src/kit.js'
 import { targets, uniquePrefix } from '../support/targets.js'
@@ -325,6 +328,122 @@ describe.each(targets('memory', 'redis'))('cacheResponse on $name', ({ createDri
     })
   })
 
+  describe('maxBodyBytes', () => {
+    const warningsOf = () => {
+      const warnings: CachekitWarning[] = []
+      kit.events.on('warning', (warning) => warnings.push(warning))
+      return warnings
+    }
+    /** Writes `chunks` chunks of 16 KiB, each filled with its index, honouring backpressure. */
+    const streamed = (chunks: number) => (_req: express.Request, res: express.Response) => {
+      res.type('application/octet-stream')
+      let index = 0
+      const pump = (): void => {
+        while (index < chunks) {
+          if (!res.write(Buffer.alloc(16 * 1024, index++ % 256))) return void res.once('drain', pump)
+        }
+        res.end()
+      }
+      pump()
+    }
+    const binary = (response: request.Request) =>
+      response.buffer(true).parse((res, done) => {
+        const parts: Buffer[] = []
+        res.on('data', (chunk: Buffer) => parts.push(chunk))
+        res.on('end', () => done(null, Buffer.concat(parts)))
+      })
+
+    it('sends a streamed body over maxBodyBytes whole, stores nothing, runs the route again next time, and warns once', async () => {
+      const route = vi.fn(streamed(64))
+      const http = await serve((app) => app.get('/export', cacheResponse(kit, { key: () => 'page:export', ttl: '1m', maxBodyBytes: 64 * 1024 }), route))
+      const warnings = warningsOf()
+
+      const first = await binary(request(http).get('/export'))
+      const second = await binary(request(http).get('/export'))
+
+      for (const answer of [first, second]) {
+        expect(answer.status).toBe(200)
+        expect(answer.headers['x-cache']).toBe('MISS')
+        expect(Buffer.compare(answer.body as Buffer, Buffer.concat(Array.from({ length: 64 }, (_, index) => Buffer.alloc(16 * 1024, index))))).toBe(0)
+      }
+      expect(route).toHaveBeenCalledTimes(2)
+      expect(await kit.cache.get('http:page%3Aexport:~anon')).toBeUndefined()
+      expect(warnings).toEqual([{ code: 'RESPONSE_TOO_LARGE', route: 'page:export', message: expect.stringContaining('larger than maxBodyBytes (65536 bytes)') }])
+    })
+
+    it('passes res.send of a body one byte over the default 1 MiB through, and stores it when the cap allows it', async () => {
+      const body = Buffer.alloc(1024 * 1024 + 1, 7)
+      const route = vi.fn((_req: express.Request, res: express.Response) => void res.type('application/octet-stream').send(body))
+      const http = await serve((app) => {
+        app.get('/default', cacheResponse(kit, { key: () => 'page:default', ttl: '1m' }), route)
+        app.get('/raised', cacheResponse(kit, { key: () => 'page:raised', ttl: '1m', maxBodyBytes: 2 * 1024 * 1024 }), route)
+      })
+      const warnings = warningsOf()
+
+      const passed = await binary(request(http).get('/default'))
+      const again = await binary(request(http).get('/default'))
+      await request(http).get('/raised')
+      const hit = await binary(request(http).get('/raised'))
+
+      expect([passed.headers['x-cache'], again.headers['x-cache'], hit.headers['x-cache']]).toEqual(['MISS', 'MISS', 'HIT'])
+      expect([(passed.body as Buffer).length, Number(passed.headers['content-length'])]).toEqual([body.length, body.length])
+      expect(Buffer.compare(hit.body as Buffer, body)).toBe(0)
+      expect(route).toHaveBeenCalledTimes(3)
+      expect(warnings.map((warning) => [warning.code, warning.route])).toEqual([['RESPONSE_TOO_LARGE', 'page:default']])
+    })
+
+    it('stores a body under the cap', async () => {
+      const route = vi.fn(streamed(3))
+      const http = await serve((app) => app.get('/small', cacheResponse(kit, { key: () => 'page:small', ttl: '1m', maxBodyBytes: 64 * 1024 }), route))
+      const warnings = warningsOf()
+      await request(http).get('/small')
+      const hit = await binary(request(http).get('/small'))
+      expect(hit.headers['x-cache']).toBe('HIT')
+      expect((hit.body as Buffer).length).toBe(3 * 16 * 1024)
+      expect(route).toHaveBeenCalledTimes(1)
+      expect(warnings).toEqual([])
+    })
+
+    it('sends the fresh body over the cap, not the stale copy, when a stored response has gone stale', async () => {
+      vi.useFakeTimers({ toFake: ['Date'] })
+      try {
+        let chunks = 1
+        const http = await serve((app) => app.get('/grown', cacheResponse(kit, { key: () => 'page:grown', ttl: '1m', grace: '1h', maxBodyBytes: 64 * 1024 }), (req, res) => streamed(chunks)(req, res)))
+        expect(((await binary(request(http).get('/grown'))).body as Buffer).length).toBe(16 * 1024)
+        vi.setSystemTime(Date.now() + 2 * 60_000)
+        chunks = 8
+        const grown = await binary(request(http).get('/grown'))
+        expect(grown.headers['x-cache']).toBe('MISS')
+        expect((grown.body as Buffer).length).toBe(8 * 16 * 1024)
+      } finally {
+        vi.useRealTimers()
+      }
+    })
+
+    it('holds a piped stream no further than the cap: past it, the route waits for a slow client', async () => {
+      const total = 64 * 1024 * 1024
+      let produced = 0
+      const source = new Readable({
+        read() {
+          if (produced >= total) return void this.push(null)
+          produced += 64 * 1024
+          this.push(Buffer.alloc(64 * 1024, 1))
+        },
+      })
+      const http = await serve((app) => app.get('/dump', cacheResponse(kit, { key: () => 'page:dump', ttl: '1m', maxBodyBytes: 256 * 1024 }), (_req, res) => void source.pipe(res.type('application/octet-stream'))))
+
+      const client = httpGet(`${server.url}/dump`)
+      const answer = await client.response
+      answer.pause()
+      // The client reads nothing: the socket buffers fill and pipe() pauses the source.
+      await vi.waitFor(() => expect(source.isPaused()).toBe(true), { timeout: 20_000 })
+      expect(produced).toBeLessThan(16 * 1024 * 1024)
+
+      expect(await client.drain(answer)).toBe(total)
+      expect(await kit.cache.get('http:page%3Adump:~anon')).toBeUndefined()
+    })
+  })
+
   it('passes other methods through untouched', async () => {
     const http = await serve((app) => app.all('/things', cacheResponse(kit, { key: () => 'page:things', ttl: '1m' }), (req, res) => void res.json({ method: req.method })))
     const posted = await request(http).post('/things')
@@ -332,6 +451,21 @@ describe.each(targets('memory', 'redis'))('cacheResponse on $name', ({ createDri
     expect(posted.headers['x-cache']).toBeUndefined()
   })
 })
+
+/** A GET whose answer the test reads when it chooses (supertest reads at once). */
+function httpGet(url: string): { response: Promise<IncomingMessage>; drain: (answer: IncomingMessage) => Promise<number> } {
+  return {
+    response: new Promise((resolve, reject) => httpRequestGet(url, resolve).once('error', reject)),
+    drain: (answer) =>
+      new Promise((resolve, reject) => {
+        let bytes = 0
+        answer.on('data', (chunk: Buffer) => (bytes += chunk.length))
+        answer.once('end', () => resolve(bytes))
+        answer.once('error', reject)
+        answer.resume()
+      }),
+  }
+}
 
 describe('cacheResponse setup', () => {
   const kit = createCachekit()
@@ -344,5 +478,13 @@ describe('cacheResponse setup', () => {
     expect(() => cacheResponse(kit, { key: () => 'k', ttl: '1m', vary: ['Cookie'] })).toThrow(/credentials into key names/)
     expect(() => cacheResponse(kit, { key: () => 'k', ttl: '1m', vary: ['authorization'] })).toThrow(ValidationError)
     expect(() => cacheResponse(kit, { key: () => 'k', ttl: '1m', shared: 'yes' as never })).toThrow(ValidationError)
+  })
+
+  it('refuses a maxBodyBytes that is not a positive integer', () => {
+    for (const maxBodyBytes of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '1mb', null]) {
+      expect(() => cacheResponse(kit, { key: () => 'k', ttl: '1m', maxBodyBytes: maxBodyBytes as never }), String(maxBodyBytes)).toThrow(/maxBodyBytes/)
+      expect(() => cacheResponse(kit, { key: () => 'k', ttl: '1m', maxBodyBytes: maxBodyBytes as never })).toThrow(ValidationError)
+    }
+    expect(() => cacheResponse(kit, { key: () => 'k', ttl: '1m', maxBodyBytes: 1 })).not.toThrow()
   })
 })

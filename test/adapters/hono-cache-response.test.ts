@@ -4,9 +4,11 @@
  * Upstash).
  */
 import { getRequestListener } from '@hono/node-server'
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { cacheResponse } from '../../src/adapters/hono/index.js'
+import type { CachekitWarning } from '../../src/ratelimit/warnings.js'
+import { ValidationError } from '../../src/core/errors/index.js'
 import { createCachekit, type Cachekit } from '../../src/kit.js'
 import { targets, uniquePrefix } from '../support/targets.js'
 import { listen, type Listening } from './listen.js'
@@ -103,6 +105,41 @@ describe.each(targets('memory', 'redis'))('Hono cacheResponse cross-user safety 
     expect(await kit.cache.get('http:page%3Avideos%3A1:~anon')).toMatchObject({ status: 200 })
   })
 
+  it('sends a streamed body over maxBodyBytes whole, stores nothing, runs the handler again next time, and warns once', async () => {
+    const chunk = (index: number) => new Uint8Array(16 * 1024).fill(index % 256)
+    const handler = vi.fn((c: Context) => {
+      let index = 0
+      const body = new ReadableStream<Uint8Array>({ pull: (controller) => (index === 256 ? controller.close() : controller.enqueue(chunk(index++))) })
+      return c.body(body, 200, { 'content-type': 'application/octet-stream' })
+    })
+    const url = await serve((app) => app.get('/export', cacheResponse(kit, { key: () => 'page:export', ttl: '1m', maxBodyBytes: 64 * 1024 }), handler))
+    const warnings: CachekitWarning[] = []
+    kit.events.on('warning', (warning) => warnings.push(warning))
+
+    const first = await fetch(`${url}/export`)
+    const firstBody = new Uint8Array(await first.arrayBuffer())
+    const second = await fetch(`${url}/export`)
+    await second.arrayBuffer()
+
+    expect([first.status, first.headers.get('x-cache'), second.headers.get('x-cache')]).toEqual([200, 'MISS', 'MISS'])
+    expect(firstBody.length).toBe(256 * 16 * 1024)
+    expect([firstBody[0], firstBody[100 * 16 * 1024], firstBody[255 * 16 * 1024]]).toEqual([0, 100, 255])
+    expect(handler).toHaveBeenCalledTimes(2)
+    expect(await kit.cache.get('http:page%3Aexport:~anon')).toBeUndefined()
+    expect(warnings).toEqual([{ code: 'RESPONSE_TOO_LARGE', route: 'page:export', message: expect.stringContaining('maxBodyBytes') }])
+  })
+
+  it('stores a body within maxBodyBytes, and passes one over the default 1 MiB through', async () => {
+    const handler = vi.fn((c: Context) => c.text(c.req.path === '/big' ? 'x'.repeat(1024 * 1024 + 1) : 'y'.repeat(1024 * 1024)))
+    const url = await serve((app) => app.get('/*', cacheResponse(kit, { key: (c) => `page:${c.req.path.slice(1)}`, ttl: '1m' }), handler))
+    for (const path of ['/big', '/big', '/fits', '/fits']) await (await fetch(`${url}${path}`)).text()
+    const big = await fetch(`${url}/big`)
+    const fits = await fetch(`${url}/fits`)
+    expect([big.headers.get('x-cache'), (await big.text()).length]).toEqual(['MISS', 1024 * 1024 + 1])
+    expect([fits.headers.get('x-cache'), (await fits.text()).length]).toEqual(['HIT', 1024 * 1024])
+    expect(handler).toHaveBeenCalledTimes(4)
+  })
+
   it('refuses a request with a custom auth cookie (uid) when `user` names nobody', async () => {
     const handler = vi.fn((c: { json: (value: unknown) => Response; req: { header: (name: string) => string | undefined } }) => c.json({ for: /uid=([^;]+)/.exec(c.req.header('cookie') ?? '')?.[1] ?? 'anonymous' }))
     const url = await serve((app) => app.get('/me/feed', cacheResponse(kit, { key: () => 'page:feed', ttl: '1m' }), handler))
@@ -130,5 +167,15 @@ describe.each(targets('memory', 'redis'))('Hono cacheResponse cross-user safety 
     } finally {
       warn.mockRestore()
     }
+  })
+})
+
+describe('Hono cacheResponse setup', () => {
+  it('refuses a maxBodyBytes that is not a positive integer', async () => {
+    const kit = createCachekit()
+    for (const maxBodyBytes of [0, -1, 0.5, '64kb']) {
+      expect(() => cacheResponse(kit, { key: () => 'k', ttl: '1m', maxBodyBytes: maxBodyBytes as never })).toThrow(ValidationError)
+    }
+    await kit.close()
   })
 })

@@ -3,12 +3,29 @@
  * over real HTTP on a loopback port, on the memory driver and a real Redis.
  */
 import 'reflect-metadata'
-import { Controller, Get, Header, Headers, Injectable, Module, Param, Post, Req, Res, type INestApplication, UseGuards, type CanActivate, type ExecutionContext } from '@nestjs/common'
+import {
+  Controller,
+  Get,
+  Header,
+  Headers,
+  Injectable,
+  Module,
+  Param,
+  Post,
+  Req,
+  Res,
+  StreamableFile,
+  type INestApplication,
+  UseGuards,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common'
 import { APP_INTERCEPTOR } from '@nestjs/core'
 import { Test } from '@nestjs/testing'
 import request from 'supertest'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { Cached, CACHEKIT, CachekitInterceptor, CachekitModule, CacheResponse, InjectCachekit, RateLimit } from '../../src/adapters/nestjs/index.js'
+import type { CachekitWarning } from '../../src/ratelimit/warnings.js'
 import { ValidationError } from '../../src/core/errors/index.js'
 import { createCachekit, type Cachekit } from '../../src/kit.js'
 import { targets, uniquePrefix } from '../support/targets.js'
@@ -85,6 +102,34 @@ class VideosController {
   keyedGreeting(@Headers('accept-language') language: string | undefined) {
     rendered('keyed greeting')
     return { text: language === 'fr' ? 'bonjour' : 'hello' }
+  }
+
+  @Get('export')
+  @CacheResponse({ ttl: '1m', shared: true, maxBodyBytes: 64 * 1024 })
+  export() {
+    rendered('export')
+    return { rows: Array.from({ length: 2000 }, (_, id) => ({ id, name: `row ${id}`.padEnd(40, '.') })) }
+  }
+
+  @Get('export/small')
+  @CacheResponse({ ttl: '1m', shared: true, maxBodyBytes: 64 * 1024 })
+  smallExport() {
+    rendered('small export')
+    return { rows: Array.from({ length: 100 }, (_, id) => ({ id, name: `row ${id}`.padEnd(40, '.') })) }
+  }
+
+  @Get('export/default')
+  @CacheResponse({ ttl: '1m', shared: true })
+  defaultExport() {
+    rendered('default export')
+    return { text: 'x'.repeat(1024 * 1024) }
+  }
+
+  @Get('file')
+  @CacheResponse({ ttl: '1m', shared: true })
+  file() {
+    rendered('file')
+    return new StreamableFile(Buffer.from('file body'), { type: 'text/plain' })
   }
 
   @Get('raw')
@@ -232,6 +277,68 @@ describe.each(targets('memory', 'redis'))('CachekitModule on $name', ({ createDr
     }
   })
 
+  describe('maxBodyBytes', () => {
+    const warningsOf = (nest: INestApplication) => {
+      const warnings: CachekitWarning[] = []
+      nest.get<Cachekit>(CACHEKIT).events.on('warning', (warning) => warnings.push(warning))
+      return warnings
+    }
+    const renders = (name: string) => rendered.mock.calls.filter(([called]) => called === name).length
+
+    it('sends a result over the route\'s maxBodyBytes whole, stores nothing, runs the handler again, and warns once', async () => {
+      const nest = await start(CachekitModule.forRoot({ isGlobal: true, driver: createDriver(), prefix: uniquePrefix() }))
+      const warnings = warningsOf(nest)
+      const http = nest.getHttpServer()
+      const first = await request(http).get('/export')
+      const second = await request(http).get('/export')
+      expect([first.status, first.headers['x-cache'], second.headers['x-cache']]).toEqual([200, 'MISS', 'MISS'])
+      expect(first.body.rows).toHaveLength(2000)
+      expect(second.body).toEqual(first.body)
+      expect(renders('export')).toBe(2)
+      expect(await nest.get<Cachekit>(CACHEKIT).cache.get('nest:/export:~shared')).toBeUndefined()
+      expect(warnings).toEqual([{ code: 'RESPONSE_TOO_LARGE', route: '/export', message: expect.stringContaining('(65536 bytes)') }])
+    })
+
+    it('stores a result under the cap, and passes one over the default 1 MiB through', async () => {
+      const nest = await start(CachekitModule.forRoot({ isGlobal: true, driver: createDriver(), prefix: uniquePrefix() }))
+      const warnings = warningsOf(nest)
+      const http = nest.getHttpServer()
+      for (const path of ['/export/small', '/export/small', '/export/default', '/export/default']) await request(http).get(path)
+      expect((await request(http).get('/export/small')).headers['x-cache']).toBe('HIT')
+      const big = await request(http).get('/export/default')
+      expect([big.headers['x-cache'], big.body.text.length]).toEqual(['MISS', 1024 * 1024])
+      expect([renders('small export'), renders('default export')]).toEqual([1, 3])
+      expect(warnings.map((warning) => warning.route)).toEqual(['/export/default'])
+    })
+
+    it("takes the module's http.maxBodyBytes for routes that name none", async () => {
+      const nest = await start(CachekitModule.forRoot({ isGlobal: true, driver: createDriver(), prefix: uniquePrefix(), http: { maxBodyBytes: 16 } }))
+      const warnings = warningsOf(nest)
+      const http = nest.getHttpServer()
+      await request(http).get('/videos/9')
+      const again = await request(http).get('/videos/9')
+      expect(again.headers['x-cache']).toBe('MISS')
+      expect(again.body).toMatchObject({ id: '9' })
+      expect(warnings.map((warning) => [warning.code, warning.route])).toEqual([['RESPONSE_TOO_LARGE', '/videos/9']])
+      // The route's own cap wins over the module's.
+      await request(http).get('/export/small')
+      expect((await request(http).get('/export/small')).headers['x-cache']).toBe('HIT')
+    })
+
+    it('passes a StreamableFile through on every request and stores nothing', async () => {
+      const nest = await start(CachekitModule.forRoot({ isGlobal: true, driver: createDriver(), prefix: uniquePrefix() }))
+      const http = nest.getHttpServer()
+      const first = await request(http).get('/file')
+      const second = await request(http).get('/file')
+      expect([first.text, second.text]).toEqual(['file body', 'file body'])
+      expect(renders('file')).toBe(2)
+    })
+
+    it("refuses to start with a module http.maxBodyBytes that is not a positive integer", async () => {
+      await expect(start(CachekitModule.forRoot({ isGlobal: true, driver: createDriver(), prefix: uniquePrefix(), http: { maxBodyBytes: 0 } }))).rejects.toBeInstanceOf(ValidationError)
+    })
+  })
+
   it('runs a handler that answers through @Res() once per request, and stores nothing', async () => {
     const nest = await start(CachekitModule.forRoot({ isGlobal: true, driver: createDriver(), prefix: uniquePrefix() }))
     const http = nest.getHttpServer()
@@ -307,5 +414,6 @@ describe('CacheResponse setup', () => {
     expect(() => CacheResponse({ vary: ['*'] })).toThrow(ValidationError)
     expect(() => CacheResponse({ ttl: '5 minutes' })).toThrow(ValidationError)
     expect(() => CacheResponse({ shared: 'yes' as never })).toThrow(ValidationError)
+    for (const maxBodyBytes of [0, -1, 1.5, '1mb']) expect(() => CacheResponse({ maxBodyBytes: maxBodyBytes as never })).toThrow(ValidationError)
   })
 })

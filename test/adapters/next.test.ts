@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { cacheResponse, cached, invalidateTags, rateLimit } from '../../src/adapters/next/index.js'
+import type { CachekitWarning } from '../../src/ratelimit/warnings.js'
 import { ValidationError } from '../../src/core/errors/index.js'
 import { createCachekit } from '../../src/kit.js'
 import { targets, uniquePrefix } from '../support/targets.js'
@@ -119,12 +120,121 @@ describe.each(targets('memory', 'redis'))('cachekit/next cacheResponse cross-use
   })
 })
 
+describe.each(targets('memory', 'redis'))('cachekit/next cacheResponse maxBodyBytes on $name', ({ createDriver }) => {
+  let kit: ReturnType<typeof createCachekit> | undefined
+  afterEach(() => kit?.close())
+  const CHUNK = 16 * 1024
+  /** A route handler answering a body of `chunks` chunks made on demand, and how many it made so far. */
+  const streaming = (chunks: number) => {
+    const made = { chunks: 0 }
+    const handler = vi.fn(() => {
+      let index = 0
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (index === chunks) return controller.close()
+          made.chunks++
+          controller.enqueue(new Uint8Array(CHUNK).fill(index++ % 256))
+        },
+      })
+      return new Response(body, { headers: { 'content-type': 'application/octet-stream' } })
+    })
+    return { handler, made }
+  }
+  const get = () => new Request('http://localhost/api/export')
+  const bytesOf = async (response: Response) => new Uint8Array(await response.arrayBuffer())
+
+  it('answers a streamed body over the cap whole, having read no more than the cap before answering, and stores nothing', async () => {
+    kit = createCachekit({ driver: createDriver(), prefix: uniquePrefix('next') })
+    const warnings: CachekitWarning[] = []
+    kit.events.on('warning', (warning) => warnings.push(warning))
+    const { handler, made } = streaming(512)
+    const GET = cacheResponse(kit, handler, { key: () => 'page:export', ttl: '1m', maxBodyBytes: 64 * 1024 })
+
+    const response = await GET(get())
+    // 8 MiB to come: the answer starts with the cap, one chunk past it, and at most one the stream made ahead.
+    expect(made.chunks).toBeLessThanOrEqual(64 / 16 + 2)
+    expect(response.headers.get('x-cache')).toBe('MISS')
+    const body = await bytesOf(response)
+    expect(body.length).toBe(512 * CHUNK)
+    expect([body[0], body[5 * CHUNK], body[511 * CHUNK]]).toEqual([0, 5, 511 % 256])
+
+    expect((await GET(get())).headers.get('x-cache')).toBe('MISS')
+    expect(handler).toHaveBeenCalledTimes(2)
+    expect(await kit.cache.get('http:page%3Aexport:~anon')).toBeUndefined()
+    expect(warnings).toEqual([{ code: 'RESPONSE_TOO_LARGE', route: 'page:export', message: expect.stringContaining('(65536 bytes)') }])
+  })
+
+  it('does not read a body whose Content-Length is over the cap, and passes it through', async () => {
+    kit = createCachekit({ driver: createDriver(), prefix: uniquePrefix('next') })
+    const body = new Uint8Array(1024 * 1024 + 1).fill(3)
+    const GET = cacheResponse(kit, () => new Response(body, { headers: { 'content-type': 'application/octet-stream', 'content-length': String(body.length) } }), { key: () => 'page:big', ttl: '1m' })
+    const answer = await GET(get())
+    expect(answer.headers.get('x-cache')).toBe('MISS')
+    expect((await bytesOf(answer)).length).toBe(body.length)
+    expect((await GET(get())).headers.get('x-cache')).toBe('MISS')
+  })
+
+  it('stores a streamed body within the cap, and replays it', async () => {
+    kit = createCachekit({ driver: createDriver(), prefix: uniquePrefix('next') })
+    const { handler } = streaming(4)
+    const GET = cacheResponse(kit, handler, { key: () => 'page:small', ttl: '1m', maxBodyBytes: 64 * 1024 })
+    const miss = await bytesOf(await GET(get()))
+    const hit = await GET(get())
+    expect(hit.headers.get('x-cache')).toBe('HIT')
+    expect(await bytesOf(hit)).toEqual(miss)
+    expect(miss.length).toBe(64 * 1024)
+    expect(handler).toHaveBeenCalledTimes(1)
+  })
+
+  it('replays a binary body byte for byte: every byte value, at a length base64 pads', async () => {
+    kit = createCachekit({ driver: createDriver(), prefix: uniquePrefix('next') })
+    const body = Uint8Array.from({ length: 3 * 8192 + 1 }, (_, index) => (index * 31 + (index >> 8)) & 255)
+    const GET = cacheResponse(kit, () => new Response(body, { headers: { 'content-type': 'image/png' } }), { key: () => 'asset:logo', ttl: '1m' })
+    await GET(get())
+    const hit = await GET(get())
+    expect(hit.headers.get('x-cache')).toBe('HIT')
+    expect(await bytesOf(hit)).toEqual(body)
+  })
+
+  it('sends the fresh body over the cap, not the stale copy, when a stored response has gone stale', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    try {
+      kit = createCachekit({ driver: createDriver(), prefix: uniquePrefix('next') })
+      let size = 1024
+      const GET = cacheResponse(kit, () => new Response(new Uint8Array(size).fill(size % 256), { headers: { 'content-type': 'application/octet-stream' } }), {
+        key: () => 'page:grown',
+        ttl: '1m',
+        grace: '1h',
+        maxBodyBytes: 64 * 1024,
+      })
+      expect((await bytesOf(await GET(get()))).length).toBe(1024)
+      vi.setSystemTime(Date.now() + 2 * 60_000)
+      size = 128 * 1024
+      const grown = await GET(get())
+      expect(grown.headers.get('x-cache')).toBe('MISS')
+      expect((await bytesOf(grown)).length).toBe(128 * 1024)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+})
+
 describe('cached setup', () => {
   it('refuses a missing key and an argument it cannot turn into a key', async () => {
     const kit = createCachekit({ defaultTtl: '1m' })
     expect(() => cached(kit, async () => 1, { key: '' })).toThrow(ValidationError)
     const byArgument = cached(kit, async (_fn: unknown) => 1, { key: 'f' })
     await expect(byArgument(() => 1)).rejects.toBeInstanceOf(ValidationError)
+    await kit.close()
+  })
+})
+
+describe('cacheResponse setup', () => {
+  it('refuses a maxBodyBytes that is not a positive integer', async () => {
+    const kit = createCachekit()
+    for (const maxBodyBytes of [0, -5, 2.5, '1mb']) {
+      expect(() => cacheResponse(kit, () => new Response('ok'), { key: () => 'k', ttl: '1m', maxBodyBytes: maxBodyBytes as never })).toThrow(ValidationError)
+    }
     await kit.close()
   })
 })

@@ -4,17 +4,21 @@
  * `kit.cache.getOrSet` does the caching (single flight, grace, storage, failure policy).
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import type { CacheService } from '../../cache/cache-service.js'
 import { etagMatches, isTextual, replayableHeaders, uncacheableReason, unkeyedVary, weakEtag, type CachedResponse, type CacheStatus } from '../shared/cached-response.js'
-import { resolveResponseCacheOptions, responseCacheRequest, type ResolvedResponseCacheOptions, type ResponseCacheOptions, type ResponseCacheRequest } from '../shared/response-cache-options.js'
+import { declaredTooLarge, warnResponseTooLarge } from '../shared/oversized-response.js'
+import {
+  resolveResponseCacheOptions,
+  responseCacheRequest,
+  type ResolvedResponseCacheOptions,
+  type ResponseCacheKit,
+  type ResponseCacheOptions,
+  type ResponseCacheRequest,
+} from '../shared/response-cache-options.js'
 
 /** Options of {@link cacheResponse}. */
 export type CacheResponseOptions = ResponseCacheOptions<Request>
 
-/** What the middleware needs of a kit. */
-export interface ResponseCacheKit {
-  readonly cache: CacheService
-}
+export type { ResponseCacheKit }
 
 /**
  * Caches the responses of GET routes. A hit is answered without running the route, with
@@ -26,9 +30,12 @@ export interface ResponseCacheKit {
  * `req.user.id`), and the middleware puts that scope into the key itself. A request with a
  * `Cookie` or `Authorization` header whose user is not found, on a route that is not
  * shared, is refused with a `ValidationError` passed to `next(err)` (a 500 by default).
- * When Redis is away, every request runs the route (the kit fails open).
+ * A body larger than `maxBodyBytes` (default 1 MiB) is held no further than that: what
+ * was held goes out, the route's further writes go straight to the client, nothing is
+ * stored, and a `warning` event (`RESPONSE_TOO_LARGE`) says so once. When Redis is away,
+ * every request runs the route (the kit fails open).
  *
- * @throws {ValidationError} at setup, for a missing `key` or `ttl` or a bad duration.
+ * @throws {ValidationError} at setup, for a missing `key` or `ttl`, a bad duration or a bad `maxBodyBytes`.
  * @example
  * app.get('/videos', cacheResponse(kit, { key: (req) => `page:videos:${Number(req.query.page ?? 1)}`, ttl: '1m', tags: ['videos'] }), listVideos)
  */
@@ -56,7 +63,7 @@ function serve(kit: ResponseCacheKit, settings: ResolvedResponseCacheOptions<Req
     .getOrSet<CachedResponse | undefined>(
       entry.key,
       async () => {
-        own = await captureRoute(req, res, next, settings, entry.route)
+        own = await captureRoute(req, res, next, settings, entry.route, () => warnResponseTooLarge(kit, settings, entry.route, settings.maxBodyBytes))
         return own.snapshot
       },
       // The refresh runs the route of a live request, so it is never detached from one:
@@ -65,6 +72,8 @@ function serve(kit: ResponseCacheKit, settings: ResolvedResponseCacheOptions<Req
     )
     .then(
       (stored) => {
+        // Too large to store: the route is already writing to the client, whatever the cache holds.
+        if (own?.passedThrough) return
         if (stored !== undefined && stored === own?.snapshot) return send(res, stored, 'MISS', ifNoneMatch, settings.vary, false)
         if (stored !== undefined) return send(res, stored, Date.now() < stored.freshUntil ? 'HIT' : 'STALE', ifNoneMatch, settings.vary, own !== undefined)
         if (own !== undefined) return own.send()
@@ -90,43 +99,71 @@ interface Captured {
   snapshot: CachedResponse | undefined
   /** Sends what the route wrote, as it wrote it (restoring the real write/end). */
   send: () => void
+  /** The body passed `maxBodyBytes`: the route writes to the client itself, and nothing is stored. */
+  passedThrough: boolean
 }
 
 /**
  * Runs the rest of the chain with `res.write`/`res.end` held back: the route's body is
  * collected, and sent only once the cache has decided what this request gets. The
  * validators are hidden from the route so that Express answers a full body, never a 304
- * this middleware could not store.
+ * this middleware could not store. A body that passes `maxBodyBytes` (or declares a
+ * `Content-Length` over it) is let go: what was held is written out, the real
+ * write/end are back for the rest, and the capture resolves at once with nothing to store.
  */
-function captureRoute(req: Request, res: Response, next: NextFunction, settings: ResolvedResponseCacheOptions<Request>, route: string): Promise<Captured> {
+function captureRoute(req: Request, res: Response, next: NextFunction, settings: ResolvedResponseCacheOptions<Request>, route: string, tooLarge: () => void): Promise<Captured> {
   return new Promise((resolve) => {
     const realWrite = res.write
     const realEnd = res.end
-    const chunks: Uint8Array[] = []
-    const collect = (chunk: unknown, encoding: unknown): void => {
-      if (chunk === undefined || chunk === null || typeof chunk === 'function') return
-      chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8') : (chunk as Uint8Array))
+    let chunks: Uint8Array[] = []
+    let size = 0
+    /** Holds a chunk; false once the body is over the cap. */
+    const hold = (chunk: unknown, encoding: unknown): boolean => {
+      if (size === 0 && declaredTooLarge(res.getHeader('content-length') as string | number | undefined, settings.maxBodyBytes)) size = settings.maxBodyBytes + 1
+      if (chunk !== undefined && chunk !== null && typeof chunk !== 'function') {
+        const bytes = typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8') : (chunk as Uint8Array)
+        chunks.push(bytes)
+        size += bytes.byteLength
+      }
+      return size <= settings.maxBodyBytes
     }
     const restore = (): void => {
       res.write = realWrite
       res.end = realEnd
     }
+    /** Sends what was held and lets the route write the rest itself; the result is the last write's (backpressure). */
+    const letGo = (): boolean => {
+      restore()
+      if (!res.headersSent) res.setHeader('X-Cache', 'MISS')
+      const held = chunks
+      chunks = []
+      let flowing = true
+      for (const chunk of held) flowing = (realWrite as (chunk: Uint8Array) => boolean).call(res, chunk)
+      tooLarge()
+      resolve({ snapshot: undefined, send: () => undefined, passedThrough: true })
+      return flowing
+    }
     res.write = function heldWrite(chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
-      collect(chunk, encoding)
+      const flowing = hold(chunk, encoding) || letGo()
       if (typeof encoding === 'function') (encoding as () => void)()
       else if (typeof callback === 'function') (callback as () => void)()
-      return true
+      return flowing
     } as Response['write']
     res.end = function heldEnd(chunk?: unknown, encoding?: unknown): Response {
-      collect(chunk, encoding)
+      if (!hold(chunk, encoding)) {
+        letGo()
+        return (realEnd as () => Response).call(res)
+      }
       restore()
       const body = Buffer.concat(chunks)
+      chunks = []
       resolve({
         snapshot: snapshot(res, body, settings, route),
         send: () => {
           if (!res.headersSent) res.setHeader('X-Cache', 'MISS')
           res.end(body)
         },
+        passedThrough: false,
       })
       return res
     } as Response['end']
@@ -134,7 +171,7 @@ function captureRoute(req: Request, res: Response, next: NextFunction, settings:
     res.once('close', () => {
       if (res.end === realEnd) return
       restore()
-      resolve({ snapshot: undefined, send: () => undefined })
+      resolve({ snapshot: undefined, send: () => undefined, passedThrough: false })
     })
     delete req.headers['if-none-match']
     delete req.headers['if-modified-since']

@@ -12,10 +12,12 @@ import { parseDuration, type Duration } from '../../core/duration.js'
 import { ValidationError } from '../../core/errors/index.js'
 import type { AnyCachekit } from '../shared/any-kit.js'
 import { unkeyedVary, unkeyedVaryWarner } from '../shared/cached-response.js'
-import { resolveVary } from '../shared/response-cache-options.js'
+import { warnResponseTooLarge } from '../shared/oversized-response.js'
+import { resolveMaxBodyBytes, resolveVary } from '../shared/response-cache-options.js'
 import { responseKey } from '../shared/response-key.js'
 import { hasCredentials, resolveScope, unscopedRequestError } from '../shared/user-scope.js'
 import { CACHEKIT_MODULE_OPTIONS, type CachekitModuleOptions } from './module-options.js'
+import { resultBytes } from './result-size.js'
 import { CACHEKIT } from './tokens.js'
 
 /** Options of {@link CacheResponse}. */
@@ -53,6 +55,14 @@ export interface CacheResponseOptions {
    * @default false
    */
   shared?: boolean
+  /**
+   * The largest result stored, in bytes of the JSON Nest sends (a `Buffer` by its length).
+   * A larger result is sent as usual (`X-Cache: MISS`) but not stored, and a `warning`
+   * event (`RESPONSE_TOO_LARGE`) says so once per route. A positive integer.
+   * @default the module's `http.maxBodyBytes`, else 1048576 (1 MiB)
+   * @example 8 * 1024 * 1024
+   */
+  maxBodyBytes?: number
 }
 
 /** The parts of an Express request the interceptor reads. */
@@ -85,6 +95,7 @@ interface RouteSettings {
   readonly tags: CacheResponseOptions['tags']
   readonly vary: readonly string[]
   readonly shared: boolean
+  readonly maxBodyBytes: number | undefined
   /** Asked for caching with `@CacheResponse` (not just under a global interceptor). */
   readonly decorated: boolean
 }
@@ -94,7 +105,7 @@ const DEFAULT_TTL = '1m'
 
 /**
  * Caches this route's (or this controller's) GET results through {@link CachekitInterceptor}.
- * @throws {ValidationError} when the route is decorated, for a bad `ttl`, `key`, `vary` or `shared`.
+ * @throws {ValidationError} when the route is decorated, for a bad `ttl`, `key`, `vary`, `shared` or `maxBodyBytes`.
  * @example
  * @Get(':id') @CacheResponse({ ttl: '5m', tags: ['videos'] }) findOne(@Param('id') id: string) { ... }
  */
@@ -109,7 +120,9 @@ const UNDECORATED = routeSettings({}, false)
  * The interceptor: on a GET, answers from `kit.cache.getOrSet` (one handler call per key
  * at a time), with `X-Cache: HIT | MISS | STALE`. Express then adds the ETag and answers
  * 304 to a matching `If-None-Match`. Results that are `undefined` (a handler that wrote
- * to `@Res()` itself) are not stored. When Redis is away, the handler runs.
+ * to `@Res()` itself) are not stored, nor are streams (`StreamableFile`) and results
+ * over `maxBodyBytes` (sent as usual, reported once per route as a `warning` event). When
+ * Redis is away, the handler runs.
  * Use it per route with {@link CacheResponse}, or globally (`APP_INTERCEPTOR`), where it
  * caches every GET with the module's `http.ttl`; there, a request with credentials and no
  * known user is not cached (a route with `@CacheResponse` refuses it instead).
@@ -117,12 +130,18 @@ const UNDECORATED = routeSettings({}, false)
 export class CachekitInterceptor implements NestInterceptor {
   /** One warning per route and application about a `Vary` the route does not key by. */
   private readonly warners = new WeakMap<RouteSettings, (route: string, unkeyed: readonly string[]) => void>()
+  /** One `RESPONSE_TOO_LARGE` per route handler and application. */
+  private readonly oversized = new WeakMap<object, object>()
+  private readonly maxBodyBytes: number
 
+  /** @throws {ValidationError} for a bad `http.maxBodyBytes` in the module's options (the app does not start). */
   constructor(
     private readonly kit: AnyCachekit,
     private readonly reflector: Reflector,
     private readonly moduleOptions: CachekitModuleOptions,
-  ) {}
+  ) {
+    this.maxBodyBytes = resolveMaxBodyBytes(moduleOptions.http?.maxBodyBytes, 'CachekitModule http')
+  }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle()
@@ -130,10 +149,11 @@ export class CachekitInterceptor implements NestInterceptor {
     const request = http.getRequest<HttpRequest>()
     if (request.method !== 'GET') return next.handle()
     const route = this.reflector.getAllAndOverride<RouteSettings | undefined>(CACHE_RESPONSE, [context.getHandler(), context.getClass()]) ?? UNDECORATED
-    return from(this.serve(request, http.getResponse<HttpResponse>(), route, next))
+    // The handler stands for the route: a controller-wide decorator still warns per method.
+    return from(this.serve(request, http.getResponse<HttpResponse>(), route, context.getHandler(), next))
   }
 
-  private async serve(request: HttpRequest, response: HttpResponse, route: RouteSettings, next: CallHandler): Promise<unknown> {
+  private async serve(request: HttpRequest, response: HttpResponse, route: RouteSettings, handler: object, next: CallHandler): Promise<unknown> {
     const run = () => lastValueFrom(next.handle(), { defaultValue: undefined })
     const ttlMs = parseDuration(route.ttl ?? this.moduleOptions.http?.ttl ?? DEFAULT_TTL, 'ttl')
     const base = route.key?.(request) ?? request.originalUrl ?? request.url
@@ -155,26 +175,38 @@ export class CachekitInterceptor implements NestInterceptor {
     if (route.vary.length > 0) response.vary?.(route.vary.join(', '))
     const key = responseKey({ space: 'nest', base, scope, varied: route.vary.map((name) => [name, header(name)] as const) })
     const tags = typeof route.tags === 'function' ? route.tags(request) : route.tags
-    let produced: { body: unknown } | undefined
+    const maxBodyBytes = route.maxBodyBytes ?? this.maxBodyBytes
+    let produced: { body: unknown; tooLarge: boolean } | undefined
     let own: CachedResult | undefined
     const stored = await this.kit.cache.getOrSet<CachedResult | undefined>(
       key,
       async () => {
         const body = await run()
-        produced = { body }
         const unkeyed = unkeyedVary(varyOf(response), route.vary)
         if (unkeyed.length > 0) this.warnUnkeyedVary(route, base, unkeyed)
-        own = body === undefined || unkeyed.length > 0 ? undefined : { body, freshUntil: Date.now() + ttlMs }
+        const size = body === undefined || unkeyed.length > 0 ? undefined : resultBytes(body, maxBodyBytes)
+        const tooLarge = size !== undefined && size > maxBodyBytes
+        if (tooLarge) warnResponseTooLarge(this.kit, this.warningScope(handler), base, maxBodyBytes)
+        produced = { body, tooLarge }
+        own = size === undefined || tooLarge ? undefined : { body, freshUntil: Date.now() + ttlMs }
         return own
       },
       { ttl: ttlMs, ...(tags === undefined ? {} : { tags }), staleWhileRevalidate: false },
     )
-    const status = stored === undefined || stored === own ? 'MISS' : Date.now() < stored.freshUntil ? 'HIT' : 'STALE'
+    const status = stored === undefined || stored === own || produced?.tooLarge ? 'MISS' : Date.now() < stored.freshUntil ? 'HIT' : 'STALE'
     if (!response.headersSent) response.setHeader('X-Cache', status)
+    // Too large to store, not failed: the client gets it, not a stale copy.
+    if (produced?.tooLarge) return produced.body
     if (stored !== undefined) return stored.body
     if (produced !== undefined) return produced.body
     // Another request of this key got nothing storable: this one runs the handler itself.
     return run()
+  }
+
+  private warningScope(handler: object): object {
+    let scope = this.oversized.get(handler)
+    if (scope === undefined) this.oversized.set(handler, (scope = {}))
+    return scope
   }
 
   private warnUnkeyedVary(route: RouteSettings, base: string, unkeyed: readonly string[]): void {
@@ -190,6 +222,7 @@ function routeSettings(options: CacheResponseOptions, decorated: boolean): Route
   if (options.key !== undefined && typeof options.key !== 'function') throw new ValidationError('CacheResponse: key must be a function of the request')
   if (options.shared !== undefined && typeof options.shared !== 'boolean') throw new ValidationError('CacheResponse: shared must be a boolean')
   return Object.freeze({
+    maxBodyBytes: options.maxBodyBytes === undefined ? undefined : resolveMaxBodyBytes(options.maxBodyBytes, 'CacheResponse'),
     ttl: options.ttl,
     key: options.key,
     tags: options.tags,

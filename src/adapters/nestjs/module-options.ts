@@ -22,6 +22,13 @@ export interface CachekitHttpOptions {
    * @default '1m'
    */
   ttl?: Duration
+  /**
+   * The largest result the interceptor stores, for routes whose `@CacheResponse()` names
+   * none (and every route under a global interceptor): see `CacheResponseOptions.maxBodyBytes`.
+   * A positive integer, checked when the interceptor is created.
+   * @default 1048576 (1 MiB)
+   */
+  maxBodyBytes?: number
 }
 
 /** Options of {@link CachekitModule}: a kit you made, or the options to make one. */

@@ -2,11 +2,13 @@
  * Options of the response-cache middlewares (Express, Next.js route handlers, Hono), the
  * one function that checks them at setup, and the one that turns a request into its key.
  */
+import type { CacheService } from '../../cache/cache-service.js'
 import { parseDuration, type Duration } from '../../core/duration.js'
 import { ValidationError } from '../../core/errors/index.js'
 import { unkeyedVaryWarner } from './cached-response.js'
 import { responseKey, type ResponseScope } from './response-key.js'
 import { hasCredentials, resolveScope, unscopedRequestError } from './user-scope.js'
+import type { WarningKit } from './warn-once.js'
 
 /** What the `user` option returns: an id, `undefined` (nobody found) or `null` (signed out, whatever the cookies). */
 export type UserId = string | number | bigint | null | undefined
@@ -68,6 +70,16 @@ export interface ResponseCacheOptions<Request> {
    * @default false
    */
   shared?: boolean
+  /**
+   * The largest body stored, in bytes. The body is counted while the route writes it; past
+   * this size the cache stops holding it (what it held is sent on and let go), the client
+   * still gets the whole response unchanged (`X-Cache: MISS`), nothing is stored, and a
+   * `warning` event (`RESPONSE_TOO_LARGE`) says so once per middleware. A streamed body is
+   * never held past this size. A positive integer.
+   * @default 1048576 (1 MiB)
+   * @example 8 * 1024 * 1024
+   */
+  maxBodyBytes?: number
 }
 
 /** Options after {@link resolveResponseCacheOptions}. */
@@ -80,6 +92,7 @@ export interface ResolvedResponseCacheOptions<Request> {
   readonly vary: readonly string[]
   readonly user: (request: Request) => unknown
   readonly shared: boolean
+  readonly maxBodyBytes: number
   /** How this adapter learns the user, for the refusal's message. */
   readonly naming: string
   /** Says, once for this middleware, that responses of `route` are not stored for their `Vary`. */
@@ -87,7 +100,12 @@ export interface ResolvedResponseCacheOptions<Request> {
 }
 
 /** Defaults of every response cache. */
-export const RESPONSE_CACHE_DEFAULTS = Object.freeze({ graceMs: 0, shared: false, vary: Object.freeze([] as string[]) })
+export const RESPONSE_CACHE_DEFAULTS = Object.freeze({ graceMs: 0, shared: false, vary: Object.freeze([] as string[]), maxBodyBytes: 1024 * 1024 })
+
+/** What a response cache needs of a kit: its cache, and its events for the `warning` it may report. */
+export interface ResponseCacheKit extends WarningKit {
+  readonly cache: CacheService
+}
 
 /** What an adapter adds to the options: who asks when `user` is not given, and how to say so. */
 export interface ResponseCacheAdapterDefaults<Request> {
@@ -100,7 +118,7 @@ const NOBODY: ResponseCacheAdapterDefaults<unknown> = Object.freeze({ user: () =
 
 /**
  * Checks the options once, when the middleware is created.
- * @throws {ValidationError} for a missing `key` function, a bad duration, bad tags or vary names.
+ * @throws {ValidationError} for a missing `key` function, a bad duration, bad tags or vary names, a bad `maxBodyBytes`.
  */
 export function resolveResponseCacheOptions<Request>(
   options: ResponseCacheOptions<Request>,
@@ -123,9 +141,23 @@ export function resolveResponseCacheOptions<Request>(
     vary: resolveVary(options.vary),
     user: options.user ?? defaults.user,
     shared: options.shared ?? RESPONSE_CACHE_DEFAULTS.shared,
+    maxBodyBytes: resolveMaxBodyBytes(options.maxBodyBytes, 'response cache'),
     naming: options.user === undefined ? defaults.naming : NOBODY.naming,
     warnUnkeyedVary: unkeyedVaryWarner(),
   })
+}
+
+/**
+ * The `maxBodyBytes` option checked, or the default when it is not given. `where` names
+ * the middleware in the message.
+ * @throws {ValidationError} for anything but a positive integer.
+ */
+export function resolveMaxBodyBytes(value: unknown, where: string): number {
+  if (value === undefined) return RESPONSE_CACHE_DEFAULTS.maxBodyBytes
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new ValidationError(`${where}: \`maxBodyBytes\` must be a positive integer (bytes), got ${typeof value === 'number' ? String(value) : typeof value}`)
+  }
+  return value
 }
 
 // Their values are secrets: as key segments they would show in every key listing.

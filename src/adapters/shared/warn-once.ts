@@ -5,13 +5,17 @@
  * (its key) once per limiter. Edge-safe: no console, no `process.emitWarning`.
  */
 import type { CachekitWarning, CachekitWarningCode } from '../../ratelimit/warnings.js'
-import type { AnyCachekit } from './any-kit.js'
+
+/** What a warning needs of a kit: its event emitter. */
+export interface WarningKit {
+  readonly events: { emit(event: 'warning', payload: CachekitWarning): void }
+}
 
 // Weak, and at most one entry per warning code per scope: bounded by the kits and limiters alive.
 const reported = new WeakMap<object, Set<CachekitWarningCode>>()
 
 /** Emits `warning` unless this scope already reported this code. */
-export function warnOnce(kit: AnyCachekit, scope: object, warning: CachekitWarning): void {
+export function warnOnce(kit: WarningKit, scope: object, warning: CachekitWarning): void {
   let codes = reported.get(scope)
   if (codes === undefined) {
     codes = new Set()

@@ -3,22 +3,25 @@
  * handlers, Hono): request -> `kit.cache.getOrSet` -> response. The caching itself
  * (single flight, grace, storage, failure policy) is the kit's.
  */
-import type { CacheService } from '../../cache/cache-service.js'
 import { base64ToBytes, bytesToBase64 } from './base64.js'
 import { etagMatches, isTextual, replayableHeaders, uncacheableReason, unkeyedVary, weakEtag, type CachedResponse, type CacheStatus } from './cached-response.js'
-import { responseCacheRequest, type ResolvedResponseCacheOptions } from './response-cache-options.js'
+import { readUpTo } from './capped-body.js'
+import { declaredTooLarge, warnResponseTooLarge } from './oversized-response.js'
+import { responseCacheRequest, type ResolvedResponseCacheOptions, type ResponseCacheKit } from './response-cache-options.js'
 
 /**
  * Answers a GET from the cache, or runs `produce` and stores its response. Concurrent
  * requests for one key share one `produce` call. Within grace, a failing `produce` (a
  * thrown error or an uncacheable answer such as a 500) is answered with the stale
  * response. Other methods, and responses that may not be stored (including one whose own
- * `Vary` names a header the route does not key by), pass through untouched.
+ * `Vary` names a header the route does not key by), pass through untouched. A body over
+ * `maxBodyBytes` is read no further than the cap: the response is answered whole (held
+ * chunks, then the rest as the client reads), not stored, and reported once.
  *
  * @throws {ValidationError} when the request carries credentials and no user was found on a route that is not shared.
  */
 export async function cachedWebResponse<Request>(
-  cache: CacheService,
+  kit: ResponseCacheKit,
   settings: ResolvedResponseCacheOptions<Request>,
   frameworkRequest: Request,
   request: globalThis.Request,
@@ -26,18 +29,19 @@ export async function cachedWebResponse<Request>(
 ): Promise<Response> {
   if (request.method !== 'GET') return produce()
   const { route, key, tags } = await responseCacheRequest(settings, frameworkRequest, (name) => request.headers.get(name))
-  let own: { response: Response; snapshot: CachedResponse | undefined } | undefined
-  const stored = await cache.getOrSet<CachedResponse | undefined>(
+  let own: Produced | undefined
+  const stored = await kit.cache.getOrSet<CachedResponse | undefined>(
     key,
     async () => {
-      const response = await produce()
-      own = { response, snapshot: await snapshot(response, settings, route) }
+      own = await capture(kit, await produce(), settings, route)
       return own.snapshot
     },
     // The refresh runs inside a request, so no refresh is detached from one: within
     // grace a request waits for it and falls back to the stale response only if it fails.
     { ttl: settings.ttlMs, grace: settings.graceMs, tags, staleWhileRevalidate: false },
   )
+  // Too large to store, not failed: the client gets it, not a stale copy.
+  if (own?.tooLarge) return withHeader(own.response, 'x-cache', 'MISS')
   if (stored !== undefined && stored === own?.snapshot) return replay(stored, 'MISS', request, settings.vary)
   if (stored !== undefined) return replay(stored, Date.now() < stored.freshUntil ? 'HIT' : 'STALE', request, settings.vary)
   if (own !== undefined) return withHeader(own.response, 'x-cache', 'MISS')
@@ -45,18 +49,33 @@ export async function cachedWebResponse<Request>(
   return produce()
 }
 
-async function snapshot<Request>(response: Response, settings: ResolvedResponseCacheOptions<Request>, route: string): Promise<CachedResponse | undefined> {
+/** What `produce` answered: the response to send (its body unread, or rebuilt), and what to store of it. */
+interface Produced {
+  readonly response: Response
+  readonly snapshot: CachedResponse | undefined
+  /** Its body passed `maxBodyBytes`. */
+  readonly tooLarge: boolean
+}
+
+async function capture<Request>(kit: ResponseCacheKit, response: Response, settings: ResolvedResponseCacheOptions<Request>, route: string): Promise<Produced> {
   const headers: [string, string][] = []
   response.headers.forEach((value, name) => headers.push([name, value]))
-  if (uncacheableReason(response.status, headers) !== undefined) return undefined
+  if (uncacheableReason(response.status, headers) !== undefined) return { response, snapshot: undefined, tooLarge: false }
   const unkeyed = unkeyedVary(headers, settings.vary)
   if (unkeyed.length > 0) {
     settings.warnUnkeyedVary(route, unkeyed)
-    return undefined
+    return { response, snapshot: undefined, tooLarge: false }
   }
-  const bytes = new Uint8Array(await response.clone().arrayBuffer())
+  const tooLarge = (answer: Response): Produced => {
+    warnResponseTooLarge(kit, settings, route, settings.maxBodyBytes)
+    return { response: answer, snapshot: undefined, tooLarge: true }
+  }
+  if (declaredTooLarge(response.headers.get('content-length'), settings.maxBodyBytes)) return tooLarge(response)
+  const body = await readUpTo(response.body, settings.maxBodyBytes)
+  if (!body.complete) return tooLarge(new Response(body.body, response))
+  const { bytes } = body
   const textual = isTextual(response.headers.get('content-type') ?? undefined)
-  return {
+  const snapshot: CachedResponse = {
     status: response.status,
     headers: replayableHeaders(headers),
     body: textual ? new TextDecoder().decode(bytes) : bytesToBase64(bytes),
@@ -64,6 +83,7 @@ async function snapshot<Request>(response: Response, settings: ResolvedResponseC
     etag: weakEtag(bytes),
     freshUntil: Date.now() + settings.ttlMs,
   }
+  return { response: new Response(bytes, response), snapshot, tooLarge: false }
 }
 
 /** The response with one more header (a fetched response's headers are immutable: copy it). */
