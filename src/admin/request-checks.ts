@@ -4,6 +4,7 @@
  * grants) from this origin (Origin and Sec-Fetch-Site, when the client sends them), of a
  * bounded size: the body is read as a stream and never past `maxBodyBytes`.
  */
+import { concatBytes } from '../core/bytes.js'
 
 /** Why a request was refused: status, a stable code and a message safe to show. */
 export interface Refusal {
@@ -78,11 +79,5 @@ async function readCapped(request: Request, maxBodyBytes: number): Promise<Uint8
   } catch {
     return 'unreadable' // the client went away mid-body, or the stream failed
   }
-  const bytes = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return bytes
+  return concatBytes(chunks, size)
 }

@@ -5,6 +5,7 @@
  * original, pulled only as the client reads, so no more than the cap and one chunk is
  * ever held.
  */
+import { concatBytes } from '../../core/bytes.js'
 
 /** What {@link readUpTo} found: the whole body, or a body too large to hold. */
 export type CappedBody = { readonly complete: true; readonly bytes: Uint8Array<ArrayBuffer> } | { readonly complete: false; readonly body: ReadableStream<Uint8Array> }
@@ -17,7 +18,7 @@ export async function readUpTo(body: ReadableStream<Uint8Array> | null, maxBytes
   let size = 0
   for (;;) {
     const { done, value } = await reader.read()
-    if (done) return { complete: true, bytes: joined(held, size) }
+    if (done) return { complete: true, bytes: concatBytes(held, size) }
     if (!ArrayBuffer.isView(value)) throw new TypeError('a response body stream must give Uint8Array chunks')
     held.push(value)
     size += value.byteLength
@@ -43,14 +44,4 @@ function heldThenRest(held: Uint8Array[], reader: ReadableStreamDefaultReader<Ui
     // Pulled only when the client reads: the rest never piles up here.
     { highWaterMark: 0 },
   )
-}
-
-function joined(chunks: readonly Uint8Array[], size: number): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return bytes
 }
