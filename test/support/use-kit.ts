@@ -98,15 +98,15 @@ export function useKit<
     scope().push(kit)
     return kit
   }
-  return Object.assign(make, {
-    driver: () => {
-      const driver = storeDriver()
-      // The shared memory driver is closed by the kits on it.
-      if (driver !== store) scope().push(driver)
-      return driver
-    },
-    get prefix() {
-      return nextPrefix()
-    },
+  const driver = () => {
+    const made = storeDriver()
+    // The shared memory driver is closed by the kits on it.
+    if (made !== store) scope().push(made)
+    return made
+  }
+  // A getter, defined as one: Object.assign would copy the first test's prefix as a value.
+  return Object.defineProperties(make, {
+    driver: { value: driver },
+    prefix: { get: nextPrefix },
   }) as unknown as KitFactory<K, L, C, B>
 }
