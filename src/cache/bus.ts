@@ -9,6 +9,7 @@
  * one, so each is checked before it is used: a malformed message is dropped and counted
  * (`stats().dropped`), and tag stamps are clamped by the tag system (see TAG_DEFAULTS).
  */
+import { RetryTimer } from '../core/retry-timer.js'
 import type { Driver, SubscriptionStatus, Unsubscribe } from '../drivers/driver.js'
 
 export interface BusMessage {
@@ -65,8 +66,7 @@ export interface BusHooks {
 }
 
 /** Retry delays of a failed subscribe: 100 ms doubling to 5 s, plus jitter. */
-const RETRY_MIN_MS = 100
-const RETRY_MAX_MS = 5_000
+const RETRY = Object.freeze({ minMs: 100, maxMs: 5_000, jitter: 0.2 })
 
 export class CacheBus {
   readonly channel: string
@@ -75,8 +75,7 @@ export class CacheBus {
   private readonly waiters = new Map<string, Set<() => void>>()
   private unsubscribe: Unsubscribe | undefined
   private first: Promise<void> | undefined
-  private retryTimer: ReturnType<typeof setTimeout> | undefined
-  private retryMs = RETRY_MIN_MS
+  private readonly retries = new RetryTimer(RETRY, () => void this.attempt())
   private state_: BusState = 'idle'
   private since = Date.now()
   private interruptions = 0
@@ -170,7 +169,7 @@ export class CacheBus {
   async close(): Promise<void> {
     if (this.state_ === 'closed') return
     this.transition('closed')
-    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer)
+    this.retries.close()
     await this.first
     for (const waiters of this.waiters.values()) for (const wake of [...waiters]) wake()
     const unsubscribe = this.unsubscribe
@@ -188,7 +187,7 @@ export class CacheBus {
         return
       }
       this.unsubscribe = unsubscribe
-      this.retryMs = RETRY_MIN_MS
+      this.retries.reset()
       this.lastError = null
       // The driver may have told of an interruption while subscribing: keep it.
       if (this.state === 'subscribing') this.transition('active')
@@ -196,22 +195,12 @@ export class CacheBus {
       if (this.isClosed()) return
       this.lastError = errorCode(error)
       this.report(error, 'subscribe')
-      this.scheduleRetry()
+      this.retries.schedule()
     }
   }
 
   private isClosed(): boolean {
     return this.state_ === 'closed'
-  }
-
-  private scheduleRetry(): void {
-    const delayMs = this.retryMs + Math.floor(Math.random() * this.retryMs * 0.2)
-    this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS)
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined
-      void this.attempt()
-    }, delayMs)
-    ;(this.retryTimer as { unref?: () => void }).unref?.()
   }
 
   private statusChanged(status: SubscriptionStatus): void {

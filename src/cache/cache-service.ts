@@ -65,7 +65,7 @@ export class CacheService {
     this.writer = new EntryWriter({ driver, codec: config.codec, bus, tags, tagMaxAgeMs, coherence: this.coherence, reporter: this.reporter, admit: config.admit })
     // A lease given back late is still safe (token-guarded); one nobody gives back blocks others for the lease time.
     const giveBack = (key: string, token: string): void =>
-      this.giveBacks.giveBack(`${key}\u0000${token}`, Date.now() + config.leaseMs, () => driver.eval(compareAndDelete, [key], [token]))
+      this.giveBacks.giveBack(key, token, config.leaseMs, () => driver.eval(compareAndDelete, [key], [token]))
     const loaders = new LoaderRun(this.writer, this.coherence, this.reporter, giveBack)
     this.reads = new ReadPath({ driver, bus, leaseMs: config.leaseMs, waitMs: config.waitMs, coherence: this.coherence, reader: this.reader, loaders, reporter: this.reporter, giveBack })
     this.invalidator = new Invalidator({ driver, namespace, bus, tags, tagMaxAgeMs, coherence: this.coherence, reporter: this.reporter, enabled: config.enabled })

@@ -10,6 +10,7 @@
  * entries may then be served from Redis until their TTL. Nothing here survives a crash of
  * the process (see docs/cache.md, "Coherence").
  */
+import { RetryTimer } from '../core/retry-timer.js'
 import type { TagInvalidationMode } from '../invalidation/tag-stamps.js'
 
 /** A tag invalidation waiting to be stored. */
@@ -36,8 +37,7 @@ export interface OutboxTransport {
 }
 
 /** Retry delays while something waits: 250 ms doubling to 10 s. */
-const RETRY_MIN_MS = 250
-const RETRY_MAX_MS = 10_000
+const RETRY = Object.freeze({ minMs: 250, maxMs: 10_000 })
 /** Keys per DEL of a replay (split per slot on a Cluster by the driver). */
 const REPLAY_BATCH = 500
 
@@ -46,8 +46,7 @@ export class InvalidationOutbox {
   /** One entry per tag and mode: the latest stamp wins (stamps only move forward). */
   private readonly tags = new Map<string, PendingTag>()
   private dropped = 0
-  private timer: ReturnType<typeof setTimeout> | undefined
-  private retryMs = RETRY_MIN_MS
+  private readonly retries = new RetryTimer(RETRY, () => void this.replay())
   private replaying: Promise<void> | undefined
   private closed = false
 
@@ -119,8 +118,7 @@ export class InvalidationOutbox {
 
   close(): void {
     this.closed = true
-    if (this.timer !== undefined) clearTimeout(this.timer)
-    this.timer = undefined
+    this.retries.close()
   }
 
   private async send(): Promise<void> {
@@ -146,18 +144,11 @@ export class InvalidationOutbox {
       }
     }
     if (failed) this.schedule()
-    else this.retryMs = RETRY_MIN_MS
+    else this.retries.reset()
   }
 
   private schedule(): void {
-    if (this.closed || this.timer !== undefined || this.empty) return
-    const delayMs = this.retryMs
-    this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS)
-    this.timer = setTimeout(() => {
-      this.timer = undefined
-      void this.replay()
-    }, delayMs)
-    ;(this.timer as { unref?: () => void }).unref?.()
+    if (!this.empty) this.retries.schedule()
   }
 
   private drop(count: number): void {

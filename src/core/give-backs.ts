@@ -11,10 +11,10 @@
  * Bounded: past `max` waiting give-backs the oldest is dropped; its lease then expires by
  * its TTL, as before. Nothing here survives a crash of the process.
  */
+import { RetryTimer } from './retry-timer.js'
 
 /** Retry delays while something waits: 100 ms doubling to 2 s (the breaker's default cooldown). */
-const RETRY_MIN_MS = 100
-const RETRY_MAX_MS = 2_000
+const RETRY = Object.freeze({ minMs: 100, maxMs: 2_000 })
 const DEFAULT_MAX = 10_000
 
 interface Pending {
@@ -23,34 +23,27 @@ interface Pending {
 }
 
 export class GiveBacks {
+  /** One per lease (key and token), oldest first. */
   private readonly pending = new Map<string, Pending>()
-  private timer: ReturnType<typeof setTimeout> | undefined
-  private retryMs = RETRY_MIN_MS
+  private readonly retries = new RetryTimer(RETRY, () => void this.flush())
   private sending: Promise<void> | undefined
   private closed = false
 
   constructor(private readonly max = DEFAULT_MAX) {}
 
-  /** How many give-backs wait for the driver. */
-  get size(): number {
-    return this.pending.size
-  }
-
   /**
-   * Sends `send` now; if it rejects, keeps it (under `id`: one per lease) and sends it again
-   * until it resolves or `expiresAtMs` has passed. Never rejects.
+   * Gives back the lease on `key` held under `token` with `send` (a token-checked delete):
+   * sent now and, if it rejects, kept and sent again until it resolves or `ttlMs` from now
+   * has passed (the lease is gone by then). Never rejects.
    */
-  giveBack(id: string, expiresAtMs: number, send: () => Promise<unknown>): void {
-    const item: Pending = { expiresAtMs, send }
-    attempt(item).then(
-      (sent) => {
-        if (!sent) this.keep(id, item)
-      },
-      () => undefined,
-    )
+  giveBack(key: string, token: string, ttlMs: number, send: () => Promise<unknown>): void {
+    const item: Pending = { expiresAtMs: Date.now() + ttlMs, send }
+    void attempt(item).then((sent) => {
+      if (!sent) this.keep(`${key}\u0000${token}`, item)
+    })
   }
 
-  /** Sends everything waiting now (the driver answered again). Resolves once tried; never rejects. */
+  /** Sends everything waiting now. Resolves once tried; never rejects. */
   flush(): Promise<void> {
     if (this.closed || this.pending.size === 0) return Promise.resolve()
     this.sending ??= this.sendAll().finally(() => {
@@ -61,8 +54,7 @@ export class GiveBacks {
 
   close(): void {
     this.closed = true
-    if (this.timer !== undefined) clearTimeout(this.timer)
-    this.timer = undefined
+    this.retries.close()
   }
 
   private keep(id: string, item: Pending): void {
@@ -70,38 +62,24 @@ export class GiveBacks {
     this.pending.delete(id)
     this.pending.set(id, item)
     while (this.pending.size > this.max) this.pending.delete(this.pending.keys().next().value as string)
-    this.schedule()
+    this.retries.schedule()
   }
 
   private async sendAll(): Promise<void> {
     const now = Date.now()
-    let failed = false
     for (const [id, item] of [...this.pending]) {
       if (item.expiresAtMs <= now) {
         this.pending.delete(id)
         continue
       }
       // One at a time: while Redis hangs, each try costs a command timeout, not a burst.
-      if (await attempt(item)) {
-        if (this.pending.get(id) === item) this.pending.delete(id)
-      } else {
-        failed = true
-        break
+      if (!(await attempt(item))) {
+        this.retries.schedule()
+        return
       }
+      if (this.pending.get(id) === item) this.pending.delete(id)
     }
-    if (failed) this.schedule()
-    else this.retryMs = RETRY_MIN_MS
-  }
-
-  private schedule(): void {
-    if (this.closed || this.timer !== undefined || this.pending.size === 0) return
-    const delayMs = this.retryMs
-    this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS)
-    this.timer = setTimeout(() => {
-      this.timer = undefined
-      void this.flush()
-    }, delayMs)
-    ;(this.timer as { unref?: () => void }).unref?.()
+    this.retries.reset()
   }
 }
 

@@ -15,7 +15,7 @@ export function lockLease(driver: Driver, giveBacks: GiveBacks, resource: string
     attempt: (token, ttlMs) => driver.eval(lockAcquire, [keys.key, keys.fenceKey], [token, String(ttlMs)]),
     backend: {
       release,
-      giveBack: (token, ttlMs) => giveBacks.giveBack(`${keys.key}\u0000${token}`, Date.now() + ttlMs, () => release(token)),
+      giveBack: (token, ttlMs) => giveBacks.giveBack(keys.key, token, ttlMs, () => release(token)),
       extend: (token, ttlMs) => driver.eval(compareAndExpire, [keys.key], [token, String(ttlMs)]),
       check: async (token) => (await driver.get(keys.key)) === token,
     },

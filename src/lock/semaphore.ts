@@ -39,7 +39,7 @@ export class Semaphore {
       attempt: (token, ttlMs) => driver.eval(semaphoreAcquire, [keys.key, keys.fenceKey], [token, limit, String(ttlMs)]),
       backend: {
         release,
-        giveBack: (token, ttlMs) => giveBacks.giveBack(`${keys.key}\u0000${token}`, Date.now() + ttlMs, () => release(token)),
+        giveBack: (token, ttlMs) => giveBacks.giveBack(keys.key, token, ttlMs, () => release(token)),
         extend: (token, ttlMs) => driver.eval(semaphoreExtend, [keys.key], [token, String(ttlMs)]),
         check: (token) => driver.eval(semaphoreExtend, [keys.key], [token, '0']),
       },
