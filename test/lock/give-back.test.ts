@@ -1,52 +1,34 @@
 /**
  * A lock this process may have taken but gave up on is given back, even through an open
- * breaker: on a real redis-server of the test's own, SIGSTOPped while eight acquires are in
+ * breaker: on a real redis-server of this file's own, SIGSTOPped while eight acquires are in
  * flight. Every acquire times out (the breaker opens after five), the scripts land when the
  * server continues, and each resource would stay locked by nobody for the whole 30 s TTL;
  * the give-backs, kept and sent again, free them within seconds.
  */
 import type { Redis } from 'ioredis'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { CircuitOpenError, DriverError } from '../../src/core/errors/index.js'
-import { ioredisDriver } from '../../src/drivers/ioredis/index.js'
-import { createCachekit, type Cachekit } from '../../src/kit.js'
 import { lockKeys } from '../../src/lock/lock-keys.js'
+import { useOutage } from '../support/outage.js'
 import { rawRedis } from '../support/raw-redis.js'
-import { startRedisProcess, type RedisProcess } from '../support/redis-process.js'
-import { uniquePrefix } from '../support/targets.js'
+import { useKit } from '../support/use-kit.js'
+import { patience } from '../support/wait.js'
 
-const COMMAND_TIMEOUT_MS = 300
 const RESOURCES = Array.from({ length: 8 }, (_, index) => `payout:${index}`)
 
-let redis: RedisProcess
+// The server is this file's own and the kits talk to it directly. The default breaker
+// (opens after 5 failures) and the default 30 s lock TTL; each test's kits share a prefix.
+const outage = useOutage({ driver: { commandTimeoutMs: 300 }, failOnUnhandled: true })
+const make = useKit(outage.directTarget, { label: 'give-back', prefixPerTest: true })
 let raw: Redis
-const kits: Cachekit[] = []
-const unhandled: unknown[] = []
-const onUnhandled = (reason: unknown): void => {
-  unhandled.push(reason)
-}
 
-beforeEach(async () => {
-  redis = await startRedisProcess()
-  raw = rawRedis(redis.url)
+beforeAll(() => {
+  raw = rawRedis(outage.directUrl)
   raw.on('error', () => undefined)
-  process.on('unhandledRejection', onUnhandled)
 })
-afterEach(async () => {
-  process.off('unhandledRejection', onUnhandled)
-  await redis.resume()
-  await Promise.all(kits.splice(0).map((kit) => kit.close()))
+afterAll(() => {
   raw.disconnect()
-  await redis.stop()
-  expect(unhandled).toEqual([])
 })
-
-function kitOn(prefix: string): Cachekit {
-  // Default breaker (opens after 5 failures) and the default 30 s lock TTL.
-  const kit = createCachekit({ driver: ioredisDriver({ url: redis.url, commandTimeoutMs: COMMAND_TIMEOUT_MS }), prefix })
-  kits.push(kit)
-  return kit
-}
 
 /** Where the kit with `prefix` keeps the lock on `resource` (its namespace prefix ends in ':'). */
 function lockKey(prefix: string, resource: string): string {
@@ -60,10 +42,10 @@ async function heldCount(prefix: string): Promise<number> {
 
 describe('lock acquires that time out together', () => {
   it('are given back after the server continues, through the open breaker, long before their TTL', async () => {
-    const prefix = uniquePrefix('give-back')
-    const a = kitOn(prefix)
+    const prefix = make.prefix
+    const a = make()
     await a.driver.ping()
-    await redis.pause()
+    await outage.pauseServer()
     const results = await Promise.allSettled(RESOURCES.map((resource) => a.locks.acquire(resource, { wait: '5s' })))
     for (const result of results) {
       expect(result.status).toBe('rejected')
@@ -71,10 +53,10 @@ describe('lock acquires that time out together', () => {
     }
     expect(a.circuit).toBe('open')
     const resumedAt = Date.now()
-    await redis.resume()
+    await outage.resumeServer()
     // The acquire scripts land when the server continues: the locks are taken by nobody
     // until their give-backs arrive. Another instance gets each one well before the 30 s TTL.
-    const b = kitOn(prefix)
+    const b = make()
     for (const resource of RESOURCES) {
       const lock = await b.locks.acquire(resource, { wait: '12s' })
       await lock.release()
@@ -84,16 +66,16 @@ describe('lock acquires that time out together', () => {
   }, 60_000)
 
   it('a release refused by the open breaker is given back once Redis answers again', async () => {
-    const prefix = uniquePrefix('give-back-release')
-    const a = kitOn(prefix)
+    const prefix = make.prefix
+    const a = make()
     const lock = await a.locks.acquire('payout:release', { ttl: '30s' })
     expect(await raw.exists(lockKey(prefix, 'payout:release'))).toBe(1)
-    await redis.pause()
+    await outage.pauseServer()
     // Five failures open the breaker: the release is refused without being sent.
     await Promise.allSettled(Array.from({ length: 5 }, (_, index) => a.driver.get(`probe:${index}`)))
     expect(a.circuit).toBe('open')
     await expect(lock.release()).rejects.toBeInstanceOf(CircuitOpenError)
-    await redis.resume()
-    await vi.waitFor(async () => expect(await raw.exists(lockKey(prefix, 'payout:release'))).toBe(0), { timeout: 15_000, interval: 50 })
+    await outage.resumeServer()
+    await vi.waitFor(async () => expect(await raw.exists(lockKey(prefix, 'payout:release'))).toBe(0), { ...patience, timeout: 15_000 })
   }, 60_000)
 })
