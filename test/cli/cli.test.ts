@@ -80,7 +80,7 @@ describe.concurrent('cachekit health', () => {
   it('talks to Upstash through UPSTASH_REDIS_REST_URL and _TOKEN, never printing the token', async () => {
     const token = inject('upstashToken')
     const run = await cli(['health'], { UPSTASH_REDIS_REST_URL: inject('upstashUrl'), UPSTASH_REDIS_REST_TOKEN: token })
-    expect(run.code).toBe(0)
+    expect(run.code, run.stdout + run.stderr).toBe(0)
     expect(run.stdout).toMatch(/^target +upstash http:\/\/127\.0\.0\.1:\d+$/m)
     expect(run.stdout + run.stderr).not.toContain(token)
   })

@@ -110,7 +110,9 @@ describe('differential: memory driver vs real Redis', () => {
       }),
       { numRuns: 250 },
     )
-  })
+    // Budgeted by count (250 sequences of up to 30 round trips each): a few seconds on a
+    // quiet machine, and well past the default 20 s with CPU burners beside the suite.
+  }, 180_000)
 })
 
 async function outcome(run: () => Promise<unknown>): Promise<unknown> {
