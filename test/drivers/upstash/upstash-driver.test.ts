@@ -99,7 +99,8 @@ describe('a client passed in', () => {
 
   it('stores strings as strings and is still usable after the driver closes', async () => {
     const client = userClient()
-    const own = upstashDriver({ client })
+    // A fresh client's first request opens its HTTP connection: 500 ms is too little for that on a loaded 2-core machine.
+    const own = upstashDriver({ client, commandTimeoutMs: 5000 })
     const k = key('user')
     await own.set(k, '123')
     expect(await own.get(k)).toBe('123')
