@@ -331,7 +331,7 @@ export function createCachekit<
   const driver: Driver | ResilientDriver =
     options.breaker === false
       ? baseDriver
-      : resilientDriver(baseDriver, { ...options.breaker, onStateChange: (state, previous) => events.emit('circuit', { state, previous }) })
+      : resilientDriver(baseDriver, { ...options.breaker, onStateChange: (state, previous, node) => events.emit('circuit', node === undefined ? { state, previous } : { state, previous, node }) })
   const enabled = options.enabled ?? !killSwitchFromEnvironment()
   const onError = options.onError ?? 'fail-open'
   if (onError !== 'fail-open' && onError !== 'throw') throw new ValidationError(`onError must be 'fail-open' or 'throw', got ${String(onError)}`)

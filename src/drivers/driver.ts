@@ -190,4 +190,19 @@ export interface Driver {
    * user is never closed. Idempotent; later calls reject with {@link DriverClosedError}.
    */
   close(): Promise<void>
+
+  /**
+   * Optional, for drivers that talk to several servers (a cluster): the node that owns
+   * `key` now (its slot's master, as `host:port`), or `undefined` when unknown. The
+   * circuit breaker keeps one circuit per node with it, so a dead master takes only its
+   * own slots off the server. Drivers with one server leave it out.
+   */
+  readonly nodeOf?: ((key: string) => string | undefined) | undefined
+
+  /**
+   * Optional: calls `listener` each time a connection that was down is ready again (with
+   * its node on a cluster, `undefined` for the whole driver). The breaker closes on it at
+   * once instead of waiting out its cooldown. Returns a function that stops listening.
+   */
+  readonly onReconnect?: ((listener: (node: string | undefined) => void) => () => void) | undefined
 }

@@ -9,7 +9,8 @@ import type { Driver } from '../drivers/driver.js'
 /** Called around each driver call: `call()` runs the real method. */
 export type DriverInterceptor = (method: string, args: readonly unknown[], call: () => Promise<unknown>) => Promise<unknown>
 
-const PASS_THROUGH = new Set(['close', 'scan', 'constructor'])
+// nodeOf and onReconnect are synchronous hints, not storage calls.
+const PASS_THROUGH = new Set(['close', 'scan', 'constructor', 'nodeOf', 'onReconnect'])
 
 /**
  * A driver whose calls go through `intercept`.

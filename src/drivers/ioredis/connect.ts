@@ -59,11 +59,15 @@ export function duplicateForSubscriptions(client: Client): Client {
 }
 
 /**
- * Reconnect backoff: 50 ms doubling to a 2 s cap, plus jitter so many processes do not
- * reconnect in lockstep. Never gives up: the driver fails calls fast while it waits.
+ * Reconnect backoff: ioredis's own schedule (50 ms more per attempt, to a 2 s cap), so a
+ * restarted server is found as soon as a raw ioredis client finds it, plus up to 10 %
+ * jitter so many processes do not reconnect in lockstep. (A doubling backoff found a
+ * server that was back after 340 ms only at 750 ms.) Never gives up: the driver fails
+ * calls fast while it waits.
  */
 export function reconnectDelayMs(attempt: number): number {
-  return Math.min(50 * 2 ** Math.min(attempt - 1, 10), 2000) + Math.floor(Math.random() * 50)
+  const delay = Math.min(50 * attempt, 2000)
+  return delay + Math.floor(Math.random() * delay * 0.1)
 }
 
 /** True for an ioredis Cluster (duck-typed, so two installed copies of ioredis still work). */

@@ -36,6 +36,16 @@ export function toDriverError(error: unknown, command: string, redact: Redact, l
   return new DriverError(`${DRIVER_NAME}: ${command} failed: ${detail}${last}`, { driver: DRIVER_NAME, cause: sanitizeCause(error, redact) })
 }
 
+/**
+ * The error for a cluster command that kept being redirected (MOVED, ASK, TRYAGAIN,
+ * CLUSTERDOWN) until its tries ran out: the slot has no reachable owner for now, which
+ * is an outage of that slot, not a command the server refused.
+ */
+export function topologyError(command: string, error: unknown, redact: Redact): DriverError {
+  const message = redact(error instanceof Error ? error.message : String(error))
+  return new DriverError(`${DRIVER_NAME}: ${command} failed: the cluster kept redirecting it (${message})`, { driver: DRIVER_NAME, cause: sanitizeCause(error, redact) })
+}
+
 /** The error for a call refused because the connection is known to be down. */
 export function connectionDownError(command: string, status: string, redact: Redact, lastConnectionError?: unknown): DriverError {
   const state = status === 'end' ? 'the connection is closed' : `the connection is down (${status})`

@@ -6,9 +6,10 @@ import { groupBySlot, hashSlot, sameSlot } from '../../core/slot.js'
 import type { Driver, DriverCapabilities, MessageHandler, ScanOptions, SetOptions, SubscribeOptions, Unsubscribe, ZRangeByScoreOptions, ZRangeOptions } from '../driver.js'
 import * as check from '../validate.js'
 import { openConnection, type Caller, type Client, type Connection } from './connect.js'
-import { connectionDownError, createRedactor, DRIVER_NAME, toDriverError, type Redact } from './errors.js'
+import { connectionDownError, createRedactor, DRIVER_NAME, toDriverError, topologyError, type Redact } from './errors.js'
 import { literalTagSlot } from './hash-tag.js'
 import { resolveOptions, type IoredisDriverOptions } from './options.js'
+import { nodeKey, Reconnects } from './reconnects.js'
 import * as reply from './replies.js'
 import { Subscriptions } from './subscriptions.js'
 
@@ -41,8 +42,11 @@ class IoredisDriver implements Driver {
   private readonly redact: Redact
   private readonly subscriptions: Subscriptions
   private readonly scripts: ScriptTransport
+  private readonly reconnects: Reconnects
   private lastConnectionError: unknown
   private closed = false
+  /** On a cluster, the master that owns a key's slot now (for per-node circuits). */
+  readonly nodeOf: ((key: string) => string | undefined) | undefined
   private closing: Promise<void> | undefined
 
   constructor(options: IoredisDriverOptions) {
@@ -63,6 +67,9 @@ class IoredisDriver implements Driver {
       publish: (channel, message) => (this.closed ? Promise.resolve() : this.publish(channel, message)),
       heartbeat: resolved.subscriptionHeartbeat,
     })
+    this.reconnects = new Reconnects(this.connection.client)
+    const cluster = this.connection.isCluster ? (this.connection.client as Cluster) : undefined
+    this.nodeOf = cluster === undefined ? undefined : (key) => cluster.slots[hashSlot(key)]?.[0]
     this.scripts = {
       evalsha: (sha1, keys, args) => this.client.call('evalsha', sha1, keys.length, ...keys, ...args),
       eval: (lua, keys, args) => this.client.call('eval', lua, keys.length, ...keys, ...args),
@@ -370,6 +377,11 @@ class IoredisDriver implements Driver {
     return performance.now() - startedMs
   }
 
+  /** Calls `listener` whenever a connection that was down is ready again (with its node on a cluster). */
+  onReconnect(listener: (node: string | undefined) => void): () => void {
+    return this.reconnects.add(listener)
+  }
+
   close(): Promise<void> {
     this.closing ??= this.shutdown()
     return this.closing
@@ -377,6 +389,7 @@ class IoredisDriver implements Driver {
 
   private async shutdown(): Promise<void> {
     this.closed = true
+    this.reconnects.stop()
     await Promise.all([this.subscriptions.close(), this.connection.owned ? this.quit(this.connection.client) : undefined])
   }
 
@@ -402,11 +415,41 @@ class IoredisDriver implements Driver {
     const status = this.connection.client.status
     if (DOWN_STATUSES.has(status)) throw connectionDownError(command, status, this.redact, this.lastConnectionError)
     try {
-      const raw = await this.deadlines.run(start(), this.timeoutMs, () => new DriverTimeoutError(command, this.timeoutMs, { driver: DRIVER_NAME }))
+      const pending = this.connection.isCluster ? this.followingRedirects(command, start) : start()
+      const raw = await this.deadlines.run(pending, this.timeoutMs, () => new DriverTimeoutError(command, this.timeoutMs, { driver: DRIVER_NAME }))
       return parse(raw)
     } catch (error) {
       throw toDriverError(error, command, this.redact, this.lastConnectionError)
     }
+  }
+
+  /**
+   * A cluster command again after the cluster refused it with MOVED, ASK, TRYAGAIN or
+   * CLUSTERDOWN: those replies mean it did not run, so sending it again is safe, even a
+   * write or a script. ioredis follows redirects itself, except inside an auto-pipelined
+   * batch that mixes a redirected command with others, which happens during every slot
+   * move and failover. MOVED and CLUSTERDOWN refresh the slot table first. Bounded by
+   * the caller's deadline and by {@link REDIRECT_ATTEMPTS}; a cluster that keeps
+   * redirecting is reported as an outage ({@link DriverError}), not as a refused command.
+   */
+  private async followingRedirects(command: string, start: () => Promise<unknown>): Promise<unknown> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await start()
+      } catch (error) {
+        const redirect = redirectOf(error)
+        if (redirect === undefined || this.closed) throw error
+        if (attempt >= REDIRECT_ATTEMPTS) throw topologyError(command, error, this.redact)
+        if (redirect === 'MOVED' || redirect === 'CLUSTERDOWN') await this.refreshSlots()
+        else await pause(REDIRECT_PAUSE_MS * attempt)
+      }
+    }
+  }
+
+  /** Reloads the cluster's slot table (CLUSTER SLOTS); resolves when done, whatever the outcome. */
+  private refreshSlots(): Promise<void> {
+    const cluster = this.connection.client as Cluster
+    return new Promise((resolve) => cluster.refreshSlotsCache(() => resolve()))
   }
 
   /**
@@ -466,6 +509,22 @@ class IoredisDriver implements Driver {
   }
 }
 
+/** Tries of one cluster command refused with a redirect (the first one included). */
+const REDIRECT_ATTEMPTS = 6
+/** Pause before trying again after ASK or TRYAGAIN, times the attempt number. */
+const REDIRECT_PAUSE_MS = 10
+
+/** MOVED, ASK, TRYAGAIN or CLUSTERDOWN when the error is such a reply; otherwise undefined. */
+function redirectOf(error: unknown): string | undefined {
+  if (!(error instanceof Error) || error.name !== 'ReplyError') return undefined
+  const word = /^[A-Z]+/.exec(error.message)?.[0]
+  return word === 'MOVED' || word === 'ASK' || word === 'TRYAGAIN' || word === 'CLUSTERDOWN' ? word : undefined
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
 /** A score as Redis parses it: `String(-0)` is `'0'`, and bounds may be infinite. */
 function formatScore(score: number): string {
   if (score === Number.POSITIVE_INFINITY) return '+inf'
@@ -475,10 +534,6 @@ function formatScore(score: number): string {
 
 function sum<P extends number>(parts: Array<[number[], P]>): number {
   return parts.reduce((total, [, count]) => total + count, 0)
-}
-
-function nodeKey(node: Redis): string {
-  return `${node.options.host}:${node.options.port}`
 }
 
 function asCaller(node: Redis): Caller {
