@@ -17,6 +17,7 @@ export interface KeyProbe {
 /**
  * TYPE, PTTL and MEMORY USAGE of KEYS[1] in one round trip, for key distribution
  * reports. Bounded: MEMORY USAGE keeps its default sample of 5 elements.
+ * Self-contained Lua: it shares no code with another script, so it uses no fragment.
  */
 export const keyProbe = defineScript<KeyProbe | null>({
   name: 'key-probe',

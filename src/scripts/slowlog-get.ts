@@ -13,6 +13,7 @@ export interface NodeSlowlog {
  * touches: on a cluster it picks the node). `null` where the server refuses SLOWLOG in
  * scripts (managed services may). The memory driver keeps no slow log: its twin answers
  * an empty one.
+ * Self-contained Lua: it shares no code with another script, so it uses no fragment.
  */
 export const slowlogGet = defineScript<NodeSlowlog | null>({
   name: 'slowlog-get',
