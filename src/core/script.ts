@@ -2,9 +2,9 @@
  * Scripts: atomic multi-step operations defined once, run everywhere.
  *
  * A script is Lua for Redis and Upstash plus a JavaScript twin for the memory driver.
- * The SHA-1 is precomputed (edge runtimes have no synchronous hash); a test asserts
- * `SCRIPT LOAD(lua) === sha1` for every script, and a parity test runs both halves
- * on the same inputs.
+ * The SHA-1 is precomputed (edge runtimes have no synchronous hash) and rewritten by
+ * `npm run scripts:sha`; a test asserts `SCRIPT LOAD(lua) === sha1` for every script,
+ * and a parity test runs both halves on the same inputs.
  */
 import { ValidationError } from './errors/index.js'
 

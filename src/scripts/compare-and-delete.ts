@@ -3,6 +3,8 @@ import { defineScript } from '../core/script.js'
 /**
  * Deletes KEYS[1] only if it holds ARGV[1]. Returns 1 when deleted, 0 otherwise.
  * The building block of safe lock release: never delete someone else's value.
+ * Self-contained Lua: the compare-and-* scripts share only their one-line
+ * `GET KEYS[1] == ARGV[1]` guard, kept inline so each script reads whole.
  */
 export const compareAndDelete = defineScript<boolean>({
   name: 'compare-and-delete',

@@ -3,6 +3,8 @@ import { defineScript } from '../core/script.js'
 /**
  * Sets a TTL of ARGV[2] milliseconds on KEYS[1] only if it holds ARGV[1].
  * Returns 1 when extended, 0 otherwise. The building block of safe lock extension.
+ * Self-contained Lua: the compare-and-* scripts share only their one-line
+ * `GET KEYS[1] == ARGV[1]` guard, kept inline so each script reads whole.
  */
 export const compareAndExpire = defineScript<boolean>({
   name: 'compare-and-expire',

@@ -5,6 +5,8 @@ import { defineScript } from '../core/script.js'
  * ARGV[1]. Returns 1 when written, 0 otherwise. The cache uses it to claim a key whose
  * entry a tag invalidated: of many instances that read the same invalidated entry, one
  * replaces it with its lease marker and loads; the others wait for its value.
+ * Self-contained Lua: the compare-and-* scripts share only their one-line
+ * `GET KEYS[1] == ARGV[1]` guard, kept inline so each script reads whole.
  */
 export const compareAndSet = defineScript<boolean>({
   name: 'compare-and-set',

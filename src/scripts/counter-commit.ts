@@ -5,6 +5,7 @@ import { defineScript } from '../core/script.js'
  * batch KEYS[2]. Returns 1 when this call committed it, 0 when it was already gone
  * (another flusher recovered and committed it: the batch was applied twice, under the
  * same batch id).
+ * Self-contained Lua: it shares no code with another script, so it uses no fragment.
  */
 export const counterCommit = defineScript<boolean>({
   name: 'counter-commit',

@@ -6,6 +6,7 @@ import { defineScript } from '../core/script.js'
  * of the family's pending sorted set KEYS[2], in one atomic step, so every increment a
  * reader can see is also waiting to be flushed. KEYS[2] shares KEYS[1]'s hash tag.
  * Returns the counter's new value.
+ * Self-contained Lua: it shares no code with another script, so it uses no fragment.
  */
 export const counterIncr = defineScript<number>({
   name: 'counter-incr',

@@ -5,6 +5,7 @@ import { defineScript } from '../core/script.js'
  * to whatever arrived since), deletes the batch and removes batch id ARGV[1] from the
  * batch index KEYS[2]: what a flush does when its handler throws. The work is bounded by
  * the batch's size, which counter-take bounded. Returns how many deltas were restored.
+ * Self-contained Lua: it shares no code with another script, so it uses no fragment.
  */
 export const counterRestore = defineScript<number>({
   name: 'counter-restore',

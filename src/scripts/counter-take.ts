@@ -6,6 +6,7 @@ import { defineScript, formatRedisDouble } from '../core/script.js'
  * in the shard's batch index KEYS[2] (score: ARGV[3], when it was taken). Zero deltas are
  * dropped. The work is bounded by ARGV[2]. All three keys share one hash tag.
  * Returns the taken deltas as a flat list: id, delta, id, delta, ...
+ * Self-contained Lua: it shares no code with another script, so it uses no fragment.
  */
 export const counterTake = defineScript<{ id: string; delta: number }[]>({
   name: 'counter-take',

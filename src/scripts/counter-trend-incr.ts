@@ -6,6 +6,7 @@ import { defineScript, formatRedisDouble, type ScriptContext } from '../core/scr
  * key, does the same to KEYS[2] (the next era) with ARGV[5] and ARGV[6]. Each write adds
  * at most one member, so trimming removes at most one: bounded work. Both keys share a
  * hash tag. Returns the member's new score in KEYS[1].
+ * Self-contained Lua: it shares no code with another script, so it uses no fragment.
  */
 export const counterTrendIncr = defineScript<number>({
   name: 'counter-trend-incr',

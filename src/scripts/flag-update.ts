@@ -14,6 +14,7 @@ export interface FlagUpdateReply {
  * delete the flag). Writes only if the flag's current revision is the expected one, so
  * concurrent read-modify-write updates never lose each other's changes.
  * Replies `{1, newRevision}` or `{0, currentRevision}`.
+ * Self-contained Lua: it shares no code with another script, so it uses no fragment.
  */
 export const flagUpdate = defineScript<FlagUpdateReply>({
   name: 'flag-update',

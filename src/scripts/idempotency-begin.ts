@@ -20,6 +20,7 @@ export type IdempotencyBeginReply =
  * concurrent callers exactly one gets `run`. A fingerprint mismatch wins over every other
  * answer: reusing a key for another request is a client bug, whatever its state.
  * Replies `{'run'}`, `{'conflict'}`, `{'busy', pttl}` or `{'done', kind, payload}`.
+ * Self-contained Lua: it shares no code with another script, so it uses no fragment.
  */
 export const idempotencyBegin = defineScript<IdempotencyBeginReply>({
   name: 'idempotency-begin',

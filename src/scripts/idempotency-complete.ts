@@ -6,6 +6,8 @@ import { defineScript } from '../core/script.js'
  * lease ran out but nobody took over: recording the outcome still prevents a second run).
  * ARGV: owner token, fingerprint, kind ('v' | 'e'), payload, result TTL ms. Replies 1 when
  * stored, 0 when another caller took the key over (its outcome is left alone).
+ * Self-contained Lua: its owner check reuses the `s` it has read, so it does not use
+ * IDEMPOTENCY_LEASE_HELD (fragments.ts), which would read it again.
  */
 export const idempotencyComplete = defineScript<boolean>({
   name: 'idempotency-complete',

@@ -1,4 +1,5 @@
 import { defineScript } from '../core/script.js'
+import { IDEMPOTENCY_LEASE_HELD } from './fragments.js'
 
 /**
  * Extends the in-progress lease on an idempotency key (see idempotency-begin.ts) to ARGV[2]
@@ -7,7 +8,7 @@ import { defineScript } from '../core/script.js'
 export const idempotencyExtend = defineScript<boolean>({
   name: 'idempotency-extend',
   numKeys: 1,
-  lua: `if redis.call('HGET', KEYS[1], 's') == 'p' and redis.call('HGET', KEYS[1], 'o') == ARGV[1] then
+  lua: `if ${IDEMPOTENCY_LEASE_HELD} then
   return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
 return 0`,

@@ -1,4 +1,5 @@
 import { defineScript } from '../core/script.js'
+import { IDEMPOTENCY_LEASE_HELD } from './fragments.js'
 
 /**
  * Frees an idempotency key whose operation failed without a stored outcome (see
@@ -8,7 +9,7 @@ import { defineScript } from '../core/script.js'
 export const idempotencyRelease = defineScript<boolean>({
   name: 'idempotency-release',
   numKeys: 1,
-  lua: `if redis.call('HGET', KEYS[1], 's') == 'p' and redis.call('HGET', KEYS[1], 'o') == ARGV[1] then
+  lua: `if ${IDEMPOTENCY_LEASE_HELD} then
   return redis.call('DEL', KEYS[1])
 end
 return 0`,

@@ -4,6 +4,7 @@ import { defineScript } from '../core/script.js'
  * INCRBY KEYS[1] by ARGV[1]; when the key has no TTL yet (first write), gives it
  * ARGV[2] milliseconds. One round trip, and a counter can never be left without expiry
  * by a crash between INCR and PEXPIRE. Returns the new value.
+ * Self-contained Lua: it shares no code with another script, so it uses no fragment.
  */
 export const incrWithTtl = defineScript<number>({
   name: 'incr-with-ttl',

@@ -39,7 +39,7 @@ export { counterCommit, counterIncr, counterRestore, counterTake, counterTrendIn
 export { compareAndSet, invalidateTag, replaceCollections, swapCollection }
 export { sessionCreate, sessionDestroy, sessionDestroyAll, sessionList, sessionRead, sessionUpdate }
 export { idempotencyBegin, idempotencyComplete, idempotencyExtend, idempotencyRelease, flagUpdate }
-// Monitoring probes: their twins answer for the memory driver (estimates, an empty slow log), not Redis's exact figures.
+// Monitoring probes: their twins answer for the memory driver (key-probe's bytes are an estimate, slowlog-get's log is always empty).
 export { keyProbe, slowlogGet }
 
 /** Every script cachekit ships; the SHA and parity tests iterate over this list. */

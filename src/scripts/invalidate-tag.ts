@@ -19,6 +19,7 @@ export interface TagStampReply {
  * `{hardAt, softAt}` as stored.
  *
  * One key per call: tag keys live in many cluster slots, so each tag is its own script.
+ * Self-contained Lua: it shares no code with another script, so it uses no fragment.
  */
 export const invalidateTag = defineScript<TagStampReply>({
   name: 'invalidate-tag',

@@ -17,6 +17,14 @@ export interface KeyProbe {
 /**
  * TYPE, PTTL and MEMORY USAGE of KEYS[1] in one round trip, for key distribution
  * reports. Bounded: MEMORY USAGE keeps its default sample of 5 elements.
+ *
+ * The twin is an estimate. It matches Redis on a missing key (nil), on the type of a
+ * string, hash, set or sorted set (found by reading, as the store has no TYPE; other
+ * types read as `unknown`) and on the PTTL, read as Redis reads it. Its bytes are not
+ * MEMORY USAGE but an estimate from the characters the key name and its content hold plus
+ * a fixed overhead, so the parity scenarios (test/scripts) check only that both sides
+ * report some bytes.
+ * Self-contained Lua: it shares no code with another script, so it uses no fragment.
  */
 export const keyProbe = defineScript<KeyProbe | null>({
   name: 'key-probe',

@@ -8,6 +8,7 @@ export type LockAcquireReply = { acquired: true; fencingToken: number } | { acqu
  * and on success increments the fencing counter KEYS[2] in the same step, so the token
  * order is the order in which owners got the lock. One round trip. KEYS[2] must share
  * KEYS[1]'s hash tag. Replies `{1, fencingToken}`, or `{0, PTTL of the holder}`.
+ * Self-contained Lua: it shares no code with another script, so it uses no fragment.
  */
 export const lockAcquire = defineScript<LockAcquireReply>({
   name: 'lock-acquire',

@@ -1,6 +1,7 @@
 /**
- * What the four rate-limit scripts share: their arguments, their reply, and the JavaScript
- * halves of the Lua prelude (clock, block check) and epilogue (denial, penalty block).
+ * What the four rate-limit scripts share: their arguments, their reply, the Lua prelude
+ * every one of them starts with ({@link RATE_LIMIT_PRELUDE}: clock, arguments, block check,
+ * the `deny` function), and that prelude's JavaScript halves for the twins.
  *
  * Every rate-limit script takes KEYS = [state, block, ...] (one hash tag) and
  * ARGV = [now, cost, peek, limit, windowMs, blockForMs, refillRate?]. `now` is empty in
@@ -13,6 +14,34 @@
  */
 import { ValidationError } from '../core/errors/index.js'
 import type { ScriptContext, ScriptReply } from '../core/script.js'
+import { NOW_FROM_ARGV1 } from './fragments.js'
+
+/**
+ * The Lua every rate-limit script starts with. Declares `now`, `cost`, `peek`, `limit`,
+ * `window` and `blockFor` from ARGV; returns the blocked reply while a penalty block runs
+ * (only when the policy has `blockFor`); and defines `deny(remaining, resetIn, retryIn)`,
+ * which starts the penalty block unless peeking. Twins: {@link decodeArgs},
+ * {@link activeBlock}, {@link deny}.
+ */
+export const RATE_LIMIT_PRELUDE = `${NOW_FROM_ARGV1}
+local cost = tonumber(ARGV[2])
+local peek = ARGV[3] == '1'
+local limit = tonumber(ARGV[4])
+local window = tonumber(ARGV[5])
+local blockFor = tonumber(ARGV[6])
+if blockFor > 0 then
+  local blockedUntil = tonumber(redis.call('GET', KEYS[2]))
+  if blockedUntil and blockedUntil > now then
+    return {0, 0, blockedUntil - now, blockedUntil - now, 1}
+  end
+end
+local function deny(remaining, resetIn, retryIn)
+  if peek or blockFor == 0 then
+    return {0, remaining, resetIn, retryIn, 0}
+  end
+  redis.call('SET', KEYS[2], now + blockFor, 'PX', blockFor)
+  return {0, 0, math.max(resetIn, blockFor), math.max(retryIn, blockFor), 1}
+end`
 
 /** A rate-limit script's answer. */
 export interface RateLimitReply {

@@ -1,5 +1,5 @@
 import { defineScript } from '../core/script.js'
-import { activeBlock, decodeArgs, deny, luaToNumber, parseRateLimitReply, type RateLimitReply } from './rate-limit-shared.js'
+import { activeBlock, decodeArgs, deny, luaToNumber, parseRateLimitReply, RATE_LIMIT_PRELUDE, type RateLimitReply } from './rate-limit-shared.js'
 
 /**
  * Token bucket. KEYS: [state hash, block]; ARGV windowMs is the refill interval and
@@ -12,29 +12,7 @@ import { activeBlock, decodeArgs, deny, luaToNumber, parseRateLimitReply, type R
 export const rateLimitTokenBucket = defineScript<RateLimitReply>({
   name: 'rate-limit-token-bucket',
   numKeys: 2,
-  lua: `local now = tonumber(ARGV[1])
-if not now then
-  local time = redis.call('TIME')
-  now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-end
-local cost = tonumber(ARGV[2])
-local peek = ARGV[3] == '1'
-local limit = tonumber(ARGV[4])
-local window = tonumber(ARGV[5])
-local blockFor = tonumber(ARGV[6])
-if blockFor > 0 then
-  local blockedUntil = tonumber(redis.call('GET', KEYS[2]))
-  if blockedUntil and blockedUntil > now then
-    return {0, 0, blockedUntil - now, blockedUntil - now, 1}
-  end
-end
-local function deny(remaining, resetIn, retryIn)
-  if peek or blockFor == 0 then
-    return {0, remaining, resetIn, retryIn, 0}
-  end
-  redis.call('SET', KEYS[2], now + blockFor, 'PX', blockFor)
-  return {0, 0, math.max(resetIn, blockFor), math.max(retryIn, blockFor), 1}
-end
+  lua: `${RATE_LIMIT_PRELUDE}
 
 local rate = tonumber(ARGV[7])
 local tokens, refilledAt = limit, now

@@ -10,6 +10,7 @@ import { defineScript } from '../core/script.js'
  * (`add`). Returns how many members were new.
  *
  * Bounded work: callers cap the members per call (the builders' chunk size).
+ * Self-contained Lua: it shares no code with another script, so it uses no fragment.
  */
 export const replaceCollections = defineScript<number>({
   name: 'replace-collections',

@@ -1,4 +1,5 @@
 import { defineScript } from '../core/script.js'
+import { EXPIRE_WITH_HIGHEST_SCORE, SERVER_NOW } from './fragments.js'
 
 /** What {@link semaphoreAcquire} answers. */
 export type SemaphoreAcquireReply = { acquired: true; fencingToken: number } | { acquired: false; remainingMs: number }
@@ -14,16 +15,14 @@ export type SemaphoreAcquireReply = { acquired: true; fencingToken: number } | {
 export const semaphoreAcquire = defineScript<SemaphoreAcquireReply>({
   name: 'semaphore-acquire',
   numKeys: 2,
-  lua: `local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+  lua: `${SERVER_NOW}
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
   local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
   return {0, tonumber(first[2]) - now}
 end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
-local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-redis.call('PEXPIRE', KEYS[1], tonumber(last[2]) - now)
+${EXPIRE_WITH_HIGHEST_SCORE}
 return {1, redis.call('INCR', KEYS[2])}`,
   sha1: '8c54368e54144a0ed0f2ab35dea5cf3d1f7ac936',
   run: (ctx, [key, fenceKey], [token, limit, ttlMs]) => {

@@ -1,4 +1,5 @@
 import { defineScript } from '../core/script.js'
+import { EXPIRE_WITH_HIGHEST_SCORE, indent, SEMAPHORE_LEASE_OR_RETURN_0, SERVER_NOW } from './fragments.js'
 
 /**
  * Extends the semaphore lease of token ARGV[1] in KEYS[1] to ARGV[2] milliseconds from
@@ -8,20 +9,15 @@ import { defineScript } from '../core/script.js'
 export const semaphoreExtend = defineScript<boolean>({
   name: 'semaphore-extend',
   numKeys: 1,
-  lua: `local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if not score then
-  return 0
-end
+  lua: `${SERVER_NOW}
+${SEMAPHORE_LEASE_OR_RETURN_0}
 if tonumber(score) <= now then
   redis.call('ZREM', KEYS[1], ARGV[1])
   return 0
 end
 if tonumber(ARGV[2]) > 0 then
   redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
-  local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-  redis.call('PEXPIRE', KEYS[1], tonumber(last[2]) - now)
+${indent(EXPIRE_WITH_HIGHEST_SCORE, 2)}
 end
 return 1`,
   sha1: '5b3ee34ed5df5d3993726ea7cefb0b05d5a4e204',

@@ -1,4 +1,5 @@
 import { defineScript } from '../core/script.js'
+import { SEMAPHORE_LEASE_OR_RETURN_0, SERVER_NOW } from './fragments.js'
 
 /**
  * Releases the semaphore lease of token ARGV[1] in KEYS[1]. Returns 1 when the lease was
@@ -8,12 +9,8 @@ import { defineScript } from '../core/script.js'
 export const semaphoreRelease = defineScript<boolean>({
   name: 'semaphore-release',
   numKeys: 1,
-  lua: `local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if not score then
-  return 0
-end
+  lua: `${SERVER_NOW}
+${SEMAPHORE_LEASE_OR_RETURN_0}
 redis.call('ZREM', KEYS[1], ARGV[1])
 if tonumber(score) <= now then
   return 0

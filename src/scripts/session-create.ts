@@ -1,5 +1,6 @@
 import { defineScript } from '../core/script.js'
-import { expireWithLongest, pruneExpired, scriptNow } from './session-shared.js'
+import { NOW_FROM_ARGV1 } from './fragments.js'
+import { expireWithLongest, pruneExpired, scriptNow, SESSION_EXPIRE_WITH_LONGEST } from './session-shared.js'
 
 /** What {@link sessionCreate} answers, in epoch ms on the server's clock. */
 export interface SessionCreateReply {
@@ -19,11 +20,7 @@ export interface SessionCreateReply {
 export const sessionCreate = defineScript<SessionCreateReply>({
   name: 'session-create',
   numKeys: 2,
-  lua: `local now = tonumber(ARGV[1])
-if not now then
-  local time = redis.call('TIME')
-  now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-end
+  lua: `${NOW_FROM_ARGV1}
 for _, handle in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)) do
   redis.call('HDEL', KEYS[2], handle, handle .. ':m')
 end
@@ -42,9 +39,7 @@ local absoluteAt = now + tonumber(ARGV[6])
 local expiresAt = math.min(now + idle, absoluteAt)
 redis.call('ZADD', KEYS[1], expiresAt, ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[4], ARGV[2] .. ':m', string.format('%d|%d|%d|%d|', now, absoluteAt, idle, now) .. ARGV[3])
-local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-redis.call('PEXPIRE', KEYS[1], tonumber(last[2]) - now)
-redis.call('PEXPIRE', KEYS[2], tonumber(last[2]) - now)
+${SESSION_EXPIRE_WITH_LONGEST}
 return {now, expiresAt, evicted}`,
   sha1: 'f84ddc785b0a99186e6fb44a6aeccb2d95da7c2d',
   run: (ctx, [expiries, records], [nowArg, handle, userId, data, idleText, absoluteText, capText]) => {

@@ -1,5 +1,6 @@
 import { defineScript } from '../core/script.js'
-import { scriptNow, splitMeta } from './session-shared.js'
+import { NOW_FROM_ARGV1 } from './fragments.js'
+import { scriptNow, SESSION_OWNER_PATTERN, splitMeta } from './session-shared.js'
 
 /**
  * Ends every session of a user ("log out of all devices"), optionally but one (see
@@ -11,17 +12,13 @@ import { scriptNow, splitMeta } from './session-shared.js'
 export const sessionDestroyAll = defineScript<number>({
   name: 'session-destroy-all',
   numKeys: 2,
-  lua: `local now = tonumber(ARGV[1])
-if not now then
-  local time = redis.call('TIME')
-  now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-end
+  lua: `${NOW_FROM_ARGV1}
 local ended = 0
 local all = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
 for i = 1, #all, 2 do
   local handle = all[i]
   local meta = redis.call('HGET', KEYS[2], handle .. ':m')
-  local owner = meta and string.match(meta, '^%d+|%d+|%d+|%d+|(.*)$')
+  local owner = meta and string.match(meta, ${SESSION_OWNER_PATTERN})
   if handle ~= ARGV[3] and (not meta or owner == ARGV[2]) then
     redis.call('ZREM', KEYS[1], handle)
     redis.call('HDEL', KEYS[2], handle, handle .. ':m')

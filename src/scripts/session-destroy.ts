@@ -1,5 +1,6 @@
 import { defineScript } from '../core/script.js'
-import { dropSession, scriptNow, splitMeta } from './session-shared.js'
+import { NOW_FROM_ARGV1 } from './fragments.js'
+import { dropSession, scriptNow, SESSION_DROP, SESSION_OWNER_PATTERN, splitMeta } from './session-shared.js'
 
 /**
  * Ends one session (see session-shared.ts for the keys). ARGV: now, handle, and the user
@@ -11,20 +12,14 @@ import { dropSession, scriptNow, splitMeta } from './session-shared.js'
 export const sessionDestroy = defineScript<boolean>({
   name: 'session-destroy',
   numKeys: 2,
-  lua: `local now = tonumber(ARGV[1])
-if not now then
-  local time = redis.call('TIME')
-  now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-end
+  lua: `${NOW_FROM_ARGV1}
 local score = redis.call('ZSCORE', KEYS[1], ARGV[2])
 local meta = redis.call('HGET', KEYS[2], ARGV[2] .. ':m')
-if ARGV[3] ~= '' and meta and string.match(meta, '^%d+|%d+|%d+|%d+|(.*)$') ~= ARGV[3] then
+if ARGV[3] ~= '' and meta and string.match(meta, ${SESSION_OWNER_PATTERN}) ~= ARGV[3] then
   return 0
 end
 if not score and not meta then return 0 end
-redis.call('ZREM', KEYS[1], ARGV[2])
-redis.call('HDEL', KEYS[2], ARGV[2], ARGV[2] .. ':m')
-if redis.call('ZCARD', KEYS[1]) == 0 then redis.call('DEL', KEYS[1], KEYS[2]) end
+${SESSION_DROP}
 if score and meta and tonumber(score) > now then return 1 end
 return 0`,
   sha1: '57d3f7fb5c0290f689775ea0704d0cb1cf929e2a',

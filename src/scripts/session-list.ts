@@ -1,5 +1,6 @@
 import { defineScript } from '../core/script.js'
-import { scriptNow, splitMeta } from './session-shared.js'
+import { NOW_FROM_ARGV1 } from './fragments.js'
+import { scriptNow, SESSION_OWNER_PATTERN, splitMeta } from './session-shared.js'
 
 /** One live session as {@link sessionList} answers it. */
 export interface SessionListEntry {
@@ -21,17 +22,13 @@ export interface SessionListEntry {
 export const sessionList = defineScript<SessionListEntry[]>({
   name: 'session-list',
   numKeys: 2,
-  lua: `local now = tonumber(ARGV[1])
-if not now then
-  local time = redis.call('TIME')
-  now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-end
+  lua: `${NOW_FROM_ARGV1}
 local live = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. string.format('%d', now), '+inf', 'WITHSCORES')
 local reply = {}
 for i = 1, #live, 2 do
   local meta = redis.call('HGET', KEYS[2], live[i] .. ':m')
   local data = redis.call('HGET', KEYS[2], live[i])
-  if meta and data and string.match(meta, '^%d+|%d+|%d+|%d+|(.*)$') == ARGV[2] then
+  if meta and data and string.match(meta, ${SESSION_OWNER_PATTERN}) == ARGV[2] then
     table.insert(reply, live[i])
     table.insert(reply, tonumber(live[i + 1]))
     table.insert(reply, meta)

@@ -1,5 +1,6 @@
 import { defineScript } from '../core/script.js'
-import { dropSession, expireWithLongest, scriptNow, splitMeta, type MetaFields } from './session-shared.js'
+import { indent, NOW_FROM_ARGV1 } from './fragments.js'
+import { dropSession, expireWithLongest, type MetaFields, scriptNow, SESSION_DROP, SESSION_EXPIRE_WITH_LONGEST, splitMeta } from './session-shared.js'
 
 /** What {@link sessionRead} answers for a live session. */
 export interface SessionReadReply {
@@ -20,19 +21,13 @@ export interface SessionReadReply {
 export const sessionRead = defineScript<SessionReadReply | null>({
   name: 'session-read',
   numKeys: 2,
-  lua: `local now = tonumber(ARGV[1])
-if not now then
-  local time = redis.call('TIME')
-  now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-end
+  lua: `${NOW_FROM_ARGV1}
 local score = redis.call('ZSCORE', KEYS[1], ARGV[2])
 local meta = redis.call('HGET', KEYS[2], ARGV[2] .. ':m')
 local data = redis.call('HGET', KEYS[2], ARGV[2])
 if not score or not meta or not data or tonumber(score) <= now then
   if score or meta or data then
-    redis.call('ZREM', KEYS[1], ARGV[2])
-    redis.call('HDEL', KEYS[2], ARGV[2], ARGV[2] .. ':m')
-    if redis.call('ZCARD', KEYS[1]) == 0 then redis.call('DEL', KEYS[1], KEYS[2]) end
+${indent(SESSION_DROP, 4)}
   end
   return false
 end
@@ -43,9 +38,7 @@ if ARGV[3] == '1' then
   meta = createdAt .. '|' .. absoluteAt .. '|' .. idle .. '|' .. string.format('%d', now) .. '|' .. user
   redis.call('ZADD', KEYS[1], expiresAt, ARGV[2])
   redis.call('HSET', KEYS[2], ARGV[2] .. ':m', meta)
-  local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-  redis.call('PEXPIRE', KEYS[1], tonumber(last[2]) - now)
-  redis.call('PEXPIRE', KEYS[2], tonumber(last[2]) - now)
+${indent(SESSION_EXPIRE_WITH_LONGEST, 2)}
 end
 return {meta, data, expiresAt}`,
   sha1: '4952332c23bcb9c638b59dd9530f099c8fe96b3e',

@@ -1,6 +1,6 @@
 /**
- * What the session scripts' JavaScript twins share: the steps their Lua halves repeat
- * inline (a script's Lua cannot import).
+ * What the session scripts share: the Lua fragments they are composed from, and beside
+ * each its JavaScript half for the twins.
  *
  * Every session script takes KEYS = [expiries, records], both under the user's hash tag:
  * `expiries` is a sorted set (handle -> expiry, epoch ms on the server's clock) and
@@ -12,6 +12,25 @@
  * after `now`.
  */
 import type { ScriptContext } from '../core/script.js'
+import { EXPIRE_WITH_HIGHEST_SCORE } from './fragments.js'
+
+/**
+ * Drops the session ARGV[2]'s entries, and deletes both keys once the user has none left.
+ * Twin: {@link dropSession}.
+ */
+export const SESSION_DROP = `redis.call('ZREM', KEYS[1], ARGV[2])
+redis.call('HDEL', KEYS[2], ARGV[2], ARGV[2] .. ':m')
+if redis.call('ZCARD', KEYS[1]) == 0 then redis.call('DEL', KEYS[1], KEYS[2]) end`
+
+/**
+ * Both keys live as long as the user's longest-lived session (expects `now`, declares
+ * `last`). Twin: {@link expireWithLongest}.
+ */
+export const SESSION_EXPIRE_WITH_LONGEST = `${EXPIRE_WITH_HIGHEST_SCORE}
+redis.call('PEXPIRE', KEYS[2], tonumber(last[2]) - now)`
+
+/** A Lua pattern literal capturing the user id of a metadata string. Twin: {@link splitMeta}. */
+export const SESSION_OWNER_PATTERN = `'^%d+|%d+|%d+|%d+|(.*)$'`
 
 /** `now` as the Lua prelude computes it. */
 export function scriptNow(ctx: ScriptContext, nowArg: string | undefined): number {

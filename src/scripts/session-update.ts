@@ -1,5 +1,6 @@
 import { defineScript } from '../core/script.js'
-import { dropSession, scriptNow } from './session-shared.js'
+import { indent, NOW_FROM_ARGV1 } from './fragments.js'
+import { dropSession, scriptNow, SESSION_DROP } from './session-shared.js'
 
 /**
  * Replaces one live session's data, keeping its expiry (see session-shared.ts for the
@@ -9,18 +10,12 @@ import { dropSession, scriptNow } from './session-shared.js'
 export const sessionUpdate = defineScript<boolean>({
   name: 'session-update',
   numKeys: 2,
-  lua: `local now = tonumber(ARGV[1])
-if not now then
-  local time = redis.call('TIME')
-  now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-end
+  lua: `${NOW_FROM_ARGV1}
 local score = redis.call('ZSCORE', KEYS[1], ARGV[2])
 local meta = redis.call('HGET', KEYS[2], ARGV[2] .. ':m')
 if not score or not meta or tonumber(score) <= now then
   if score or meta then
-    redis.call('ZREM', KEYS[1], ARGV[2])
-    redis.call('HDEL', KEYS[2], ARGV[2], ARGV[2] .. ':m')
-    if redis.call('ZCARD', KEYS[1]) == 0 then redis.call('DEL', KEYS[1], KEYS[2]) end
+${indent(SESSION_DROP, 4)}
   end
   return 0
 end

@@ -11,8 +11,13 @@ export interface NodeSlowlog {
 /**
  * SLOWLOG GET ARGV[1] on the node that owns KEYS[1] (a routing key the script never
  * touches: on a cluster it picks the node). `null` where the server refuses SLOWLOG in
- * scripts (managed services may). The memory driver keeps no slow log: its twin answers
- * an empty one.
+ * scripts (managed services may).
+ *
+ * The twin is a constant, `['memory', []]`: the memory driver keeps no slow log. It
+ * matches Redis only in shape and on an empty log (`SLOWLOG GET 0`, the parity scenario
+ * in test/scripts); it never reports entries, and its node id is `'memory'`, not a
+ * `run_id`.
+ * Self-contained Lua: it shares no code with another script, so it uses no fragment.
  */
 export const slowlogGet = defineScript<NodeSlowlog | null>({
   name: 'slowlog-get',

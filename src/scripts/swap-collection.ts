@@ -6,6 +6,7 @@ import { defineScript } from '../core/script.js'
  * ms, atomically, and returns 1. Otherwise (a chunk was lost, or the temporary key
  * expired) deletes the temporary key, leaves KEYS[2] as it was and returns 0: readers
  * never see a partial collection. ARGV[2] is `zset` or `set`. Both keys share a slot.
+ * Self-contained Lua: it shares no code with another script, so it uses no fragment.
  */
 export const swapCollection = defineScript<boolean>({
   name: 'swap-collection',

@@ -1,4 +1,7 @@
-/** Scripts the conformance suite uses to probe a driver's script support. */
+/**
+ * Scripts the conformance suite uses to probe a driver's script support. Each is
+ * self-contained Lua and uses no fragment (src/scripts/fragments.ts).
+ */
 import { defineScript, formatRedisDouble, luaArray, type ScriptReply } from '../core/script.js'
 
 /** Returns `{#KEYS, KEYS[1], ARGV[1], 3.7, {1, 'x', {}}}`: checks reply conversion (3.7 becomes 3, a nil ends the table). */
