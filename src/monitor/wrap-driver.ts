@@ -9,7 +9,7 @@ import type { Driver } from '../drivers/driver.js'
 /** Called around each driver call: `call()` runs the real method. */
 export type DriverInterceptor = (method: string, args: readonly unknown[], call: () => Promise<unknown>) => Promise<unknown>
 
-const PASS_THROUGH = new Set(['close', 'scan', 'constructor'])
+const PASS_THROUGH = new Set(['close', 'scan'])
 
 /**
  * A driver whose calls go through `intercept`.
