@@ -108,7 +108,7 @@ export function createKeyFamily(spec: KeyFamilySpec): KeyFamily {
   const { names, literals } = compiled
   const labels = names.map((name) => `keys.${family}: parameter {${name}}`)
   const known = new Set(names)
-  const resolveTags = typeof tags === 'function' ? (params: AnyKeyParams) => checkComputedTags(tags(params), family) : () => tags
+  const tagsFor = typeof tags === 'function' ? (params: AnyKeyParams) => checkComputedTags(tags(params), family) : () => tags
   const parse = compileKeyParser(compiled)
   const contexts = segmentContexts(compiled)
 
@@ -121,7 +121,7 @@ export function createKeyFamily(spec: KeyFamilySpec): KeyFamily {
       if (value === undefined) throw new ValidationError(`${labels[i]} is missing`)
       key += escapeInSegment(value, contexts[i] as SegmentContext, labels[i] as string) + (literals[i + 1] as string)
     }
-    return { family, key, params, ttlMs, graceMs, tags: resolveTags(params), schema, priority }
+    return { family, key, params, ttlMs, graceMs, tags: tagsFor(params), schema, priority }
   }
 
   const constant: CacheKey | undefined = names.length === 0 ? Object.freeze(buildKey({})) : undefined
