@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto'
 import { CachekitError, defineScript } from 'cachekit'
 import { memoryDriver } from 'cachekit/drivers/memory'
 
-const driver = memoryDriver()
+const driver = memoryDriver({ maxEntries: 50_000, maxBytes: 64 * 1024 * 1024 })
 
 // Strings with a TTL, in milliseconds.
 await driver.set('greeting', 'hello', { ttlMs: 60_000 })

@@ -9,6 +9,7 @@ import { DriverError, ValidationError } from '../core/errors/index.js'
 import type { Driver } from '../drivers/driver.js'
 import type { TagStamps } from '../invalidation/tag-stamps.js'
 import type { KeyPriority } from '../keys/key-family.js'
+import { isTag } from '../keys/tag.js'
 import { compareAndSet } from '../scripts/compare-and-set.js'
 import type { CacheBus } from './bus.js'
 import type { Coherence } from './coherence.js'
@@ -119,11 +120,11 @@ export class EntryWriter {
   }
 }
 
-/** Per-call tags end up in tag keys: each must be a non-empty, well-formed string. */
+/** Checks the tags given to one `set` or `getOrSet` call. */
 function checkCallTags(tags: unknown, key: string): void {
   if (!Array.isArray(tags)) throw new ValidationError(`tags of ${JSON.stringify(key)} must be an array of strings`)
   for (const tag of tags) {
-    if (typeof tag !== 'string' || tag.length === 0 || !tag.isWellFormed()) {
+    if (!isTag(tag)) {
       throw new ValidationError(`tags of ${JSON.stringify(key)} must be non-empty strings, got ${describeValue(tag)}`)
     }
   }

@@ -37,14 +37,6 @@ export class L1Cache {
 
   constructor(private readonly options: L1Options) {}
 
-  get size(): number {
-    return this.entries.size
-  }
-
-  get usedBytes(): number {
-    return this.bytes
-  }
-
   /** The entry for `key` if this process may still serve it, marking it recently used. */
   get(key: string, now: number): L1Entry | undefined {
     const entry = this.entries.get(key)

@@ -6,6 +6,7 @@
  */
 import { parseDuration } from '../core/duration.js'
 import { DriverError } from '../core/errors/index.js'
+import { randomToken } from '../core/web-crypto.js'
 import type { Driver } from '../drivers/driver.js'
 import { compareAndSet } from '../scripts/compare-and-set.js'
 import type { CacheBus } from './bus.js'
@@ -172,7 +173,7 @@ export class ReadPath {
         // A space never appears in keys built by defineKeys (it is always escaped), so the
         // lease cannot collide with an entry; it stays inside the namespace for clear().
         const leaseKey = `${resolved.full} refresh-lease`
-        const token = `${LEASE_PREFIX}${randomToken()}`
+        const token = `${LEASE_PREFIX}${randomToken(16)}`
         // A failed lease write refreshes anyway (its fate is unknown: it is given back below).
         const leased = await driver.set(leaseKey, token, { nx: true, ttlMs: this.parts.leaseMs }).catch(() => true)
         if (!leased) return undefined as Value
@@ -203,7 +204,7 @@ export class ReadPath {
     for (;;) {
       if (state.kind === 'fresh' || state.kind === 'stale') return state.entry.value as Value
       if (state.kind !== 'lease' && state.kind !== 'validating') {
-        const token = `${LEASE_PREFIX}${randomToken()}`
+        const token = `${LEASE_PREFIX}${randomToken(16)}`
         const claimed = claimedText(state)
         let leased: boolean
         try {
@@ -253,10 +254,6 @@ export class ReadPath {
 /** The exact text to replace when claiming a key that holds something unservable; undefined for an empty key. */
 function claimedText(state: Lookup): string | undefined {
   return state.kind === 'invalidated' || state.kind === 'invalid' || state.kind === 'expired' ? state.text : undefined
-}
-
-function randomToken(): string {
-  return globalThis.crypto.randomUUID()
 }
 
 function sleep(ms: number): Promise<void> {

@@ -134,7 +134,7 @@ export async function evalWithFallback(
 }
 
 /** True for a server's NOSCRIPT reply, however the client wraps it. */
-export function isNoScriptError(error: unknown): boolean {
+function isNoScriptError(error: unknown): boolean {
   const message = error instanceof Error ? error.message : String(error)
   return /NOSCRIPT/i.test(message)
 }

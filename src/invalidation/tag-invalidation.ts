@@ -1,5 +1,6 @@
 /** Options, report and input checks of `kit.cache.invalidateTags`. */
 import { ValidationError } from '../core/errors/index.js'
+import { isTag } from '../keys/tag.js'
 import type { TagInvalidationMode } from './tag-stamps.js'
 
 /** Options of `kit.cache.invalidateTags`. */
@@ -50,7 +51,7 @@ export interface TagInvalidationReport {
 export function resolveTagInvalidation(tags: unknown, options: TagInvalidationOptions): { tags: string[]; mode: TagInvalidationMode; label: 'delete' | 'expire' } {
   if (!Array.isArray(tags)) throw new ValidationError('invalidateTags takes an array of tags')
   for (const tag of tags) {
-    if (typeof tag !== 'string' || tag.length === 0 || !tag.isWellFormed()) throw new ValidationError(`tags must be non-empty strings, got ${JSON.stringify(tag)}`)
+    if (!isTag(tag)) throw new ValidationError(`tags must be non-empty strings, got ${JSON.stringify(tag)}`)
   }
   const label = options.mode ?? 'delete'
   if (label !== 'delete' && label !== 'expire') throw new ValidationError(`mode must be 'delete' or 'expire', got ${String(label)}`)

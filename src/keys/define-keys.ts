@@ -8,6 +8,7 @@ import { describeFamily, type KeyDescription } from './describe.js'
 import { createKeyFamily, type AnyKeyParams, type KeyFamily, type KeyFamilySpec, type KeyPriority } from './key-family.js'
 import { findOverlap } from './overlap.js'
 import { isStandardSchema, type InferSchemaOutput, type StandardSchemaV1 } from './standard-schema.js'
+import { isTag } from './tag.js'
 import { compileTemplate, type KeyParams, type ParamNames } from './template.js'
 import { isTyped, type Typed } from './typed.js'
 
@@ -168,8 +169,8 @@ function resolveHashTag(hashTag: unknown, at: string): readonly string[] {
 function resolveTags(tags: unknown, at: string): KeyFamilySpec['tags'] {
   if (tags === undefined) return NO_TAGS
   if (typeof tags === 'function') return tags as (params: AnyKeyParams) => readonly string[]
-  if (!Array.isArray(tags) || !tags.every((tag) => typeof tag === 'string' && tag.length > 0)) {
-    throw new ValidationError(`${at}.tags must be a list of non-empty strings or a function returning one`)
+  if (!Array.isArray(tags) || !tags.every(isTag)) {
+    throw new ValidationError(`${at}.tags must be a list of non-empty strings (with no lone UTF-16 surrogate) or a function returning one`)
   }
   return Object.freeze([...tags])
 }

@@ -8,6 +8,7 @@ import { compileKeyParser } from './key-parser.js'
 import { escapeInSegment, segmentContexts, type SegmentContext } from './render-key.js'
 import { buildPattern } from './pattern.js'
 import type { StandardSchemaV1 } from './standard-schema.js'
+import { isTag } from './tag.js'
 import type { CompiledTemplate, KeyParams, ParamNames } from './template.js'
 
 /** How hard the memory guard should try to keep a family's entries. */
@@ -107,7 +108,7 @@ export function createKeyFamily(spec: KeyFamilySpec): KeyFamily {
   const { names, literals } = compiled
   const labels = names.map((name) => `keys.${family}: parameter {${name}}`)
   const known = new Set(names)
-  const resolveTags = typeof tags === 'function' ? (params: AnyKeyParams) => checkTags(tags(params), family) : () => tags
+  const tagsFor = typeof tags === 'function' ? (params: AnyKeyParams) => checkComputedTags(tags(params), family) : () => tags
   const parse = compileKeyParser(compiled)
   const contexts = segmentContexts(compiled)
 
@@ -120,7 +121,7 @@ export function createKeyFamily(spec: KeyFamilySpec): KeyFamily {
       if (value === undefined) throw new ValidationError(`${labels[i]} is missing`)
       key += escapeInSegment(value, contexts[i] as SegmentContext, labels[i] as string) + (literals[i + 1] as string)
     }
-    return { family, key, params, ttlMs, graceMs, tags: resolveTags(params), schema, priority }
+    return { family, key, params, ttlMs, graceMs, tags: tagsFor(params), schema, priority }
   }
 
   const constant: CacheKey | undefined = names.length === 0 ? Object.freeze(buildKey({})) : undefined
@@ -158,11 +159,12 @@ function checkParamsObject(params: unknown, family: string, known: ReadonlySet<s
   }
 }
 
-function checkTags(tags: unknown, family: string): readonly string[] {
+/** Checks what a family's `tags(params)` returned for one key. */
+function checkComputedTags(tags: unknown, family: string): readonly string[] {
   if (!Array.isArray(tags)) throw new ValidationError(`keys.${family}: tags() must return an array of strings`)
   for (const tag of tags) {
-    if (typeof tag !== 'string' || tag.length === 0) {
-      throw new ValidationError(`keys.${family}: tags() returned ${JSON.stringify(tag)}; tags must be non-empty strings`)
+    if (!isTag(tag)) {
+      throw new ValidationError(`keys.${family}: tags() returned ${JSON.stringify(tag)}; tags must be non-empty, well-formed strings`)
     }
   }
   return tags as readonly string[]

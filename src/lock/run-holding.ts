@@ -40,7 +40,7 @@ export async function runHolding<T>(lock: HeldLock, fn: (lock: Lock) => Promise<
  * lock's TTL runs out, the lock's own deadline aborts its signal. Returns a function that
  * stops it and waits for an extension in flight, so a release never races an extend.
  */
-export function keepExtending(lock: HeldLock, intervalMs: number): () => Promise<void> {
+function keepExtending(lock: HeldLock, intervalMs: number): () => Promise<void> {
   let stopped = false
   let timer: ReturnType<typeof setTimeout> | undefined
   let inFlight: Promise<void> = Promise.resolve()

@@ -10,7 +10,7 @@ import type { Driver } from '../drivers/driver.js'
 export type DriverInterceptor = (method: string, args: readonly unknown[], call: () => Promise<unknown>) => Promise<unknown>
 
 // nodeOf and onReconnect are synchronous hints, not storage calls.
-const PASS_THROUGH = new Set(['close', 'scan', 'constructor', 'nodeOf', 'onReconnect'])
+const PASS_THROUGH = new Set(['close', 'scan', 'nodeOf', 'onReconnect'])
 
 /**
  * A driver whose calls go through `intercept`.

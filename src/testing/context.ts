@@ -38,7 +38,7 @@ export function createSuiteContext(options: DriverConformanceOptions): SuiteCont
 }
 
 /** A short random id (Web Crypto, so the suite runs wherever the driver does). */
-export function randomId(): string {
+function randomId(): string {
   return globalThis.crypto.randomUUID().slice(0, 13)
 }
 

@@ -32,8 +32,10 @@ export class CachekitModule extends CachekitConfigurableModule implements OnModu
   }
 }
 
-// Decorators applied as calls: cachekit is compiled without `experimentalDecorators`, and
-// this is exactly what the compiled form of `@Module(...)` and `@Inject(...)` does.
+// Decorators applied as calls, which is exactly what the compiled form of `@Module(...)` and
+// `@Inject(...)` does: src/ writes no decorator syntax, so the published code and types do
+// not depend on a decorator mode. (tsconfig.json turns on `experimentalDecorators` only for
+// the tests and examples, which write Nest apps the usual way.)
 Module({
   providers: [
     {

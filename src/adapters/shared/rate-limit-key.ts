@@ -37,7 +37,7 @@ export interface RateLimitKeyOptions<Input> extends IpKeyOptions {
 }
 
 /** Defaults of the key options. */
-export const RATE_LIMIT_KEY_DEFAULTS = Object.freeze({ onMissingKey: 'error' as 'error' | 'allow' })
+const RATE_LIMIT_KEY_DEFAULTS = Object.freeze({ onMissingKey: 'error' as 'error' | 'allow' })
 
 /** The checked key options of one limiter. */
 export interface RateLimitKey<Input> {

@@ -100,7 +100,7 @@ export interface ResolvedResponseCacheOptions<Request> {
 }
 
 /** Defaults of every response cache. */
-export const RESPONSE_CACHE_DEFAULTS = Object.freeze({ graceMs: 0, shared: false, vary: Object.freeze([] as string[]), maxBodyBytes: 1024 * 1024 })
+const RESPONSE_CACHE_DEFAULTS = Object.freeze({ graceMs: 0, shared: false, vary: Object.freeze([] as string[]), maxBodyBytes: 1024 * 1024 })
 
 /** What a response cache needs of a kit: its cache, and its events for the `warning` it may report. */
 export interface ResponseCacheKit extends WarningKit {

@@ -506,12 +506,12 @@ export class MemoryStore implements ScriptContext {
 }
 
 /** Redis orders sorted-set ties by member bytes (UTF-8), which is code point order. */
-export function compareScored(a: ScoredMember, b: ScoredMember): number {
+function compareScored(a: ScoredMember, b: ScoredMember): number {
   return a.score - b.score || compareCodePoints(a.member, b.member)
 }
 
 /** Compares strings by Unicode code point (= UTF-8 byte order, as Redis's memcmp). */
-export function compareCodePoints(a: string, b: string): number {
+function compareCodePoints(a: string, b: string): number {
   const length = Math.min(a.length, b.length)
   for (let i = 0; i < length; i++) {
     const x = a.charCodeAt(i)
