@@ -63,6 +63,7 @@ export {
   DriverTimeoutError,
   LoaderTimeoutError,
   ValidationError,
+  type CachekitErrorCode,
   type CachekitErrorOptions,
   type CommandErrorOptions,
   type DriverErrorOptions,

@@ -17,8 +17,8 @@ export interface RateLimitExceededDetails {
  * an e-mail or an IP address, which logs should not collect by accident).
  */
 export class RateLimitExceededError extends CachekitError {
-  override readonly code: string = 'RATE_LIMIT_EXCEEDED'
-  override readonly name: string = 'RateLimitExceededError'
+  override readonly code = 'RATE_LIMIT_EXCEEDED' as const
+  override readonly name = 'RateLimitExceededError' as const
   /** The policy that refused. */
   readonly policy: string
   readonly limit: number
