@@ -11,7 +11,7 @@ export interface RateLimitExceededDetails {
 }
 
 /**
- * A rate limit refused the request: thrown by `kit.rateLimitOrThrow()` (`kit.rateLimit()`
+ * A rate limit refused the request: thrown by `kit.rateLimits.limitOrThrow()` (`kit.rateLimits.limit()`
  * returns the denial as a value instead). Carries the answer's fields, so a handler can
  * set `Retry-After` from `retryAfterMs`. The identifier is not in the message (it is often
  * an e-mail or an IP address, which logs should not collect by accident).
