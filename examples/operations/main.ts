@@ -3,9 +3,11 @@
  * metrics, the admin handler and Prometheus text. Runs on the in-process memory driver,
  * or on Redis when REDIS_URL is set: `npm run example:operations`.
  */
-import { createAdminHandler, createCachekit, defineKeys, type Driver } from 'cachekit'
+import { createCachekit, defineKeys } from 'cachekit'
+import type { Driver } from 'cachekit/drivers'
 import { ioredisDriver } from 'cachekit/drivers/ioredis'
 import { memoryDriver } from 'cachekit/drivers/memory'
+import { createAdminHandler } from 'cachekit/ops'
 
 const keys = defineKeys({
   board: { template: 'kanban:board:{project}', ttl: '5m', priority: 'high' },
