@@ -12,7 +12,7 @@
 //   features                  builders, cascades, rate limits, locks, counters, sessions, idempotency, flags, channels
 //   operations                guard, monitor, admin
 //   kit                       kit.ts, app-features.ts: createCachekit wires everything
-//   entry points              index.ts, adapters, cli, otel, prometheus, testing
+//   entry points              index.ts, adapters, cli, otel, prometheus, testing, driver-tools, ops
 //
 // A folder is a top-level folder of src/, or one driver or one adapter (src/drivers/memory,
 // src/adapters/express, ...). Every import counts, `import type` included: a type-only
@@ -52,6 +52,8 @@ export const LAYERS = [
       'otel',
       'prometheus',
       'testing',
+      'driver-tools',
+      'ops',
     ],
   },
 ]

@@ -7,6 +7,7 @@ export const subpaths = {
   './drivers/memory': 'src/drivers/memory/index.ts',
   './drivers/ioredis': 'src/drivers/ioredis/index.ts',
   './drivers/upstash': 'src/drivers/upstash/index.ts',
+  './drivers': 'src/driver-tools/index.ts',
   './testing': 'src/testing/index.ts',
   './express': 'src/adapters/express/index.ts',
   './next': 'src/adapters/next/index.ts',
@@ -15,6 +16,7 @@ export const subpaths = {
   './keyv': 'src/adapters/keyv/index.ts',
   './prometheus': 'src/prometheus/index.ts',
   './otel': 'src/otel/index.ts',
+  './ops': 'src/ops/index.ts',
 }
 
 /** Executables: output name (without extension) -> source file; package.json `bin` points at the .js. */
@@ -26,7 +28,7 @@ export const binaries = {
  * Subpaths that must run on edge runtimes: they import no `node:` module and no Node
  * builtin, transitively (test/package/edge-safe.test.ts bundles each one to prove it).
  */
-export const edgeSafeSubpaths = ['.', './drivers/memory', './drivers/upstash', './next', './hono']
+export const edgeSafeSubpaths = ['.', './drivers', './drivers/memory', './drivers/upstash', './ops', './next', './hono']
 
 /** tsup entry map: output name (without extension) -> source file. */
 export const entries = {

@@ -1,20 +1,24 @@
-// cachekit: the public core API. Edge-safe: nothing here imports a `node:` module.
+// cachekit: what an application uses. Edge-safe: nothing here imports a `node:` module.
+// Driver authors find their tools in `cachekit/drivers`, operations tooling in `cachekit/ops`
+// (and `cachekit/prometheus`, `cachekit/otel`). test/package/root-exports.test.ts pins this list.
+// The feature classes are exported as types only: the kit constructs them.
 
 // The kit
-export { createCachekit, type Cachekit, type CachekitOptions, type KitEvents, type L1TierOptions } from './kit.js'
-export { CacheService, type CacheKeyInput, type EntryCodec } from './cache/cache-service.js'
+export { createCachekit, type Cachekit, type CachekitOptions, type InvalidationEvent, type KitEvents, type L1TierOptions } from './kit.js'
+export type { CacheService, CacheKeyInput, SetManyOptions } from './cache/cache-service.js'
 export type { Tier } from './cache/events.js'
-export type { CachekitWarning, CachekitWarningCode } from './ratelimit/warnings.js'
 export type { FamilyStats } from './cache/stats.js'
-export type { CacheCallOptions, GetOrSetOptions, Loader, LoaderContext, StoredEntry } from './cache/types.js'
-export { Emitter, type Listener } from './core/events.js'
+export type { CacheCallOptions, GetOrSetOptions, Loader, LoaderContext } from './cache/types.js'
+export type { CachekitWarning, CachekitWarningCode } from './ratelimit/warnings.js'
+export type { Emitter, Listener } from './core/events.js'
+export type { Duration } from './core/duration.js'
+export type { BreakerOptions, CircuitState } from './drivers/resilient.js'
+export type { Unsubscribe } from './drivers/driver.js'
 
 // Keys
 export {
-  createNamespace,
   defineKeys,
   escapeParam,
-  formatDuration,
   typed,
   unescapeParam,
   type AnyKeyParams,
@@ -32,7 +36,6 @@ export {
   type KeysMethods,
   type KeyValue,
   type Namespace,
-  type NamespaceOptions,
   type ParamNames,
   type ParamValue,
   type StandardSchemaV1,
@@ -40,20 +43,11 @@ export {
 } from './keys/index.js'
 
 // Values
-export {
-  createSuperjsonCodec,
-  decodeEnvelope,
-  encodeEnvelope,
-  jsonCodec,
-  superjsonCodec,
-  type Codec,
-  type DecodeEnvelopeResult,
-  type Envelope,
-  type InvalidEnvelopeReason,
-} from './codec/index.js'
+export { createSuperjsonCodec, jsonCodec, superjsonCodec, type Codec } from './codec/index.js'
 
 // Errors
 export {
+  BuildError,
   CachekitError,
   CircuitOpenError,
   CommandError,
@@ -61,48 +55,27 @@ export {
   DriverClosedError,
   DriverError,
   DriverTimeoutError,
+  IdempotencyConflictError,
+  IdempotencyInProgressError,
+  InvalidationError,
   LoaderTimeoutError,
+  LockLostError,
+  LockNotAcquiredError,
+  RateLimitExceededError,
   ValidationError,
+  type CachekitErrorCode,
   type CachekitErrorOptions,
   type CommandErrorOptions,
   type DriverErrorOptions,
+  type IdempotencyInProgressErrorOptions,
+  type InvalidationErrorOptions,
+  type LockNotAcquiredErrorOptions,
+  type RateLimitExceededDetails,
 } from './core/errors/index.js'
-
-// Durations, slots and scripts
-export { parseDuration, type Duration } from './core/duration.js'
-export { derivedKey, hashSlot, sameSlot } from './core/slot.js'
-export {
-  defineScript,
-  formatRedisDouble,
-  luaArray,
-  type Script,
-  type ScriptContext,
-  type ScriptDefinition,
-  type ScriptReply,
-  type ScriptSetOptions,
-  type ScoredMember,
-} from './core/script.js'
-export { compareAndDelete, compareAndExpire, incrWithTtl } from './scripts/index.js'
-
-// Drivers
-export { resilientDriver, BREAKER_DEFAULTS, type BreakerOptions, type CircuitState, type ResilientDriver } from './drivers/resilient.js'
-export type {
-  Driver,
-  DriverCapabilities,
-  MessageHandler,
-  ScanOptions,
-  SetOptions,
-  SubscribeOptions,
-  SubscriptionStatus,
-  Unsubscribe,
-  ZRangeByScoreOptions,
-  ZRangeOptions,
-} from './drivers/driver.js'
 
 // Rate limits
 export {
   ipKey,
-  RATE_LIMIT_DEFAULTS,
   rateLimitHeaders,
   type FixedWindowPolicy,
   type IpKeyOptions,
@@ -121,115 +94,56 @@ export {
   type SlidingWindowPolicy,
   type TokenBucketPolicy,
 } from './ratelimit/index.js'
-export { RateLimitExceededError, type RateLimitExceededDetails } from './core/errors/index.js'
 
 // Locks
-export {
+export type {
+  AcquireOptions,
+  Lock,
+  LockResource,
   Locks,
-  LOCK_DEFAULTS,
-  MAX_LOCK_TTL_MS,
-  MAX_SEMAPHORE_LIMIT,
+  RetryOptions,
   Semaphore,
-  type AcquireOptions,
-  type Lock,
-  type LockResource,
-  type RetryOptions,
-  type SemaphoreOptions,
-  type WithLockOptions,
+  SemaphoreOptions,
+  WithLockOptions,
 } from './lock/index.js'
-export { LockLostError, LockNotAcquiredError, type LockNotAcquiredErrorOptions } from './core/errors/index.js'
 
 // Counters
-export {
-  COUNTER_DEFAULTS,
+export type {
+  CounterBatch,
+  CounterDelta,
   CounterFamily,
+  CounterFamilyOptions,
+  CounterId,
   Counters,
+  CounterWriteOptions,
+  FlushHandler,
+  FlushOptions,
+  FlushResult,
+  FlushSchedule,
   Leaderboard,
+  RankedMember,
+  ScheduleFlushOptions,
   Trending,
-  type CounterBatch,
-  type CounterDelta,
-  type CounterFamilyOptions,
-  type CounterId,
-  type CounterWriteOptions,
-  type FlushHandler,
-  type FlushOptions,
-  type FlushResult,
-  type FlushSchedule,
-  type RankedMember,
-  type ScheduleFlushOptions,
-  type TrendingOptions,
+  TrendingOptions,
 } from './counter/index.js'
 
-// Operations: memory guard, health, metrics, admin handler
-export {
-  MemoryGuard,
-  GUARD_DEFAULTS,
-  formatBytes,
-  parseBytes,
-  type ConfigWarning,
-  type EvictionReport,
-  type GuardEvents,
-  type GuardOptions,
-  type GuardReport,
-  type GuardState,
-  type GuardStatus,
-  type MemoryUsage,
-} from './guard/index.js'
-export {
-  Monitor,
-  DriverMeasurements,
-  HEALTH_DEFAULTS,
-  KEY_DISTRIBUTION_DEFAULTS,
-  LATENCY_BUCKETS_MS,
-  PROMETHEUS_CONTENT_TYPE,
-  formatPrometheus,
-  measuredDriver,
-  metricFamilies,
-  parseInfo,
-  serverMetrics,
-  wrapDriver,
-  type DriverCallStats,
-  type DriverInterceptor,
-  type FamilyDistribution,
-  type FamilySample,
-  type FeatureMetric,
-  type FeatureMetricSnapshot,
-  type HealthIssue,
-  type HealthReport,
-  type HealthThresholds,
-  type InfoNode,
-  type KeyDistribution,
-  type KeyDistributionOptions,
-  type LoggedEvent,
-  type MetricFamily,
-  type MetricSample,
-  type MetricsSnapshot,
-  type NodeMetrics,
-  type ServerMetrics,
-  type SlowlogEntry,
-  type SlowlogReport,
-} from './monitor/index.js'
-export { createAdminHandler, redact, type AdminHandler, type AdminHandlerOptions, type AdminKit } from './admin/index.js'
+// Operations options (the tools themselves are in cachekit/ops)
+export type { GuardOptions } from './guard/index.js'
+export type { HealthThresholds } from './monitor/index.js'
 
 // Invalidation: tags, patterns, cascades
-export {
-  PATTERN_DEFAULTS,
-  TAG_DEFAULTS,
-  type PatternInvalidationOptions,
-  type PatternInvalidationReport,
-  type PatternProgress,
-  type TagInvalidationOptions,
-  type TagInvalidationReport,
-  type TagOptions,
+export type {
+  PatternInvalidationOptions,
+  PatternInvalidationReport,
+  PatternProgress,
+  TagInvalidationOptions,
+  TagInvalidationReport,
+  TagOptions,
 } from './invalidation/index.js'
 export type { Cascade, CascadeMap, CascadeParams, CascadeReport, CascadeTargets } from './cascades/index.js'
-export type { InvalidationEvent } from './kit.js'
-export type { SetManyOptions } from './cache/cache-service.js'
-export { InvalidationError, type InvalidationErrorOptions } from './core/errors/index.js'
 
 // Cache builders and indexes
 export {
-  BUILDER_DEFAULTS,
   defineBuilder,
   type AnyBuilderDefinition,
   type BoundBuilder,
@@ -256,39 +170,17 @@ export {
   type ValueBuilder,
   type ValueItem,
 } from './builders/index.js'
-export { BuildError } from './core/errors/index.js'
 
 // Sessions, idempotency keys, feature flags, channels
-export {
-  SESSION_DEFAULTS,
-  Sessions,
-  type CreateSessionOptions,
-  type DestroyAllOptions,
-  type Session,
-  type SessionOptions,
-  type SessionUserId,
-} from './session/index.js'
-export {
-  IDEMPOTENCY_DEFAULTS,
+export type { CreateSessionOptions, DestroyAllOptions, Session, SessionOptions, Sessions, SessionUserId } from './session/index.js'
+export type {
   Idempotency,
-  type IdempotencyKey,
-  type IdempotencyOptions,
-  type IdempotentContext,
-  type IdempotentOperation,
-  type IdempotentResult,
-  type RunOptions,
+  IdempotencyKey,
+  IdempotencyOptions,
+  IdempotentContext,
+  IdempotentOperation,
+  IdempotentResult,
+  RunOptions,
 } from './idempotency/index.js'
-export { IdempotencyConflictError, IdempotencyInProgressError, type IdempotencyInProgressErrorOptions } from './core/errors/index.js'
-export {
-  FLAGS_DEFAULTS,
-  Flags,
-  MAINTENANCE_FLAG,
-  rolloutBucket,
-  type FlagContext,
-  type FlagInput,
-  type FlagPatch,
-  type FlagsOptions,
-  type FlagState,
-  type MaintenanceState,
-} from './flags/index.js'
-export { Channels, defineChannel, type Channel, type ChannelEvents, type ChannelHandler, type InferSchemaInput, type MessageInfo } from './channels/index.js'
+export type { FlagContext, FlagInput, FlagPatch, Flags, FlagsOptions, FlagState, MaintenanceState } from './flags/index.js'
+export { defineChannel, type Channel, type ChannelEvents, type ChannelHandler, type Channels, type InferSchemaInput, type MessageInfo } from './channels/index.js'

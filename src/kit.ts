@@ -28,8 +28,8 @@ import type { SessionOptions } from './session/options.js'
 import type { Sessions } from './session/sessions.js'
 import type { MemoryGuard } from './guard/memory-guard.js'
 import type { GuardOptions } from './guard/options.js'
-import type { HealthReport, HealthThresholds } from './monitor/health.js'
-import type { MetricsSnapshot, Monitor } from './monitor/monitor.js'
+import type { HealthThresholds } from './monitor/health.js'
+import type { Monitor } from './monitor/monitor.js'
 import { Operations } from './monitor/operations.js'
 import { OutageReporter, type DegradedReport, type OutageEvents } from './drivers/outages.js'
 import { countLocks, countRateLimits } from './monitor/feature-counters.js'
@@ -169,13 +169,13 @@ export interface CachekitOptions<
    */
   guard?: boolean | GuardOptions
   /**
-   * Alert lines of `kit.health()`.
+   * Alert lines of `kit.monitor.health()`.
    * @default { memory: 0.85, hitRate: 0.7, p99LatencyMs: 100, errorRate: 0.01 }
    */
   health?: HealthThresholds
   /**
    * The rate-limit policy table: name to policy, checked at creation. Names become the
-   * typed first argument of `kit.rateLimit()`. See docs/rate-limiting.md.
+   * typed first argument of `kit.rateLimits.limit()`. See docs/rate-limiting.md.
    * @default no policies
    * @example { api: { algorithm: 'fixed-window', limit: 1000, window: '1h' }, login: { algorithm: 'sliding-window', limit: 5, window: '15m', onError: 'deny' } }
    */
@@ -249,38 +249,21 @@ export interface Cachekit<
   readonly channels: Channels
   /** The key table passed in `options.keys`. */
   readonly keys: Keys
-  /** The rate limits of `options.rateLimits`. See docs/rate-limiting.md. */
+  /**
+   * The rate limits of `options.rateLimits`: `limit`, `limitOrThrow`, `peek`, `reset` and
+   * `limiter(policy)`, with the policy names typed from the table. See docs/rate-limiting.md.
+   * @example const { allowed, retryAfterMs } = await kit.rateLimits.limit('login', email)
+   */
   readonly rateLimits: RateLimits<RateLimitPolicyName<Limits>>
-  /**
-   * Checks and counts one request of `identifier` under `policy`: one round trip. A denial
-   * is a value (`allowed: false`), never an error.
-   * @example const { allowed, retryAfterMs } = await kit.rateLimit('login', email)
-   */
-  rateLimit(policy: RateLimitPolicyName<Limits>, identifier: RateLimitIdentifier, options?: RateLimitCallOptions): Promise<RateLimitResult>
-  /**
-   * As {@link Cachekit.rateLimit}, but a denial rejects with `RateLimitExceededError`.
-   * @example await kit.rateLimitOrThrow('upload', userId)
-   */
-  rateLimitOrThrow(policy: RateLimitPolicyName<Limits>, identifier: RateLimitIdentifier, options?: RateLimitCallOptions): Promise<RateLimitResult>
-  /**
-   * The limiter of one policy: `limit`, `limitOrThrow`, `peek`, `reset` and the resolved `policy`.
-   * @example const login = kit.rateLimiter('login'); await login.reset(email)
-   */
-  rateLimiter(policy: RateLimitPolicyName<Limits>): RateLimiter
   /** The driver, behind the circuit breaker. */
   readonly driver: Driver
   /** The memory guard: state, `check()`, `evict()`, `status()`, events. See docs/operations.md. */
   readonly guard: MemoryGuard
-  /** Health, metrics, slow log, key distribution, feature metrics and recent events. */
-  readonly monitor: Monitor
   /**
-   * Ping latency, server version, circuit and guard state, and issues judged against
-   * `options.health`. Never rejects.
-   * @example if ((await kit.health()).status === 'unhealthy') alert()
+   * Health, metrics, slow log, key distribution, feature metrics and recent events.
+   * @example if ((await kit.monitor.health()).status === 'unhealthy') alert()
    */
-  health(): Promise<HealthReport>
-  /** Parsed INFO, cache stats per key family, driver latency, guard, feature metrics. Never rejects. */
-  metrics(): Promise<MetricsSnapshot>
+  readonly monitor: Monitor
   /** The namespace every key lives under. */
   readonly namespace: Namespace
   /** The kit's events: hit, miss, stale-hit, load, load-error, set, delete, invalid, degraded, outage, circuit, bus, invalidate, build, warning, ... */
@@ -399,14 +382,9 @@ export function createCachekit<
     channels: features.channels,
     keys: options.keys as Keys,
     rateLimits,
-    rateLimit: (policy, identifier, callOptions) => rateLimits.limit(policy, identifier, callOptions),
-    rateLimitOrThrow: (policy, identifier, callOptions) => rateLimits.limitOrThrow(policy, identifier, callOptions),
-    rateLimiter: (policy) => rateLimits.limiter(policy),
     driver,
     guard,
     monitor,
-    health: () => monitor.health(),
-    metrics: () => monitor.metrics(),
     namespace,
     events,
     enabled,

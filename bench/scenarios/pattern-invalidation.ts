@@ -3,11 +3,13 @@
  * hand-written SCAN + UNLINK loop), and the plan-scale builder rebuild (58k videos) against
  * the video platform plan's sequential awaited writes.
  */
-import { CacheService, createCachekit, defineKeys, typed } from 'cachekit'
+import { createCachekit, defineKeys, typed } from 'cachekit'
 import { ioredisDriver } from 'cachekit/drivers/ioredis'
 import { Redis } from 'ioredis'
 import { makeItems, type Item } from '../harness/data.js'
 import { collectGarbage } from '../harness/measure.js'
+// A value import of the class (the root exports it as a type only): its prototype says whether the feature exists.
+import { CacheService } from '../../src/cache/cache-service.js'
 import type { BenchContext, Scenario } from '../harness/scenario.js'
 import { median } from '../harness/stats.js'
 import type { GroupResult, RowResult, TargetResult } from '../harness/types.js'

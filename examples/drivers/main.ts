@@ -6,7 +6,8 @@
  * src/ through tsconfig.json `paths`; in your app it is the installed package.)
  */
 import { createHash } from 'node:crypto'
-import { CachekitError, defineScript } from 'cachekit'
+import { CachekitError } from 'cachekit'
+import { defineScript } from 'cachekit/drivers'
 import { memoryDriver } from 'cachekit/drivers/memory'
 
 const driver = memoryDriver({ maxEntries: 50_000, maxBytes: 64 * 1024 * 1024 })

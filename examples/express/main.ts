@@ -16,7 +16,7 @@ const warnings: string[] = []
 kit.events.on('warning', (warning) => warnings.push(warning.code))
 await kit.cache.clear()
 // Runs on a shared Redis start from full quotas: forget what earlier runs counted for this machine.
-await kit.rateLimiter('api').reset('127.0.0.1')
+await kit.rateLimits.limiter('api').reset('127.0.0.1')
 await expressRateLimitStore(kit, { prefix: 'search' }).resetKey('127.0.0.1')
 const server = createApp(kit).listen(0, '127.0.0.1')
 await new Promise((resolve) => server.once('listening', resolve))

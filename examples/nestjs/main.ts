@@ -13,7 +13,7 @@ const app = await NestFactory.create(AppModule, { logger: false })
 const kit = app.get<Cachekit<undefined, typeof rateLimits>>(CACHEKIT)
 // Start from a clean slate, so a run on a shared Redis prints the same as the first.
 await kit.cache.clear()
-await kit.rateLimiter('likes').reset('ada')
+await kit.rateLimits.limiter('likes').reset('ada')
 await app.listen(0, '127.0.0.1')
 const base = (await app.getUrl()).replace('[::1]', '127.0.0.1')
 

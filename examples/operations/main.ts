@@ -3,9 +3,11 @@
  * metrics, the admin handler and Prometheus text. Runs on the in-process memory driver,
  * or on Redis when REDIS_URL is set: `npm run example:operations`.
  */
-import { createAdminHandler, createCachekit, defineKeys, type Driver } from 'cachekit'
+import { createCachekit, defineKeys } from 'cachekit'
+import type { Driver } from 'cachekit/drivers'
 import { ioredisDriver } from 'cachekit/drivers/ioredis'
 import { memoryDriver } from 'cachekit/drivers/memory'
+import { createAdminHandler } from 'cachekit/ops'
 
 const keys = defineKeys({
   board: { template: 'kanban:board:{project}', ttl: '5m', priority: 'high' },
@@ -47,10 +49,10 @@ for (let round = 0; round < 4; round++) {
 }
 exports += 3
 
-const health = await kit.health()
+const health = await kit.monitor.health()
 console.log(`health    ${health.status}, guard ${health.guard}, circuit ${health.circuit}, ${health.issues.length} issues`)
 
-const metrics = await kit.metrics()
+const metrics = await kit.monitor.metrics()
 const board = metrics.cache.families.board
 const exported = metrics.features.find((metric) => metric.name === 'app_exports_total')?.samples[0]?.value
 console.log(`metrics   board: ${board?.hits} hits, ${board?.misses} misses (${((board?.hitRate ?? 0) * 100).toFixed(0)}%); app_exports_total = ${exported}`)

@@ -21,37 +21,37 @@ const kit = createCachekit({
 const email = 'ada@example.com'
 const attempts: string[] = []
 for (let attempt = 1; attempt <= 6; attempt++) {
-  const { allowed, remaining, blocked } = await kit.rateLimit('login', email)
+  const { allowed, remaining, blocked } = await kit.rateLimits.limit('login', email)
   attempts.push(allowed ? `${remaining} left` : `denied${blocked ? ', blocked' : ''}`)
 }
 show('login', attempts.join(' | '))
 
 // A successful login forgets the failed attempts (and the block).
-await kit.rateLimiter('login').reset(email)
-show('reset', `login allowed again: ${(await kit.rateLimit('login', email)).allowed}`)
+await kit.rateLimits.limiter('login').reset(email)
+show('reset', `login allowed again: ${(await kit.rateLimits.limit('login', email)).allowed}`)
 
 // Expensive requests cost more. A cost that does not fit is refused without being charged.
 const userId = 42
-await kit.rateLimit('export', userId, { cost: 4 })
-await kit.rateLimit('export', userId, { cost: 4 })
-const big = await kit.rateLimit('export', userId, { cost: 4 })
+await kit.rateLimits.limit('export', userId, { cost: 4 })
+await kit.rateLimits.limit('export', userId, { cost: 4 })
+const big = await kit.rateLimits.limit('export', userId, { cost: 4 })
 show('cost', `third export of 4 allowed: ${big.allowed}, ${big.remaining} left, retry in ${Math.ceil(big.retryAfterMs / 1000)} s`)
 
 // A token bucket absorbs a burst of `limit`, then refills `refillRate` per `interval`.
 let uploaded = 0
-while ((await kit.rateLimit('upload', userId)).allowed) uploaded++
+while ((await kit.rateLimits.limit('upload', userId)).allowed) uploaded++
 show('burst', `${uploaded} uploads in a burst, then one every 72 s`)
 
 // Code that prefers exceptions: RateLimitExceededError carries the same fields.
 try {
-  await kit.rateLimitOrThrow('upload', userId)
+  await kit.rateLimits.limitOrThrow('upload', userId)
 } catch (error) {
   if (!(error instanceof RateLimitExceededError)) throw error
   show('thrown', `${error.code}: retry after ${Math.ceil(error.retryAfterMs / 1000)} s (policy ${error.policy})`)
 }
 
 // Peek answers without counting.
-const api = kit.rateLimiter('api')
+const api = kit.rateLimits.limiter('api')
 const before = await api.peek(userId)
 const result = await api.limit(userId)
 show('peek', `${before.remaining} left before, ${result.remaining} after one request`)
@@ -62,7 +62,7 @@ show('headers', Object.entries(headers).map(([name, value]) => `${name}: ${value
 
 // Bad input is refused before anything is sent.
 try {
-  await kit.rateLimit('api', userId, { cost: 5000 })
+  await kit.rateLimits.limit('api', userId, { cost: 5000 })
 } catch (error) {
   if (!CachekitError.is(error, 'VALIDATION_ERROR')) throw error
   show('refused', error.message)

@@ -15,7 +15,7 @@ const driver = process.env.REDIS_URL ? ioredisDriver({ url: process.env.REDIS_UR
 const kit = createCachekit({ driver, prefix: 'trpc-example', rateLimits })
 // Start from a clean slate, so a run on a shared Redis prints the same as the first.
 await kit.cache.clear()
-await kit.rateLimiter('upload').reset('ada')
+await kit.rateLimits.limiter('upload').reset('ada')
 
 const server = createHTTPServer({
   router: appRouter,

@@ -32,7 +32,7 @@ export function rateLimited(policy: keyof typeof rateLimits) {
   return t.middleware(async ({ ctx, next }) => {
     const identifier = ctx.userId ?? ipKey(ctx.ip)
     if (identifier === undefined) throw new TRPCError({ code: 'BAD_REQUEST', message: 'no user and no client address to count this call by' })
-    const result = await ctx.kit.rateLimit(policy, identifier)
+    const result = await ctx.kit.rateLimits.limit(policy, identifier)
     if (!result.allowed) {
       throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `rate limit "${policy}": retry in ${Math.ceil(result.retryAfterMs / 1000)} s` })
     }

@@ -4,7 +4,8 @@
  * `invalidateVideoChanges` / `invalidateCategoryChanges`. Snippets in docs/invalidation.md
  * and docs/builders.md are copied from this file.
  */
-import { createCachekit, defineBuilder, defineKeys, typed, type Driver } from 'cachekit'
+import { createCachekit, defineBuilder, defineKeys, typed } from 'cachekit'
+import type { Driver } from 'cachekit/drivers'
 import type { Category, FakeDb, Video } from './db.js'
 
 export const keys = defineKeys({

@@ -70,9 +70,9 @@ export interface AdminHandlerOptions {
 /** The part of a kit the handler uses (any `createCachekit` result fits). */
 export interface AdminKit {
   readonly keys: unknown
-  health(): Promise<HealthReport>
-  metrics(): Promise<MetricsSnapshot>
   readonly monitor: {
+    health(): Promise<HealthReport>
+    metrics(): Promise<MetricsSnapshot>
     keyDistribution(options?: KeyDistributionOptions): Promise<KeyDistribution>
     slowlog(count?: number): Promise<SlowlogReport>
   }
@@ -174,13 +174,13 @@ async function route(kit: AdminKit, path: string, request: Request, settings: Ro
       return new Response(page.html, { status: 200, headers: { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': page.contentSecurityPolicy } })
     }
     case '/health': {
-      const health = await kit.health()
+      const health = await kit.monitor.health()
       return json(health, health.status === 'unhealthy' ? 503 : 200)
     }
     case '/metrics':
-      return json(await kit.metrics())
+      return json(await kit.monitor.metrics())
     case '/metrics/prometheus':
-      return new Response(formatPrometheus(metricFamilies(await kit.metrics())), { status: 200, headers: { ...SECURITY_HEADERS, 'content-type': PROMETHEUS_CONTENT_TYPE } })
+      return new Response(formatPrometheus(metricFamilies(await kit.monitor.metrics())), { status: 200, headers: { ...SECURITY_HEADERS, 'content-type': PROMETHEUS_CONTENT_TYPE } })
     case '/keys': {
       const family = query.get('family') ?? undefined
       const sample = integerParam(query, 'sample', QUERY_LIMITS.sample)

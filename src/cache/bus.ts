@@ -34,7 +34,7 @@ export interface BusStats {
   dropped: number
 }
 
-/** The bus as `kit.health()` reports it. */
+/** The bus as `kit.monitor.health()` reports it. */
 export interface BusStatus extends BusStats {
   readonly state: BusState
   /** When it entered this state (epoch ms). */

@@ -15,10 +15,9 @@ import { incrWithTtl } from '../scripts/incr-with-ttl.js'
 import { checkName, FamilyKeys, plainCounterKey } from './counter-keys.js'
 import { CounterFamily } from './counter-family.js'
 import { checkBy, parseCount } from './count.js'
-import type { FlushHandler } from './flush.js'
 import type { FlushSchedule } from './flush-schedule.js'
 import { Leaderboard } from './leaderboard.js'
-import { COUNTER_DEFAULTS, COUNTER_LIMITS, integerIn, resolveCounterTtl, type CounterFamilyOptions, type CounterWriteOptions, type FlushOptions, type FlushResult, type ScheduleFlushOptions, type TrendingOptions } from './options.js'
+import { COUNTER_DEFAULTS, COUNTER_LIMITS, integerIn, resolveCounterTtl, type CounterFamilyOptions, type CounterWriteOptions, type TrendingOptions } from './options.js'
 import { Trending } from './trending.js'
 
 /** The counter service of a kit. */
@@ -120,27 +119,6 @@ export class Counters {
   }
 
   /**
-   * Flushes a write-behind family (declared with {@link family}): `family.flush(handler)`.
-   *
-   * @throws {ValidationError} when no family of that name was declared in this kit.
-   * @example await kit.counters.flush('video:views', (batch) => applyViews(batch))
-   */
-  async flush(family: string | CounterFamily, handler: FlushHandler, options: FlushOptions = {}): Promise<FlushResult> {
-    return this.declared(family).flush(handler, options)
-  }
-
-  /**
-   * Flushes a write-behind family every `options.every`: `family.scheduleFlush(handler, options)`.
-   * Stopped by the returned schedule's `stop()` or by `kit.close()`.
-   *
-   * @throws {ValidationError} (synchronously) for an undeclared family or bad options.
-   * @example kit.counters.scheduleFlush('video:views', (batch) => applyViews(batch), { every: '5m' })
-   */
-  scheduleFlush(family: string | CounterFamily, handler: FlushHandler, options: ScheduleFlushOptions): FlushSchedule {
-    return this.declared(family).scheduleFlush(handler, options)
-  }
-
-  /**
    * A leaderboard: scores per member, highest first.
    * @example const likes = kit.counters.leaderboard('videos:likes')
    */
@@ -160,12 +138,5 @@ export class Counters {
   async close(): Promise<void> {
     this.giveBacks.close()
     await Promise.all([...this.schedules].map((schedule) => schedule.stop()))
-  }
-
-  private declared(family: string | CounterFamily): CounterFamily {
-    if (family instanceof CounterFamily) return family
-    const known = typeof family === 'string' ? this.families.get(family) : undefined
-    if (!known) throw new ValidationError(`no counter family ${JSON.stringify(family)} was declared with kit.counters.family()`)
-    return known
   }
 }

@@ -1,5 +1,5 @@
 /**
- * `kit.health()`: one answer to "is the cache OK?", with the reasons. Thresholds default
+ * `kit.monitor.health()`: one answer to "is the cache OK?", with the reasons. Thresholds default
  * to the reference plans' alert lines and are all configurable.
  */
 import { ValidationError } from '../core/errors/index.js'
@@ -7,7 +7,7 @@ import type { CircuitState } from '../drivers/resilient.js'
 import type { GuardState } from '../guard/memory-guard.js'
 import type { MemoryUsage } from '../guard/memory-usage.js'
 
-/** Alert lines of `kit.health()` (`createCachekit({ health })`). */
+/** Alert lines of `kit.monitor.health()` (`createCachekit({ health })`). */
 export interface HealthThresholds {
   /**
    * Memory usage (fraction of maxmemory or the guard's budget) above which health warns.
@@ -94,7 +94,7 @@ export interface PendingInvalidations {
   readonly dropped: number
 }
 
-/** What `kit.health()` answers. */
+/** What `kit.monitor.health()` answers. */
 export interface HealthReport {
   /** `unhealthy` with any critical issue, `degraded` with warnings only, else `healthy`. */
   readonly status: 'healthy' | 'degraded' | 'unhealthy'

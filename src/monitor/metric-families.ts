@@ -39,7 +39,7 @@ const GUARD_STATES = ['ok', 'warn', 'critical'] as const
 /**
  * Every metric family of a snapshot: cache, driver, guard, server and registered feature metrics.
  *
- * @example formatPrometheus(metricFamilies(await kit.metrics()))
+ * @example formatPrometheus(metricFamilies(await kit.monitor.metrics()))
  */
 export function metricFamilies(snapshot: MetricsSnapshot): MetricFamily[] {
   return [...cacheFamilies(snapshot), ...driverFamilies(snapshot), ...guardFamilies(snapshot), ...serverFamilies(snapshot), ...snapshot.features.map(featureFamily)]

@@ -20,7 +20,7 @@ import { MetricsRegistry, type FeatureMetric, type FeatureMetricSnapshot } from 
 import { serverMetrics, type ServerMetrics } from './server-metrics.js'
 import { readSlowlog, type SlowlogReport } from './slowlog.js'
 
-/** What `kit.metrics()` answers: JSON-safe. */
+/** What `kit.monitor.metrics()` answers: JSON-safe. */
 export interface MetricsSnapshot {
   /** ISO time. */
   readonly collectedAt: string
@@ -76,7 +76,7 @@ export class Monitor {
    * guard against the thresholds. Never rejects: an unreachable server is a critical issue.
    *
    * @example
-   * const health = await kit.health()
+   * const health = await kit.monitor.health()
    * if (health.status === 'unhealthy') page(health.issues)
    */
   async health(): Promise<HealthReport> {

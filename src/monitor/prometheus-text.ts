@@ -10,7 +10,7 @@ export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8
 /**
  * Formats metric families. Families without samples are left out.
  *
- * @example formatPrometheus(metricFamilies(await kit.metrics()))
+ * @example formatPrometheus(metricFamilies(await kit.monitor.metrics()))
  */
 export function formatPrometheus(families: readonly MetricFamily[]): string {
   const lines: string[] = []

@@ -1,7 +1,7 @@
 /**
  * Metrics that features register (rate limits, locks, counters, your own): each one is
  * a named set of labelled numbers read on demand, so registering costs nothing until
- * someone asks for `kit.metrics()` or a Prometheus scrape.
+ * someone asks for `kit.monitor.metrics()` or a Prometheus scrape.
  */
 import { ValidationError } from '../core/errors/index.js'
 
@@ -28,7 +28,7 @@ export interface FeatureMetric {
   collect(): readonly MetricSample[]
 }
 
-/** What `kit.metrics()` reports for a registered metric. */
+/** What `kit.monitor.metrics()` reports for a registered metric. */
 export interface FeatureMetricSnapshot {
   readonly name: string
   readonly help: string

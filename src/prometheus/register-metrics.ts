@@ -1,6 +1,6 @@
 /**
  * `cachekit/prometheus`: the kit's metrics in your prom-client registry, next to your
- * own. Counters and gauges are read from `kit.metrics()` when Prometheus scrapes (one
+ * own. Counters and gauges are read from `kit.monitor.metrics()` when Prometheus scrapes (one
  * INFO round trip per scrape, shared by every metric); driver call and loader durations
  * are real histograms fed as calls happen.
  */
@@ -18,7 +18,7 @@ export interface PrometheusOptions {
   /** Your prom-client registry (`new Registry()` or `register`, the default one). */
   registry: Registry
   /**
-   * How long one `kit.metrics()` snapshot keeps serving later scrapes, in ms. Every metric
+   * How long one `kit.monitor.metrics()` snapshot keeps serving later scrapes, in ms. Every metric
    * of one scrape shares one snapshot anyway; raise this when several registries or
    * scrapers read the same kit within moments.
    * @default 0
@@ -38,7 +38,7 @@ export interface PrometheusOptions {
    * Key families with series of their own in the loader histogram, the most active
    * ones; loads of the rest are observed under `family="(other)"`. A family that loses
    * its place has its series removed. The other per-family metrics come from
-   * `kit.metrics()`, which is bounded the same way.
+   * `kit.monitor.metrics()`, which is bounded the same way.
    * @default 100
    */
   maxFamilies?: number
@@ -46,9 +46,8 @@ export interface PrometheusOptions {
 
 /** The part of a kit this module reads (any `createCachekit` result fits). */
 export interface PrometheusKit {
-  metrics(): Promise<MetricsSnapshot>
   readonly events: Emitter<KitEvents>
-  readonly monitor: { onDriverCall(listener: DriverCallListener): () => void }
+  readonly monitor: { metrics(): Promise<MetricsSnapshot>; onDriverCall(listener: DriverCallListener): () => void }
 }
 
 /** What {@link registerCachekitMetrics} returns. */
@@ -86,7 +85,7 @@ export async function registerCachekitMetrics(kit: PrometheusKit, options: Prome
     if (cached && (cached.settledAt === undefined || Date.now() - cached.settledAt < snapshotMs)) return cached.families
     const entry: { settledAt: number | undefined; families: Promise<Map<string, MetricFamily>> } = {
       settledAt: undefined,
-      families: kit.metrics().then((snapshot) => {
+      families: kit.monitor.metrics().then((snapshot) => {
         const byName = new Map(metricFamilies(snapshot).map((family) => [family.name, family]))
         for (const family of byName.values()) ensure(family)
         entry.settledAt = Date.now()

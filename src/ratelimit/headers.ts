@@ -11,8 +11,8 @@ import type { RateLimitResult } from './result.js'
  * Seconds round up, so a client that waits them is never early.
  *
  * @example
- * const result = await kit.rateLimit('api', userId)
- * for (const [name, value] of Object.entries(rateLimitHeaders(result, kit.rateLimiter('api').policy))) res.setHeader(name, value)
+ * const result = await kit.rateLimits.limit('api', userId)
+ * for (const [name, value] of Object.entries(rateLimitHeaders(result, kit.rateLimits.limiter('api').policy))) res.setHeader(name, value)
  */
 export function rateLimitHeaders(result: RateLimitResult, policy: Pick<ResolvedRateLimitPolicy, 'algorithm' | 'limit' | 'windowMs' | 'refillRate'>, nowMs = Date.now()): Record<string, string> {
   const headers: Record<string, string> = {

@@ -11,30 +11,30 @@ import { escapeIdentifier, rateLimitBaseKey, type RateLimitIdentifier } from './
 import { RATE_LIMIT_DEFAULTS, type ResolvedRateLimitPolicy } from './policy.js'
 import type { RateLimitCallOptions, RateLimitResult } from './result.js'
 
-/** One policy's limiter, from `kit.rateLimiter(policy)`. */
+/** One policy's limiter, from `kit.rateLimits.limiter(policy)`. */
 export interface RateLimiter {
   /** The policy, resolved: algorithm, limit, `windowMs`, defaults applied. */
   readonly policy: ResolvedRateLimitPolicy
   /**
    * Checks and counts one request of `identifier`. A denial is a value (`allowed: false`).
    * One round trip (none when the block cache already knows the identifier is denied).
-   * @example const { allowed, retryAfterMs } = await kit.rateLimiter('login').limit(email)
+   * @example const { allowed, retryAfterMs } = await kit.rateLimits.limiter('login').limit(email)
    */
   limit(identifier: RateLimitIdentifier, options?: RateLimitCallOptions): Promise<RateLimitResult>
   /**
    * As {@link RateLimiter.limit}, but a denial rejects with `RateLimitExceededError`.
-   * @example await kit.rateLimiter('upload').limitOrThrow(userId, { cost: 5 })
+   * @example await kit.rateLimits.limiter('upload').limitOrThrow(userId, { cost: 5 })
    */
   limitOrThrow(identifier: RateLimitIdentifier, options?: RateLimitCallOptions): Promise<RateLimitResult>
   /**
    * Answers as `limit` would, without counting the request or starting a penalty block.
-   * @example const { remaining } = await kit.rateLimiter('api').peek(userId)
+   * @example const { remaining } = await kit.rateLimits.limiter('api').peek(userId)
    */
   peek(identifier: RateLimitIdentifier, options?: RateLimitCallOptions): Promise<RateLimitResult>
   /**
    * Forgets `identifier`: its counts, its penalty block, and this process's cached denial.
    * Rejects with the driver's error if the driver fails (nothing is reset then).
-   * @example await kit.rateLimiter('login').reset(email) // after a successful login
+   * @example await kit.rateLimits.limiter('login').reset(email) // after a successful login
    */
   reset(identifier: RateLimitIdentifier): Promise<void>
 }

@@ -1,7 +1,7 @@
 /** What a rate-limit check answers, and what a call may say about itself. */
 
 /**
- * The answer of `kit.rateLimit()`. A denial is a value, not an error (`rateLimitOrThrow`
+ * The answer of `kit.rateLimits.limit()`. A denial is a value, not an error (`limitOrThrow`
  * turns it into a `RateLimitExceededError` carrying the same fields).
  */
 export interface RateLimitResult {

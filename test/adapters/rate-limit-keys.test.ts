@@ -126,7 +126,7 @@ describe.each(targets('memory', 'redis'))('rate-limit keys on $name', (target) =
       await attack(`${untrusting.url}/api`, 3)
       await attack(`${untrusting.url}/other`, 3)
       expect(made.warnings).toEqual([{ code: 'UNTRUSTED_FORWARDED_FOR', message: expect.stringContaining("'trust proxy' is false"), policy: 'api' }])
-      expect((await made.kit.metrics()).events).toContainEqual(expect.objectContaining({ type: 'config', severity: 'warning', message: expect.stringMatching(/^UNTRUSTED_FORWARDED_FOR: /) }))
+      expect((await made.kit.monitor.metrics()).events).toContainEqual(expect.objectContaining({ type: 'config', severity: 'warning', message: expect.stringMatching(/^UNTRUSTED_FORWARDED_FOR: /) }))
 
       const permissive = makeKit(target)
       const trusting = await serveExpress(permissive, (app) => {

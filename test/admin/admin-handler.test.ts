@@ -323,7 +323,10 @@ describe('errors', () => {
   })
 
   it('answers a generic 500 for failures that are not cachekit errors', async () => {
-    const broken = createAdminHandler({ ...kit, health: async () => Promise.reject(new Error(`connect to redis://u:p@10.0.0.1 failed`)) }, { authorize })
+    const broken = createAdminHandler(
+      { ...kit, monitor: Object.assign(Object.create(kit.monitor) as typeof kit.monitor, { health: async () => Promise.reject(new Error(`connect to redis://u:p@10.0.0.1 failed`)) }) },
+      { authorize },
+    )
     const response = await broken(new Request(`${ORIGIN}/health`, { headers: { authorization: `Bearer ${TOKEN}` } }))
     expect(response.status).toBe(500)
     expect(await response.json()).toEqual({ error: { code: 'INTERNAL_ERROR', message: 'the admin handler failed; see the server log' } })
@@ -340,7 +343,7 @@ describe('errors', () => {
 
 describe('HEAD', () => {
   it('is answered like GET', async () => {
-    const spy = vi.spyOn(kit, 'health')
+    const spy = vi.spyOn(kit.monitor, 'health')
     expect((await call('/health', { method: 'HEAD' })).status).toBe(200)
     expect(spy).toHaveBeenCalled()
     spy.mockRestore()

@@ -88,7 +88,7 @@ afterAll(async () => {
 
 describe.runIf(RUNS)('the dashboard in Chromium', () => {
   it('shows the memory gauge with the real used memory and limit of the server', async () => {
-    const metrics = await kit.metrics()
+    const metrics = await kit.monitor.metrics()
     const ratio = metrics.memory?.ratio as number
     expect(ratio).toBeGreaterThan(0.2)
     expect(await page.textContent('#memory-limit')).toBe('4.0 MB')
@@ -101,7 +101,7 @@ describe.runIf(RUNS)('the dashboard in Chromium', () => {
   })
 
   it('shows the hit rate overall and per key family', async () => {
-    const totals = (await kit.metrics()).cache.totals
+    const totals = (await kit.monitor.metrics()).cache.totals
     expect(await page.textContent('#hit-percent')).toBe(`${((totals.hitRate ?? 0) * 100).toFixed(1)}%`)
     const rows = await page.$$eval('#families tr', (trs) => trs.map((tr) => [tr.getAttribute('data-family'), tr.lastElementChild?.textContent]))
     expect(rows.map((row) => row[0])).toEqual(['analytics', 'board', 'project'])

@@ -72,12 +72,12 @@ describe('a process that boots while Redis is down', () => {
     const late = make(outage.directUrl, prefix)
     const states = busStates(late)
     await late.ready()
-    const down = await late.health()
+    const down = await late.monitor.health()
     expect(down.bus?.state).toBe('subscribing')
     expect(down.issues.map((issue) => issue.check)).toContain('bus')
 
     await outage.startServer()
-    await vi.waitFor(async () => expect((await late.health()).bus?.state).toBe('active'), { timeout: 15_000, interval: 100 })
+    await vi.waitFor(async () => expect((await late.monitor.health()).bus?.state).toBe('active'), { timeout: 15_000, interval: 100 })
     const channel = `${late.namespace.prefix}__cachekit:bus`
     await vi.waitFor(async () => expect(await raw.pubsub('NUMSUB', channel)).toEqual([channel, 1]), { timeout: 5_000 })
     expect(states).toContain('active')
@@ -144,7 +144,7 @@ describe('L1 copies from before a gap in the bus', () => {
     const detectedMs = Date.now() - pausedAt
     // Two heartbeat intervals (the beat's timeout) plus one tick, with room for a loaded machine.
     expect(detectedMs).toBeLessThan(HEARTBEAT_MS * 3 + 2_000)
-    expect((await reader.health()).bus?.state).toBe('interrupted')
+    expect((await reader.monitor.health()).bus?.state).toBe('interrupted')
 
     await outage.resumeServer()
     await vi.waitFor(() => expect(states.at(-1)).toBe('active'), { timeout: 10_000 })
@@ -166,7 +166,7 @@ describe('messages on the bus channel that are not bus messages', () => {
     for (const junk of ['not json', '{"t":"clear"}', '{"o":"x","t":"del","k":[1,2]}', '{"o":"x","t":"tags","k":["t"],"m":"hard","at":"soon"}', '[1,2,3]', 'null']) {
       await raw.publish(channel, junk)
     }
-    await vi.waitFor(async () => expect((await reader.health()).bus?.dropped).toBe(6))
+    await vi.waitFor(async () => expect((await reader.monitor.health()).bus?.dropped).toBe(6))
     expect(await readWithTier(reader, 4)).toEqual({ value: 'kept', tier: 'l1' })
   })
 })

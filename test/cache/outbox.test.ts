@@ -44,12 +44,12 @@ describe('a delete during an outage', () => {
     await other.cache.set(key, 'before the write')
     await outage.cut()
     expect(await writer.cache.delete(key)).toBe(0)
-    expect((await writer.health()).invalidations).toMatchObject({ keys: 1, tags: 0 })
+    expect((await writer.monitor.health()).invalidations).toMatchObject({ keys: 1, tags: 0 })
 
     await outage.restore()
     await vi.waitFor(async () => expect(await raw.get(other.cache.keyOf(key))).toBeNull(), { timeout: 10_000, interval: 100 })
     expect(await other.cache.getOrSet(key, async () => 'after the write')).toBe('after the write')
-    await vi.waitFor(async () => expect((await writer.health()).invalidations).toMatchObject({ keys: 0, tags: 0 }))
+    await vi.waitFor(async () => expect((await writer.monitor.health()).invalidations).toMatchObject({ keys: 0, tags: 0 }))
   })
 
   it('is not undone in this process meanwhile: neither L1 nor the old entry in Redis is served', async () => {

@@ -37,7 +37,8 @@ function entryPoints(kit: Kit): [string, (...args: unknown[]) => unknown][] {
   const call = (target: object, name: string) => [name, (...args: unknown[]) => (target as Record<string, (...a: unknown[]) => unknown>)[name.split('.').pop() as string]!(...args)] as [string, (...args: unknown[]) => unknown]
   return [
     ...['getOrSet', 'get', 'has', 'getMany', 'set', 'setMany', 'update', 'delete', 'invalidateTags', 'invalidatePattern', 'keyOf'].map((name) => call(kit.cache, `cache.${name}`)),
-    ...['rateLimit', 'rateLimitOrThrow', 'rateLimiter', 'invalidate'].map((name) => call(kit, name)),
+    ...['limit', 'limitOrThrow', 'peek', 'reset', 'limiter'].map((name) => call(kit.rateLimits, `rateLimits.${name}`)),
+    call(kit, 'invalidate'),
     ...['acquire', 'isLocked', 'forceRelease', 'semaphore', 'withLock'].filter((name) => typeof (kit.locks as unknown as Record<string, unknown>)[name] === 'function').map((name) => call(kit.locks, `locks.${name}`)),
     ...['incr', 'decr', 'get', 'getMany', 'reset', 'family', 'leaderboard', 'trending'].map((name) => call(kit.counters, `counters.${name}`)),
     ...['create', 'get', 'touch', 'update', 'destroy', 'list', 'revoke', 'destroyAll'].map((name) => call(kit.sessions, `sessions.${name}`)),

@@ -1,7 +1,7 @@
 /**
  * Per-family tables stay bounded whatever the keys: 200,000 plain keys with distinct
  * first segments (one "family" each) leave at most 100 families plus `(other)` in
- * `kit.cache.stats()`, `kit.metrics()`, the Prometheus text and prom-client registry,
+ * `kit.cache.stats()`, `kit.monitor.metrics()`, the Prometheus text and prom-client registry,
  * the guard's skipped writes and the key distribution, with totals unchanged and the
  * busy families keeping their rows.
  */
@@ -41,7 +41,7 @@ describe('the per-family tables', () => {
     expect(sum('loads')).toBe(DISTINCT / 2 + 1)
     expect(sum('hits') + sum('misses')).toBe(DISTINCT / 2 + DISTINCT / 10)
 
-    const metrics = await kit.metrics()
+    const metrics = await kit.monitor.metrics()
     expect(Object.keys(metrics.cache.families).length).toBeLessThanOrEqual(MAX + 1)
     expect(metrics.cache.totals.loads).toBe(DISTINCT / 2 + 1)
     const text = formatPrometheus(metricFamilies(metrics))

@@ -1,5 +1,5 @@
 /**
- * kit.health(), kit.metrics(), the slow log and key distribution, against the memory
+ * kit.monitor.health(), kit.monitor.metrics(), the slow log and key distribution, against the memory
  * driver, a real Redis, the real 3-master cluster and the Upstash stand-in.
  */
 import { Redis } from 'ioredis'
@@ -31,7 +31,7 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('metrics and hea
     await kit.cache.getOrSet(keys.video({ id: 1 }), () => 'one')
     await kit.cache.getOrSet(keys.video({ id: 1 }), () => 'one')
     await kit.cache.getOrSet(keys.list({ page: 1 }), () => ['one'])
-    const metrics = await kit.metrics()
+    const metrics = await kit.monitor.metrics()
     expect(metrics.serverError).toBeNull()
     expect(metrics.server?.version).toMatch(/^\d+\.\d+/)
     expect(metrics.server?.mode).toBe(name === 'cluster' ? 'cluster' : 'standalone')
@@ -53,7 +53,7 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('metrics and hea
 
   it('answers healthy with ping latency, the server version and no issues', async () => {
     const kit = make(createDriver())
-    const health = await kit.health()
+    const health = await kit.monitor.health()
     expect(health).toMatchObject({ status: 'healthy', circuit: 'closed', guard: 'ok', issues: [] })
     expect(health.driver.name).toBe(name === 'upstash' ? 'upstash' : name === 'memory' ? 'memory' : 'ioredis')
     expect(health.driver.server).toMatch(name === 'memory' ? /^cachekit memory driver$/ : /^redis \d+\.\d+/)
@@ -97,9 +97,9 @@ describe('health issues', () => {
   it('warns about a low hit rate once enough reads happened', async () => {
     const kit = make(memoryDriver(), { health: { hitRate: 0.7, minReads: 10 } })
     for (let id = 0; id < 9; id++) await kit.cache.getOrSet(keys.video({ id }), () => id)
-    expect((await kit.health()).issues).toEqual([])
+    expect((await kit.monitor.health()).issues).toEqual([])
     await kit.cache.getOrSet(keys.video({ id: 0 }), () => 0)
-    const health = await kit.health()
+    const health = await kit.monitor.health()
     expect(health.status).toBe('degraded')
     expect(health.hitRate).toBeCloseTo(0.1)
     expect(health.issues).toEqual([expect.objectContaining({ check: 'hit-rate', severity: 'warning', value: 0.1, threshold: 0.7 })])
@@ -109,7 +109,7 @@ describe('health issues', () => {
     const kit = make(memoryDriver(), { guard: { budget: 20_000, interval: '1h' }, health: { memory: 0.85 } })
     await kit.driver.set('filler', 'x'.repeat(9_000))
     await kit.guard.check()
-    const health = await kit.health()
+    const health = await kit.monitor.health()
     expect(health.status).toBe('unhealthy')
     expect(health.memory).toMatchObject({ limitBytes: 20_000, limitSource: 'budget' })
     expect(health.issues.map((issue) => [issue.check, issue.severity])).toEqual([
@@ -121,7 +121,7 @@ describe('health issues', () => {
   it('judges p99 latency and the error rate of recent driver calls', async () => {
     const kit = make(memoryDriver(), { health: { p99LatencyMs: 0, minCalls: 5 } })
     for (let i = 0; i < 5; i++) await kit.driver.set(`k${i}`, 'x'.repeat(100_000))
-    const health = await kit.health()
+    const health = await kit.monitor.health()
     expect(health.latency.calls).toBeGreaterThanOrEqual(5)
     expect(health.issues.map((issue) => issue.check)).toEqual(['latency'])
   })
@@ -136,7 +136,7 @@ describe('health issues', () => {
     for (let i = 0; i < 3; i++) await kit.cache.get(keys.video({ id: i }))
     // The bus's first subscribe attempt has failed by then: it retries with backoff.
     await kit.ready()
-    const health = await kit.health()
+    const health = await kit.monitor.health()
     expect(health.status).toBe('unhealthy')
     expect(health.driver.pingMs).toBeNull()
     expect(health.memory).toBeNull()
@@ -148,7 +148,7 @@ describe('health issues', () => {
     ])
     expect(health.bus).toMatchObject({ state: 'subscribing', lastError: expect.stringMatching(/^DRIVER_/) })
     expect(JSON.stringify(health)).not.toContain(String(port))
-    const metrics = await kit.metrics()
+    const metrics = await kit.monitor.metrics()
     expect(metrics.serverError).toMatch(/^[A-Z_]+$/)
     expect(metrics.events.some((event) => event.type === 'degraded')).toBe(true)
   })
@@ -160,9 +160,9 @@ describe('health issues', () => {
     })
     await kit.cache.get(keys.video({ id: 1 }))
     expect(kit.circuit).toBe('open')
-    const health = await kit.health()
+    const health = await kit.monitor.health()
     expect(health.issues).toContainEqual(expect.objectContaining({ check: 'circuit', severity: 'critical' }))
-    expect((await kit.metrics()).events).toContainEqual(expect.objectContaining({ type: 'circuit', severity: 'critical', message: 'circuit closed -> open' }))
+    expect((await kit.monitor.metrics()).events).toContainEqual(expect.objectContaining({ type: 'circuit', severity: 'critical', message: 'circuit closed -> open' }))
   })
 
   it('refuses thresholds that are not fractions', () => {
@@ -183,14 +183,14 @@ describe('feature metrics', () => {
       collect: () => [{ labels: { policy: 'export' }, value: denied }],
     })
     denied = 3
-    const app = (features: Awaited<ReturnType<typeof kit.metrics>>['features']) => features.filter((metric) => metric.name.startsWith('app_'))
-    expect(app((await kit.metrics()).features)).toEqual([
+    const app = (features: Awaited<ReturnType<typeof kit.monitor.metrics>>['features']) => features.filter((metric) => metric.name.startsWith('app_'))
+    expect(app((await kit.monitor.metrics()).features)).toEqual([
       { name: 'app_exports_denied_total', help: 'Denied exports.', type: 'counter', labelNames: ['policy'], samples: [{ labels: { policy: 'export' }, value: 3 }] },
     ])
     expect(() => kit.monitor.register({ name: 'app_exports_denied_total', help: '', type: 'counter', labelNames: [], collect: () => [] })).toThrow(ValidationError)
     expect(() => kit.monitor.register({ name: 'bad name', help: '', type: 'counter', labelNames: [], collect: () => [] })).toThrow(ValidationError)
     unregister()
-    expect(app((await kit.metrics()).features)).toEqual([])
+    expect(app((await kit.monitor.metrics()).features)).toEqual([])
   })
 })
 
@@ -283,7 +283,7 @@ describe('driver measurements', () => {
     const kit = make(memoryDriver())
     await kit.driver.hset('h', { a: '1' })
     await expect(kit.driver.get('h')).rejects.toThrow()
-    const calls = (await kit.metrics()).driverCalls
+    const calls = (await kit.monitor.metrics()).driverCalls
     expect(calls.byCommand.get).toEqual({ calls: 1, errors: 0 })
     expect(vi.isMockFunction(kit.driver.get)).toBe(false)
   })

@@ -22,7 +22,9 @@ const exported = Object.keys(pkg.exports).filter((subpath) => subpath !== './pac
 
 /** Names that must be there whatever else changes: the front door of each subpath. */
 const landmarks: Record<string, readonly string[]> = {
-  '.': ['CachekitError', 'ValidationError', 'DriverError', 'parseDuration', 'defineScript', 'hashSlot'],
+  '.': ['createCachekit', 'defineKeys', 'CachekitError', 'ValidationError', 'DriverError'],
+  './drivers': ['defineScript', 'hashSlot', 'encodeEnvelope', 'resilientDriver'],
+  './ops': ['createAdminHandler', 'formatPrometheus', 'parseDuration'],
   './drivers/memory': ['memoryDriver'],
   './drivers/ioredis': ['ioredisDriver'],
   './drivers/upstash': ['upstashDriver'],
@@ -31,7 +33,9 @@ const landmarks: Record<string, readonly string[]> = {
 
 /** Type-only exports the TypeScript fixtures must see (runtime checks cannot). */
 const typeLandmarks: Record<string, readonly string[]> = {
-  '.': ['Driver', 'DriverCapabilities', 'Duration', 'Script', 'CachekitErrorOptions'],
+  '.': ['Duration', 'CachekitErrorOptions', 'CachekitErrorCode', 'CacheService'],
+  './drivers': ['Driver', 'DriverCapabilities', 'Script'],
+  './ops': ['HealthReport', 'MetricsSnapshot'],
   './drivers/memory': ['MemoryDriverOptions'],
   './testing': ['DriverConformanceOptions'],
 }

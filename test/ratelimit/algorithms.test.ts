@@ -47,20 +47,20 @@ describe('fixed window', () => {
   it('allows limit requests, then denies until the window that began with the first request ends', async () => {
     const kit = kitWith({ api: { algorithm: 'fixed-window', limit: 3, window: '1s' } })
     vi.setSystemTime(T0 + 123)
-    expect(await drain(() => kit.rateLimit('api', 'u1'), 4)).toEqual([true, true, true, false])
+    expect(await drain(() => kit.rateLimits.limit('api', 'u1'), 4)).toEqual([true, true, true, false])
     vi.setSystemTime(T0 + 1122)
-    const denied = await kit.rateLimit('api', 'u1')
+    const denied = await kit.rateLimits.limit('api', 'u1')
     expect(denied).toEqual({ allowed: false, limit: 3, remaining: 0, resetAt: T0 + 1123, retryAfterMs: 1 })
     vi.setSystemTime(T0 + 1123)
-    expect(await kit.rateLimit('api', 'u1')).toEqual({ allowed: true, limit: 3, remaining: 2, resetAt: T0 + 2123, retryAfterMs: 0 })
+    expect(await kit.rateLimits.limit('api', 'u1')).toEqual({ allowed: true, limit: 3, remaining: 2, resetAt: T0 + 2123, retryAfterMs: 0 })
   })
 
   it('reports remaining, resetAt and retryAfterMs on every answer', async () => {
     const kit = kitWith({ api: { algorithm: 'fixed-window', limit: 2, window: '1h' } })
-    expect(await kit.rateLimit('api', 'u1')).toEqual({ allowed: true, limit: 2, remaining: 1, resetAt: T0 + 3_600_000, retryAfterMs: 0 })
+    expect(await kit.rateLimits.limit('api', 'u1')).toEqual({ allowed: true, limit: 2, remaining: 1, resetAt: T0 + 3_600_000, retryAfterMs: 0 })
     vi.setSystemTime(T0 + 60_000)
-    expect(await kit.rateLimit('api', 'u1')).toEqual({ allowed: true, limit: 2, remaining: 0, resetAt: T0 + 3_600_000, retryAfterMs: 0 })
-    expect(await kit.rateLimit('api', 'u1')).toEqual({ allowed: false, limit: 2, remaining: 0, resetAt: T0 + 3_600_000, retryAfterMs: 3_540_000 })
+    expect(await kit.rateLimits.limit('api', 'u1')).toEqual({ allowed: true, limit: 2, remaining: 0, resetAt: T0 + 3_600_000, retryAfterMs: 0 })
+    expect(await kit.rateLimits.limit('api', 'u1')).toEqual({ allowed: false, limit: 2, remaining: 0, resetAt: T0 + 3_600_000, retryAfterMs: 3_540_000 })
   })
 
   it('keeps identifiers and policies apart', async () => {
@@ -68,10 +68,10 @@ describe('fixed window', () => {
       a: { algorithm: 'fixed-window', limit: 1, window: '1h' },
       b: { algorithm: 'fixed-window', limit: 1, window: '1h' },
     })
-    expect((await kit.rateLimit('a', 'u1')).allowed).toBe(true)
-    expect((await kit.rateLimit('a', 'u2')).allowed).toBe(true)
-    expect((await kit.rateLimit('b', 'u1')).allowed).toBe(true)
-    expect((await kit.rateLimit('a', 'u1')).allowed).toBe(false)
+    expect((await kit.rateLimits.limit('a', 'u1')).allowed).toBe(true)
+    expect((await kit.rateLimits.limit('a', 'u2')).allowed).toBe(true)
+    expect((await kit.rateLimits.limit('b', 'u1')).allowed).toBe(true)
+    expect((await kit.rateLimits.limit('a', 'u1')).allowed).toBe(false)
   })
 })
 
@@ -79,32 +79,32 @@ describe('sliding window', () => {
   it('weighs the previous window by how much of it the sliding window still covers', async () => {
     const kit = kitWith({ login: { algorithm: 'sliding-window', limit: 10, window: '1m' } })
     vi.setSystemTime(T0 + 30_000)
-    expect(await drain(() => kit.rateLimit('login', 'ada'), 11)).toEqual([...Array(10).fill(true), false])
+    expect(await drain(() => kit.rateLimits.limit('login', 'ada'), 11)).toEqual([...Array(10).fill(true), false])
     // A quarter into the next window, the previous ten weigh 7.5: two more fit (8.5, 9.5), a third would be 10.5.
     vi.setSystemTime(T0 + 75_000)
-    const first = await kit.rateLimit('login', 'ada')
-    const second = await kit.rateLimit('login', 'ada')
-    const third = await kit.rateLimit('login', 'ada')
+    const first = await kit.rateLimits.limit('login', 'ada')
+    const second = await kit.rateLimits.limit('login', 'ada')
+    const third = await kit.rateLimits.limit('login', 'ada')
     expect([first.allowed, first.remaining, second.allowed, second.remaining]).toEqual([true, 1, true, 0])
     // Retry when 10 * (1 - f) + 2 + 1 <= 10, i.e. at f = 0.3: 18 s into the window, 3 s from now.
     expect(third).toEqual({ allowed: false, limit: 10, remaining: 0, resetAt: T0 + 180_000, retryAfterMs: 3_000 })
     vi.setSystemTime(T0 + 78_000)
-    expect((await kit.rateLimit('login', 'ada')).allowed).toBe(true)
+    expect((await kit.rateLimits.limit('login', 'ada')).allowed).toBe(true)
   })
 
   it('forgets everything two windows after the last request', async () => {
     const kit = kitWith({ login: { algorithm: 'sliding-window', limit: 2, window: '1m' } })
-    await drain(() => kit.rateLimit('login', 'ada'), 2)
+    await drain(() => kit.rateLimits.limit('login', 'ada'), 2)
     vi.setSystemTime(T0 + 120_000)
-    expect(await kit.rateLimiter('login').peek('ada')).toEqual({ allowed: true, limit: 2, remaining: 2, resetAt: T0 + 120_000, retryAfterMs: 0 })
+    expect(await kit.rateLimits.limiter('login').peek('ada')).toEqual({ allowed: true, limit: 2, remaining: 2, resetAt: T0 + 120_000, retryAfterMs: 0 })
   })
 
   it('waits into the next window when the current one is full', async () => {
     const kit = kitWith({ login: { algorithm: 'sliding-window', limit: 4, window: '1m' } })
     vi.setSystemTime(T0 + 59_000)
-    await drain(() => kit.rateLimit('login', 'ada'), 4)
+    await drain(() => kit.rateLimits.limit('login', 'ada'), 4)
     // current = 4: next window, 4 * (1 - f) + 1 <= 4 at f = 0.25, i.e. T0 + 75 s.
-    expect(await kit.rateLimit('login', 'ada')).toMatchObject({ allowed: false, retryAfterMs: 16_000 })
+    expect(await kit.rateLimits.limit('login', 'ada')).toMatchObject({ allowed: false, retryAfterMs: 16_000 })
   })
 })
 
@@ -113,25 +113,25 @@ describe('token bucket', () => {
 
   it('allows a burst of limit, then refillRate tokens per interval', async () => {
     const kit = kitWith({ api: bucket })
-    expect(await drain(() => kit.rateLimit('api', 'k'), 6)).toEqual([true, true, true, true, true, false])
+    expect(await drain(() => kit.rateLimits.limit('api', 'k'), 6)).toEqual([true, true, true, true, true, false])
     vi.setSystemTime(T0 + 999)
-    expect(await kit.rateLimit('api', 'k')).toEqual({ allowed: false, limit: 5, remaining: 0, resetAt: T0 + 5000, retryAfterMs: 1 })
+    expect(await kit.rateLimits.limit('api', 'k')).toEqual({ allowed: false, limit: 5, remaining: 0, resetAt: T0 + 5000, retryAfterMs: 1 })
     vi.setSystemTime(T0 + 2500)
-    expect(await drain(() => kit.rateLimit('api', 'k'), 3)).toEqual([true, true, false])
+    expect(await drain(() => kit.rateLimits.limit('api', 'k'), 3)).toEqual([true, true, false])
   })
 
   it('never holds more than limit tokens, however long it rests', async () => {
     const kit = kitWith({ api: bucket })
-    await kit.rateLimit('api', 'k', { cost: 5 })
+    await kit.rateLimits.limit('api', 'k', { cost: 5 })
     vi.setSystemTime(T0 + 3_600_000)
-    expect(await kit.rateLimiter('api').peek('k')).toMatchObject({ allowed: true, remaining: 5, resetAt: T0 + 3_600_000 })
-    expect(await drain(() => kit.rateLimit('api', 'k'), 6)).toEqual([true, true, true, true, true, false])
+    expect(await kit.rateLimits.limiter('api').peek('k')).toMatchObject({ allowed: true, remaining: 5, resetAt: T0 + 3_600_000 })
+    expect(await drain(() => kit.rateLimits.limit('api', 'k'), 6)).toEqual([true, true, true, true, true, false])
   })
 
   it('says when the bucket is full again and when this cost fits', async () => {
     const kit = kitWith({ api: { algorithm: 'token-bucket', limit: 10, refillRate: 2, interval: '1s' } })
-    expect(await kit.rateLimit('api', 'k', { cost: 9 })).toEqual({ allowed: true, limit: 10, remaining: 1, resetAt: T0 + 5000, retryAfterMs: 0 })
-    expect(await kit.rateLimit('api', 'k', { cost: 6 })).toEqual({ allowed: false, limit: 10, remaining: 1, resetAt: T0 + 5000, retryAfterMs: 3000 })
+    expect(await kit.rateLimits.limit('api', 'k', { cost: 9 })).toEqual({ allowed: true, limit: 10, remaining: 1, resetAt: T0 + 5000, retryAfterMs: 0 })
+    expect(await kit.rateLimits.limit('api', 'k', { cost: 6 })).toEqual({ allowed: false, limit: 10, remaining: 1, resetAt: T0 + 5000, retryAfterMs: 3000 })
   })
 })
 
@@ -140,24 +140,24 @@ describe('sliding log', () => {
     const kit = kitWith({ otp: { algorithm: 'sliding-log', limit: 3, window: '1s' } })
     for (const at of [0, 100, 200]) {
       vi.setSystemTime(T0 + at)
-      expect((await kit.rateLimit('otp', 'phone')).allowed).toBe(true)
+      expect((await kit.rateLimits.limit('otp', 'phone')).allowed).toBe(true)
     }
     vi.setSystemTime(T0 + 300)
-    expect(await kit.rateLimit('otp', 'phone')).toEqual({ allowed: false, limit: 3, remaining: 0, resetAt: T0 + 1200, retryAfterMs: 700 })
+    expect(await kit.rateLimits.limit('otp', 'phone')).toEqual({ allowed: false, limit: 3, remaining: 0, resetAt: T0 + 1200, retryAfterMs: 700 })
     // The window is (now - 1 s, now]: at T0 + 1000 the request of T0 has left it.
     vi.setSystemTime(T0 + 1000)
-    expect(await kit.rateLimit('otp', 'phone')).toMatchObject({ allowed: true, remaining: 0 })
-    expect(await kit.rateLimit('otp', 'phone')).toMatchObject({ allowed: false, retryAfterMs: 100 })
+    expect(await kit.rateLimits.limit('otp', 'phone')).toMatchObject({ allowed: true, remaining: 0 })
+    expect(await kit.rateLimits.limit('otp', 'phone')).toMatchObject({ allowed: false, retryAfterMs: 100 })
   })
 
   it('logs each unit of cost', async () => {
     const kit = kitWith({ otp: { algorithm: 'sliding-log', limit: 5, window: '1s' } })
     vi.setSystemTime(T0 + 10)
-    await kit.rateLimit('otp', 'p', { cost: 2 })
+    await kit.rateLimits.limit('otp', 'p', { cost: 2 })
     vi.setSystemTime(T0 + 20)
-    await kit.rateLimit('otp', 'p', { cost: 3 })
+    await kit.rateLimits.limit('otp', 'p', { cost: 3 })
     // Two units must leave for a cost of 2: both are from T0 + 10.
-    expect(await kit.rateLimit('otp', 'p', { cost: 2 })).toMatchObject({ allowed: false, remaining: 0, retryAfterMs: 990 })
+    expect(await kit.rateLimits.limit('otp', 'p', { cost: 2 })).toMatchObject({ allowed: false, remaining: 0, retryAfterMs: 990 })
   })
 })
 
@@ -169,47 +169,47 @@ describe.each([
 ] as const)('%s: cost, peek, blockFor, reset', (_, policy) => {
   it('charges cost units, and refuses a cost that does not fit without charging it', async () => {
     const kit = kitWith({ p: policy })
-    expect(await kit.rateLimit('p', 'id', { cost: 4 })).toMatchObject({ allowed: true, remaining: 6 })
-    expect(await kit.rateLimit('p', 'id', { cost: 4 })).toMatchObject({ allowed: true, remaining: 2 })
-    expect(await kit.rateLimit('p', 'id', { cost: 3 })).toMatchObject({ allowed: false, remaining: 2 })
-    expect(await kit.rateLimit('p', 'id', { cost: 2 })).toMatchObject({ allowed: true, remaining: 0 })
+    expect(await kit.rateLimits.limit('p', 'id', { cost: 4 })).toMatchObject({ allowed: true, remaining: 6 })
+    expect(await kit.rateLimits.limit('p', 'id', { cost: 4 })).toMatchObject({ allowed: true, remaining: 2 })
+    expect(await kit.rateLimits.limit('p', 'id', { cost: 3 })).toMatchObject({ allowed: false, remaining: 2 })
+    expect(await kit.rateLimits.limit('p', 'id', { cost: 2 })).toMatchObject({ allowed: true, remaining: 0 })
   })
 
   it('peeks without consuming', async () => {
     const kit = kitWith({ p: policy })
-    await kit.rateLimit('p', 'id', { cost: 3 })
-    for (let i = 0; i < 20; i++) expect(await kit.rateLimiter('p').peek('id')).toMatchObject({ allowed: true, remaining: 7 })
-    expect(await kit.rateLimiter('p').peek('id', { cost: 8 })).toMatchObject({ allowed: false, remaining: 7 })
-    expect(await kit.rateLimit('p', 'id')).toMatchObject({ allowed: true, remaining: 6 })
+    await kit.rateLimits.limit('p', 'id', { cost: 3 })
+    for (let i = 0; i < 20; i++) expect(await kit.rateLimits.limiter('p').peek('id')).toMatchObject({ allowed: true, remaining: 7 })
+    expect(await kit.rateLimits.limiter('p').peek('id', { cost: 8 })).toMatchObject({ allowed: false, remaining: 7 })
+    expect(await kit.rateLimits.limit('p', 'id')).toMatchObject({ allowed: true, remaining: 6 })
   })
 
   it('blocks an identifier for blockFor after a denial, however the algorithm would answer', async () => {
     const kit = kitWith({ p: { ...policy, blockFor: '1h' } })
-    await kit.rateLimit('p', 'id', { cost: 10 })
-    expect(await kit.rateLimit('p', 'id')).toMatchObject({ allowed: false, blocked: true, remaining: 0, retryAfterMs: 3_600_000 })
+    await kit.rateLimits.limit('p', 'id', { cost: 10 })
+    expect(await kit.rateLimits.limit('p', 'id')).toMatchObject({ allowed: false, blocked: true, remaining: 0, retryAfterMs: 3_600_000 })
     vi.setSystemTime(T0 + 30 * 60_000)
-    expect(await kit.rateLimit('p', 'id')).toMatchObject({ allowed: false, blocked: true, retryAfterMs: 30 * 60_000 })
-    expect(await kit.rateLimiter('p').peek('id')).toMatchObject({ allowed: false, blocked: true })
+    expect(await kit.rateLimits.limit('p', 'id')).toMatchObject({ allowed: false, blocked: true, retryAfterMs: 30 * 60_000 })
+    expect(await kit.rateLimits.limiter('p').peek('id')).toMatchObject({ allowed: false, blocked: true })
     vi.setSystemTime(T0 + 60 * 60_000)
-    expect((await kit.rateLimit('p', 'id')).allowed).toBe(true)
-    expect((await kit.rateLimit('p', 'other')).allowed).toBe(true)
+    expect((await kit.rateLimits.limit('p', 'id')).allowed).toBe(true)
+    expect((await kit.rateLimits.limit('p', 'other')).allowed).toBe(true)
   })
 
   it('starts no block on a peek', async () => {
     const kit = kitWith({ p: { ...policy, blockFor: '1h' } })
-    await kit.rateLimit('p', 'id', { cost: 10 })
-    expect(await kit.rateLimiter('p').peek('id')).toMatchObject({ allowed: false })
-    expect((await kit.rateLimiter('p').peek('id')).blocked).toBeUndefined()
+    await kit.rateLimits.limit('p', 'id', { cost: 10 })
+    expect(await kit.rateLimits.limiter('p').peek('id')).toMatchObject({ allowed: false })
+    expect((await kit.rateLimits.limiter('p').peek('id')).blocked).toBeUndefined()
     vi.setSystemTime(T0 + 2 * 60_000)
-    expect((await kit.rateLimit('p', 'id')).allowed).toBe(true)
+    expect((await kit.rateLimits.limit('p', 'id')).allowed).toBe(true)
   })
 
   it('reset forgets counts and blocks', async () => {
     const kit = kitWith({ p: { ...policy, blockFor: '1h' } })
-    await kit.rateLimit('p', 'id', { cost: 10 })
-    await kit.rateLimit('p', 'id')
+    await kit.rateLimits.limit('p', 'id', { cost: 10 })
+    await kit.rateLimits.limit('p', 'id')
     await kit.rateLimits.reset('p', 'id')
-    expect(await kit.rateLimit('p', 'id')).toMatchObject({ allowed: true, remaining: 9 })
+    expect(await kit.rateLimits.limit('p', 'id')).toMatchObject({ allowed: true, remaining: 9 })
   })
 })
 
@@ -217,19 +217,19 @@ describe('changing a policy between deploys', () => {
   it('lifts the blocks a policy started once blockFor is removed from it', async () => {
     const driver = memoryDriver()
     const strict = kitWith({ p: { algorithm: 'fixed-window', limit: 1, window: '1m', blockFor: '1h', blockCache: false } }, driver)
-    await drain(() => strict.rateLimit('p', 'id'), 2)
+    await drain(() => strict.rateLimits.limit('p', 'id'), 2)
     vi.setSystemTime(T0 + 60_000)
-    expect(await strict.rateLimit('p', 'id')).toMatchObject({ allowed: false, blocked: true })
+    expect(await strict.rateLimits.limit('p', 'id')).toMatchObject({ allowed: false, blocked: true })
     const relaxed = kitWith({ p: { algorithm: 'fixed-window', limit: 1, window: '1m' } }, driver)
-    expect(await relaxed.rateLimit('p', 'id')).toMatchObject({ allowed: true, remaining: 0 })
+    expect(await relaxed.rateLimits.limit('p', 'id')).toMatchObject({ allowed: true, remaining: 0 })
   })
 
   it('denies under a lowered limit until enough has expired, reporting remaining 0', async () => {
     const driver = memoryDriver()
     const generous = kitWith({ p: { algorithm: 'sliding-log', limit: 10, window: '1m' } }, driver)
-    await generous.rateLimit('p', 'id', { cost: 8 })
+    await generous.rateLimits.limit('p', 'id', { cost: 8 })
     const strict = kitWith({ p: { algorithm: 'sliding-log', limit: 5, window: '1m' } }, driver)
-    expect(await strict.rateLimit('p', 'id')).toMatchObject({ allowed: false, remaining: 0, retryAfterMs: 60_000 })
+    expect(await strict.rateLimits.limit('p', 'id')).toMatchObject({ allowed: false, remaining: 0, retryAfterMs: 60_000 })
   })
 })
 
@@ -237,31 +237,31 @@ describe('the block cache', () => {
   it('answers known denials without a round trip until the identifier may retry', async () => {
     const { driver, evals } = countingDriver()
     const kit = kitWith({ api: { algorithm: 'fixed-window', limit: 2, window: '1m' } }, driver)
-    await drain(() => kit.rateLimit('api', 'flood'), 3)
+    await drain(() => kit.rateLimits.limit('api', 'flood'), 3)
     expect(evals()).toBe(3)
-    const denials = await drain(() => kit.rateLimit('api', 'flood'), 100)
+    const denials = await drain(() => kit.rateLimits.limit('api', 'flood'), 100)
     expect(denials.every((allowed) => !allowed)).toBe(true)
     expect(evals()).toBe(3)
-    expect(await kit.rateLimit('api', 'flood')).toEqual({ allowed: false, limit: 2, remaining: 0, resetAt: T0 + 60_000, retryAfterMs: 60_000 })
+    expect(await kit.rateLimits.limit('api', 'flood')).toEqual({ allowed: false, limit: 2, remaining: 0, resetAt: T0 + 60_000, retryAfterMs: 60_000 })
     vi.setSystemTime(T0 + 60_000)
-    expect((await kit.rateLimit('api', 'flood')).allowed).toBe(true)
+    expect((await kit.rateLimits.limit('api', 'flood')).allowed).toBe(true)
     expect(evals()).toBe(4)
   })
 
   it('remembers blocks as blocks', async () => {
     const { driver, evals } = countingDriver()
     const kit = kitWith({ api: { algorithm: 'fixed-window', limit: 1, window: '1m', blockFor: '10m' } }, driver)
-    await drain(() => kit.rateLimit('api', 'x'), 2)
-    expect(await kit.rateLimit('api', 'x')).toMatchObject({ allowed: false, blocked: true, retryAfterMs: 600_000 })
+    await drain(() => kit.rateLimits.limit('api', 'x'), 2)
+    expect(await kit.rateLimits.limit('api', 'x')).toMatchObject({ allowed: false, blocked: true, retryAfterMs: 600_000 })
     expect(evals()).toBe(2)
   })
 
   it('does not remember a refused large cost, since a smaller one may still fit', async () => {
     const { driver, evals } = countingDriver()
     const kit = kitWith({ api: { algorithm: 'fixed-window', limit: 10, window: '1m' } }, driver)
-    await kit.rateLimit('api', 'x', { cost: 8 })
-    expect((await kit.rateLimit('api', 'x', { cost: 5 })).allowed).toBe(false)
-    expect((await kit.rateLimit('api', 'x', { cost: 2 })).allowed).toBe(true)
+    await kit.rateLimits.limit('api', 'x', { cost: 8 })
+    expect((await kit.rateLimits.limit('api', 'x', { cost: 5 })).allowed).toBe(false)
+    expect((await kit.rateLimits.limit('api', 'x', { cost: 2 })).allowed).toBe(true)
     expect(evals()).toBe(3)
   })
 
@@ -274,11 +274,11 @@ describe('the block cache', () => {
       },
       driver,
     )
-    await drain(() => kit.rateLimit('cached', 'x'), 2)
+    await drain(() => kit.rateLimits.limit('cached', 'x'), 2)
     await kit.rateLimits.reset('cached', 'x')
-    expect((await kit.rateLimit('cached', 'x')).allowed).toBe(true)
+    expect((await kit.rateLimits.limit('cached', 'x')).allowed).toBe(true)
     const before = evals()
-    await drain(() => kit.rateLimit('uncached', 'x'), 5)
+    await drain(() => kit.rateLimits.limit('uncached', 'x'), 5)
     expect(evals() - before).toBe(5)
   })
 })

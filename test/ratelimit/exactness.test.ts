@@ -79,7 +79,7 @@ describe.each(inProcess)('$name: 160 concurrent requests in one process', ({ cre
   it.each(POLICIES)('%s allows exactly the limit', async (policy) => {
     const kit = createCachekit({ driver: createDriver(), prefix: uniquePrefix('rl-exact'), rateLimits: exactPolicies })
     try {
-      const results = await Promise.all(Array.from({ length: PROCESSES * CALLS_PER_PROCESS }, () => kit.rateLimit(policy, 'one-identifier')))
+      const results = await Promise.all(Array.from({ length: PROCESSES * CALLS_PER_PROCESS }, () => kit.rateLimits.limit(policy, 'one-identifier')))
       expect(results.filter((result) => result.allowed)).toHaveLength(EXACT_LIMIT)
       expect(results.filter((result) => result.degraded)).toHaveLength(0)
       // Each allowed request saw its own remaining count: the counts are a permutation of L-1 .. 0.

@@ -58,7 +58,7 @@ describe('policy validation at createCachekit', () => {
         bucket: { algorithm: 'token-bucket', limit: 20, refillRate: 5, interval: '1s', blockFor: '10m', onError: 'deny', insurance: true, blockCache: false },
       },
     })
-    expect(kit.rateLimiter('api').policy).toEqual({
+    expect(kit.rateLimits.limiter('api').policy).toEqual({
       name: 'api',
       algorithm: 'fixed-window',
       limit: 1000,
@@ -69,8 +69,8 @@ describe('policy validation at createCachekit', () => {
       insuranceLimit: undefined,
       blockCache: true,
     })
-    expect(kit.rateLimiter('bucket').policy).toMatchObject({ windowMs: 1000, refillRate: 5, blockForMs: 600_000, onError: 'deny', insuranceLimit: 20, blockCache: false })
-    expect(Object.isFrozen(kit.rateLimiter('api').policy)).toBe(true)
+    expect(kit.rateLimits.limiter('bucket').policy).toMatchObject({ windowMs: 1000, refillRate: 5, blockForMs: 600_000, onError: 'deny', insuranceLimit: 20, blockCache: false })
+    expect(Object.isFrozen(kit.rateLimits.limiter('api').policy)).toBe(true)
     expect(Object.isFrozen(RATE_LIMIT_DEFAULTS)).toBe(true)
     expect(kit.rateLimits.policies).toEqual(['api', 'bucket'])
   })
@@ -81,8 +81,8 @@ describe('call validation', () => {
 
   it('rejects an unknown policy naming the known ones', async () => {
     // @ts-expect-error 'apii' is not a policy of the table
-    await expect(kit.rateLimit('apii', 'u')).rejects.toThrow('unknown rate limit policy "apii"; the policies are "api"')
-    expect(() => createCachekit().rateLimiter('api' as never)).toThrow('the policies are none (pass rateLimits to createCachekit)')
+    await expect(kit.rateLimits.limit('apii', 'u')).rejects.toThrow('unknown rate limit policy "apii"; the policies are "api"')
+    expect(() => createCachekit().rateLimits.limiter('api' as never)).toThrow('the policies are none (pass rateLimits to createCachekit)')
   })
 
   it.each([
@@ -92,8 +92,8 @@ describe('call validation', () => {
     ['2', 'got 2'],
     [11, 'rate limit cost 11 exceeds the limit of policy "api" (10); such a request could never be allowed'],
   ])('rejects cost %j', async (cost, message) => {
-    await expect(kit.rateLimit('api', 'u', { cost: cost as number })).rejects.toThrow(message)
-    await expect(kit.rateLimiter('api').peek('u', { cost: cost as number })).rejects.toBeInstanceOf(ValidationError)
+    await expect(kit.rateLimits.limit('api', 'u', { cost: cost as number })).rejects.toThrow(message)
+    await expect(kit.rateLimits.limiter('api').peek('u', { cost: cost as number })).rejects.toBeInstanceOf(ValidationError)
   })
 
   it.each([
@@ -104,7 +104,7 @@ describe('call validation', () => {
     ['\ud800', 'rate limit identifier contains a lone UTF-16 surrogate'],
     ['x'.repeat(1025), 'rate limit identifier must be at most 1024 characters, got 1025; hash longer ones first'],
   ])('rejects identifier %j', async (identifier, message) => {
-    await expect(kit.rateLimit('api', identifier as string)).rejects.toThrow(message)
+    await expect(kit.rateLimits.limit('api', identifier as string)).rejects.toThrow(message)
     await expect(kit.rateLimits.reset('api', identifier as string)).rejects.toBeInstanceOf(ValidationError)
   })
 })
@@ -112,8 +112,8 @@ describe('call validation', () => {
 describe('RateLimitExceededError', () => {
   it('carries the denial and a docs link, and keeps the identifier out of its message', async () => {
     const kit = createCachekit({ rateLimits: { login: { algorithm: 'fixed-window', limit: 1, window: '15m', blockFor: '1h' } } })
-    await kit.rateLimitOrThrow('login', 'ada@example.com')
-    const error = await kit.rateLimitOrThrow('login', 'ada@example.com').catch((caught: unknown) => caught)
+    await kit.rateLimits.limitOrThrow('login', 'ada@example.com')
+    const error = await kit.rateLimits.limitOrThrow('login', 'ada@example.com').catch((caught: unknown) => caught)
     expect(CachekitError.is(error, 'RATE_LIMIT_EXCEEDED')).toBe(true)
     expect(error).toMatchObject({ name: 'RateLimitExceededError', policy: 'login', limit: 1, remaining: 0, blocked: true, degraded: false, retryAfterMs: 3_600_000 })
     expect((error as RateLimitExceededError).message).toBe('rate limit "login" exceeded (blocked); retry in 3600 s')

@@ -54,23 +54,23 @@ describe.each(targets('redis', 'cluster', 'upstash'))('$name', (target) => {
 
   it('counts on the server and opens the next window on its clock', async () => {
     const kit = make({ burst: { algorithm: 'fixed-window', limit: 2, window: 400 } })
-    expect((await kit.rateLimit('burst', 'u')).allowed).toBe(true)
-    expect((await kit.rateLimit('burst', 'u')).allowed).toBe(true)
-    const denied = await kit.rateLimit('burst', 'u')
+    expect((await kit.rateLimits.limit('burst', 'u')).allowed).toBe(true)
+    expect((await kit.rateLimits.limit('burst', 'u')).allowed).toBe(true)
+    const denied = await kit.rateLimits.limit('burst', 'u')
     expect(denied.allowed).toBe(false)
     expect(denied.retryAfterMs).toBeGreaterThan(0)
     expect(denied.retryAfterMs).toBeLessThanOrEqual(400)
     const deniedAt = Date.now()
-    await vi.waitFor(async () => expect((await kit.rateLimiter('burst').peek('u')).allowed).toBe(true), { timeout: 5_000, interval: 25 })
+    await vi.waitFor(async () => expect((await kit.rateLimits.limiter('burst').peek('u')).allowed).toBe(true), { timeout: 5_000, interval: 25 })
     // Not before the server said (a few ms of slack: the answer's time is anchored on arrival).
     expect(Date.now()).toBeGreaterThanOrEqual(deniedAt + denied.retryAfterMs - 20)
-    expect(await kit.rateLimit('burst', 'u')).toMatchObject({ allowed: true, remaining: 1 })
+    expect(await kit.rateLimits.limit('burst', 'u')).toMatchObject({ allowed: true, remaining: 1 })
   })
 
   it("anchors resetAt to this process's clock", async () => {
     const kit = make({ api: { algorithm: 'fixed-window', limit: 10, window: '1h' } })
     const before = Date.now()
-    const { resetAt } = await kit.rateLimit('api', 'u')
+    const { resetAt } = await kit.rateLimits.limit('api', 'u')
     const after = Date.now()
     expect(resetAt).toBeGreaterThanOrEqual(before + 3_600_000 - 20)
     expect(resetAt).toBeLessThanOrEqual(after + 3_600_000 + 20)
@@ -82,8 +82,8 @@ describe.each(targets('redis', 'cluster', 'upstash'))('$name', (target) => {
   ] as const)('%s: hostile identifiers never collide, and each keeps its keys under one hash tag', async (_, policy) => {
     const prefix = uniquePrefix('rl-nasty')
     const kit = make({ p: policy }, prefix)
-    for (const identifier of NASTY_IDENTIFIERS) expect((await kit.rateLimit('p', identifier)).allowed, JSON.stringify(identifier)).toBe(true)
-    for (const identifier of NASTY_IDENTIFIERS) expect((await kit.rateLimit('p', identifier)).allowed, JSON.stringify(identifier)).toBe(false)
+    for (const identifier of NASTY_IDENTIFIERS) expect((await kit.rateLimits.limit('p', identifier)).allowed, JSON.stringify(identifier)).toBe(true)
+    for (const identifier of NASTY_IDENTIFIERS) expect((await kit.rateLimits.limit('p', identifier)).allowed, JSON.stringify(identifier)).toBe(false)
     const keys = await keysUnder(kit.driver, prefix)
     const tags = new Map<string, string[]>()
     for (const key of keys) {
@@ -98,20 +98,20 @@ describe.each(targets('redis', 'cluster', 'upstash'))('$name', (target) => {
 
   it('treats a number and its string form as the same identifier', async () => {
     const kit = make({ p: { algorithm: 'token-bucket', limit: 2, refillRate: 1, interval: '1h' } })
-    await kit.rateLimit('p', 42)
-    expect(await kit.rateLimit('p', '42')).toMatchObject({ allowed: true, remaining: 0 })
+    await kit.rateLimits.limit('p', 42)
+    expect(await kit.rateLimits.limit('p', '42')).toMatchObject({ allowed: true, remaining: 0 })
   })
 
   it('peeks, blocks and resets on the server', async () => {
     const kit = make({ login: { algorithm: 'sliding-window', limit: 2, window: '15m', blockFor: '1h' } })
-    await kit.rateLimit('login', 'ada@example.com')
-    expect(await kit.rateLimiter('login').peek('ada@example.com')).toMatchObject({ allowed: true, remaining: 1 })
-    await kit.rateLimit('login', 'ada@example.com')
-    const blocked = await kit.rateLimit('login', 'ada@example.com')
+    await kit.rateLimits.limit('login', 'ada@example.com')
+    expect(await kit.rateLimits.limiter('login').peek('ada@example.com')).toMatchObject({ allowed: true, remaining: 1 })
+    await kit.rateLimits.limit('login', 'ada@example.com')
+    const blocked = await kit.rateLimits.limit('login', 'ada@example.com')
     expect(blocked).toMatchObject({ allowed: false, blocked: true, remaining: 0 })
     expect(blocked.retryAfterMs).toBeGreaterThan(3_600_000 - 1_000)
     await kit.rateLimits.reset('login', 'ada@example.com')
-    expect(await kit.rateLimit('login', 'ada@example.com')).toMatchObject({ allowed: true, remaining: 1 })
+    expect(await kit.rateLimits.limit('login', 'ada@example.com')).toMatchObject({ allowed: true, remaining: 1 })
   })
 })
 
@@ -122,18 +122,18 @@ describe('the server clock decides', () => {
     const prefix = uniquePrefix('rl-skew')
     const policies = { api: { algorithm: 'fixed-window', limit: 4, window: '1h' } } as const
     const honest = make({ prefix, rateLimits: policies })
-    await honest.rateLimit('api', 'u', { cost: 2 })
+    await honest.rateLimits.limit('api', 'u', { cost: 2 })
     // A second host whose clock runs five hours ahead (Date only: its sockets stay real).
     vi.useFakeTimers({ toFake: ['Date'] })
     vi.setSystemTime(Date.now() + 5 * 3_600_000)
     const skewed = make({ prefix, rateLimits: policies })
     try {
-      const answer = await skewed.rateLimit('api', 'u', { cost: 2 })
+      const answer = await skewed.rateLimits.limit('api', 'u', { cost: 2 })
       expect(answer).toMatchObject({ allowed: true, remaining: 0 })
       // Relative to the skewed host's own clock: about an hour from its now.
       expect(answer.resetAt - Date.now()).toBeGreaterThan(3_600_000 - 60_000)
       expect(answer.resetAt - Date.now()).toBeLessThanOrEqual(3_600_000)
-      expect((await skewed.rateLimit('api', 'u')).allowed).toBe(false)
+      expect((await skewed.rateLimits.limit('api', 'u')).allowed).toBe(false)
     } finally {
       vi.useRealTimers()
     }

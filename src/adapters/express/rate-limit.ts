@@ -1,5 +1,5 @@
 /**
- * `rateLimit(kit, options)`: Express middleware over `kit.rateLimiter(policy)`. Thin: the
+ * `rateLimit(kit, options)`: Express middleware over `kit.rateLimits.limiter(policy)`. Thin: the
  * request names an identifier, the kit answers, the answer becomes headers and a 429.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express'

@@ -1,4 +1,4 @@
-/** `rateLimit(kit, options)`: Hono middleware over `kit.rateLimiter(policy)`. Edge-safe. */
+/** `rateLimit(kit, options)`: Hono middleware over `kit.rateLimits.limiter(policy)`. Edge-safe. */
 import type { Context, MiddlewareHandler } from 'hono'
 import type { RateLimitResult } from '../../ratelimit/result.js'
 import type { AnyCachekit } from '../shared/any-kit.js'

@@ -1,5 +1,5 @@
 /**
- * `@RateLimit('policy')`: a guard over `kit.rateLimiter(policy)`. A refused request gets
+ * `@RateLimit('policy')`: a guard over `kit.rateLimits.limiter(policy)`. A refused request gets
  * `429 Too Many Requests` (an `HttpException`, so exception filters see it) with
  * `Retry-After` and the IETF rate-limit headers.
  */
@@ -81,7 +81,7 @@ export class CachekitRateLimitGuard implements CanActivate {
     const metadata = this.reflector.getAllAndOverride<RateLimitMetadata | undefined>(RATE_LIMIT, [context.getHandler(), context.getClass()])
     if (metadata === undefined || context.getType() !== 'http') return true
     const http = context.switchToHttp()
-    const limiter = this.kit.rateLimiter(metadata.policy)
+    const limiter = this.kit.rateLimits.limiter(metadata.policy)
     const identifier = await this.keyOf(metadata).identify(http.getRequest<RateLimitRequest>())
     if (identifier === undefined) return true
     const result = await limiter.limit(identifier, { cost: metadata.cost ?? RATE_LIMIT_MIDDLEWARE_DEFAULTS.cost })

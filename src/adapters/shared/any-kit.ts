@@ -7,4 +7,4 @@ export type AnyCachekit = Cachekit<any, any>
 export type AnyCachekitOptions = CachekitOptions<any, any>
 
 /** The rate-limit policy names of a kit, for typed `policy` options. */
-export type PolicyOf<Kit extends AnyCachekit> = Parameters<Kit['rateLimiter']>[0]
+export type PolicyOf<Kit extends AnyCachekit> = Parameters<Kit['rateLimits']['limiter']>[0]

@@ -60,7 +60,7 @@ export function rateLimitCheck<Input, Kit extends AnyCachekit>(kit: Kit, options
   if (options === null || typeof options !== 'object') throw new ValidationError('rateLimit: options must be an object with a policy')
   const style = options.headers ?? RATE_LIMIT_MIDDLEWARE_DEFAULTS.headers
   if (!isHeaderStyle(style)) throw new ValidationError(`rateLimit: headers must be 'ietf', 'draft-6' or false, got ${JSON.stringify(style)}`)
-  const limiter = kit.rateLimiter(options.policy)
+  const limiter = kit.rateLimits.limiter(options.policy)
   const who = rateLimitKey(kit, limiter.policy.name, options, client, 'rateLimit')
   const { cost } = options
   return {

@@ -1,6 +1,6 @@
 /**
  * Runtime warnings of the adapters: a `warning` event on the kit (the monitor's event log
- * records it, so `kit.metrics()` and the dashboard show it), once per kind and scope. A
+ * records it, so `kit.monitor.metrics()` and the dashboard show it), once per kind and scope. A
  * kit-wide mistake (Express's `trust proxy`) is reported once per kit, a limiter's own
  * (its key) once per limiter. Edge-safe: no console, no `process.emitWarning`.
  */

@@ -51,7 +51,7 @@ export async function demo(io: CliIo): Promise<number> {
     const after = await kit.guard.check()
     io.out(`guard     memory at ${pct(after.usage?.ratio)} after eviction: ${after.state}`)
 
-    const health = await kit.health()
+    const health = await kit.monitor.health()
     io.out(`health    ${health.status}${health.issues.length > 0 ? `: ${health.issues.map((issue) => issue.message).join('; ')}` : ''}`)
     const stats = kit.cache.stats()
     io.out(`stats     user: ${stats.user?.hits} hit, ${stats.user?.misses} miss; board: ${stats.board?.loads} load for ${(stats.board?.hits ?? 0) + (stats.board?.misses ?? 0)} reads`)

@@ -3,7 +3,7 @@ import { facts, formatBytes, millis, percent } from '../format.js'
 
 /** `cachekit health`: exit 0 healthy, 1 degraded, 2 unhealthy. */
 export async function health(context: CommandContext): Promise<number> {
-  const report = await context.kit.health()
+  const report = await context.kit.monitor.health()
   if (context.json) context.printJson(report)
   else {
     const memory = report.memory

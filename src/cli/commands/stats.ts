@@ -4,7 +4,7 @@ import { facts, formatBytes, percent, table } from '../format.js'
 
 /** `cachekit stats`: the server's figures from INFO. */
 export async function stats(context: CommandContext): Promise<number> {
-  const metrics = await context.kit.metrics()
+  const metrics = await context.kit.monitor.metrics()
   if (context.json) {
     context.printJson(metrics)
     return metrics.server ? EXIT.ok : EXIT.failure

@@ -6,8 +6,8 @@ import { CachekitError, type CachekitErrorOptions } from './cachekit-error.js'
  * swapped in stay (each one is complete); the others keep their previous version.
  */
 export class BuildError extends CachekitError {
-  override readonly code: string = 'BUILD_FAILED'
-  override readonly name: string = 'BuildError'
+  override readonly code = 'BUILD_FAILED' as const
+  override readonly name = 'BuildError' as const
   /** The builder's name in `createCachekit({ builders })`. */
   readonly builder: string
 

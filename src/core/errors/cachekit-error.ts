@@ -3,6 +3,29 @@ const brand = Symbol.for('cachekit.error')
 /** Where each error code is explained. */
 export const ERROR_DOCS_BASE = 'https://github.com/cachekit/cachekit/blob/main/docs/errors.md'
 
+/**
+ * Every `code` a cachekit error can carry: `switch (error.code)` over a `CachekitError`
+ * is exhaustive over this list, and each subclass's `code` is one literal of it.
+ * test/core/errors.test-d.ts proves the list and the classes agree.
+ */
+export type CachekitErrorCode =
+  | 'CACHEKIT_ERROR'
+  | 'VALIDATION_ERROR'
+  | 'DRIVER_ERROR'
+  | 'DRIVER_TIMEOUT'
+  | 'DRIVER_CLOSED'
+  | 'COMMAND_ERROR'
+  | 'CROSS_SLOT'
+  | 'CIRCUIT_OPEN'
+  | 'LOADER_TIMEOUT'
+  | 'LOCK_NOT_ACQUIRED'
+  | 'LOCK_LOST'
+  | 'RATE_LIMIT_EXCEEDED'
+  | 'BUILD_FAILED'
+  | 'INVALIDATION_FAILED'
+  | 'IDEMPOTENCY_IN_PROGRESS'
+  | 'IDEMPOTENCY_CONFLICT'
+
 /** Options every cachekit error accepts. */
 export interface CachekitErrorOptions {
   /** The underlying error, when this one wraps another. */
@@ -18,7 +41,7 @@ export interface CachekitErrorOptions {
  */
 export class CachekitError extends Error {
   /** Stable, machine-readable identifier of the failure family. */
-  readonly code: string = 'CACHEKIT_ERROR'
+  readonly code: CachekitErrorCode = 'CACHEKIT_ERROR'
   override readonly name: string = 'CachekitError'
   readonly [brand] = true
 
@@ -32,7 +55,7 @@ export class CachekitError extends Error {
   }
 
   /** Cross-realm type guard: true for any cachekit error, optionally of one `code`. */
-  static is(value: unknown, code?: string): value is CachekitError {
+  static is(value: unknown, code?: CachekitErrorCode): value is CachekitError {
     return (
       typeof value === 'object' &&
       value !== null &&

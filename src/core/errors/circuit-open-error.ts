@@ -5,8 +5,8 @@ import { DriverError, type DriverErrorOptions } from './driver-error.js'
  * instead of waiting on a dead server. It closes again after a successful probe.
  */
 export class CircuitOpenError extends DriverError {
-  override readonly code: string = 'CIRCUIT_OPEN'
-  override readonly name: string = 'CircuitOpenError'
+  override readonly code = 'CIRCUIT_OPEN' as const
+  override readonly name = 'CircuitOpenError' as const
   /** When the breaker will let a probe call through (epoch ms). */
   readonly retryAt: number
 

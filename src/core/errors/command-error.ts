@@ -12,8 +12,8 @@ export interface CommandErrorOptions extends DriverErrorOptions {
  * The memory driver raises the same errors with the same `reply` prefixes.
  */
 export class CommandError extends DriverError {
-  override readonly code: string = 'COMMAND_ERROR'
-  override readonly name: string = 'CommandError'
+  override readonly code = 'COMMAND_ERROR' as const
+  override readonly name = 'CommandError' as const
   /** The error prefix the server used (`ERR`, `WRONGTYPE`, ...). */
   readonly reply: string
 

@@ -5,8 +5,8 @@ import { CachekitError, type CachekitErrorOptions } from './cachekit-error.js'
  * Thrown before anything is sent. Give the keys a shared `{hash tag}`.
  */
 export class CrossSlotError extends CachekitError {
-  override readonly code: string = 'CROSS_SLOT'
-  override readonly name: string = 'CrossSlotError'
+  override readonly code = 'CROSS_SLOT' as const
+  override readonly name = 'CrossSlotError' as const
   /** The keys of the refused call. */
   readonly keys: readonly string[]
 

@@ -15,8 +15,9 @@ export interface DriverErrorOptions extends CachekitErrorOptions {
  * message, stack frames, codes, and the failed command as `{ name, argCount }`).
  */
 export class DriverError extends CachekitError {
-  override readonly code: string = 'DRIVER_ERROR'
-  override readonly name: string = 'DriverError'
+  /** `DRIVER_ERROR`, or the code of a subclass (timeout, closed, command, circuit open). */
+  override readonly code: 'DRIVER_ERROR' | 'DRIVER_TIMEOUT' | 'DRIVER_CLOSED' | 'COMMAND_ERROR' | 'CIRCUIT_OPEN' = 'DRIVER_ERROR'
+  override readonly name: 'DriverError' | 'DriverTimeoutError' | 'DriverClosedError' | 'CommandError' | 'CircuitOpenError' = 'DriverError'
   /** Name of the driver that failed. */
   readonly driver: string | undefined
 

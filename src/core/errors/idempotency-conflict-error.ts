@@ -6,8 +6,8 @@ import { CachekitError, type CachekitErrorOptions } from './cachekit-error.js'
  * a client bug: one key must name one request. HTTP APIs answer 422.
  */
 export class IdempotencyConflictError extends CachekitError {
-  override readonly code: string = 'IDEMPOTENCY_CONFLICT'
-  override readonly name: string = 'IdempotencyConflictError'
+  override readonly code = 'IDEMPOTENCY_CONFLICT' as const
+  override readonly name = 'IdempotencyConflictError' as const
   /** The idempotency key. */
   readonly key: string
 

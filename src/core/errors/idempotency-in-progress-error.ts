@@ -12,8 +12,8 @@ export interface IdempotencyInProgressErrorOptions extends CachekitErrorOptions 
  * the retry gets the stored outcome, or runs the operation if the other caller died.
  */
 export class IdempotencyInProgressError extends CachekitError {
-  override readonly code: string = 'IDEMPOTENCY_IN_PROGRESS'
-  override readonly name: string = 'IdempotencyInProgressError'
+  override readonly code = 'IDEMPOTENCY_IN_PROGRESS' as const
+  override readonly name = 'IdempotencyInProgressError' as const
   /** The idempotency key. */
   readonly key: string
   /** How long this call waited for the other caller, in ms. */

@@ -1,4 +1,4 @@
-export { CachekitError, ERROR_DOCS_BASE, type CachekitErrorOptions } from './cachekit-error.js'
+export { CachekitError, ERROR_DOCS_BASE, type CachekitErrorCode, type CachekitErrorOptions } from './cachekit-error.js'
 export { ValidationError } from './validation-error.js'
 export { DriverError, type DriverErrorOptions } from './driver-error.js'
 export { DriverTimeoutError } from './driver-timeout-error.js'

@@ -14,8 +14,8 @@ export interface InvalidationErrorOptions extends CachekitErrorOptions {
  * they were and `errors` what failed. Invalidations are safe to repeat: retry the call.
  */
 export class InvalidationError extends CachekitError {
-  override readonly code: string = 'INVALIDATION_FAILED'
-  override readonly name: string = 'InvalidationError'
+  override readonly code = 'INVALIDATION_FAILED' as const
+  override readonly name = 'InvalidationError' as const
   /** The cascade's name. */
   readonly cascade: string
   /** The partial report (a `CascadeReport`). */

@@ -2,8 +2,8 @@ import { CachekitError, type CachekitErrorOptions } from './cachekit-error.js'
 
 /** A `getOrSet` loader ran past its `hardTimeout`; its `signal` was aborted. */
 export class LoaderTimeoutError extends CachekitError {
-  override readonly code: string = 'LOADER_TIMEOUT'
-  override readonly name: string = 'LoaderTimeoutError'
+  override readonly code = 'LOADER_TIMEOUT' as const
+  override readonly name = 'LoaderTimeoutError' as const
   /** The key being loaded. */
   readonly key: string
   /** The hard timeout that elapsed, in ms. */

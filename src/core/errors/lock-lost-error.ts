@@ -6,8 +6,8 @@ import { CachekitError, type CachekitErrorOptions } from './cachekit-error.js'
  * else may hold it now. Work done since then was not protected by the lock.
  */
 export class LockLostError extends CachekitError {
-  override readonly code: string = 'LOCK_LOST'
-  override readonly name: string = 'LockLostError'
+  override readonly code = 'LOCK_LOST' as const
+  override readonly name = 'LockLostError' as const
   /** The resource whose lock was lost. */
   readonly resource: string
   /** The fencing token the lost lock carried. */

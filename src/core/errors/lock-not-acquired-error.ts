@@ -14,8 +14,8 @@ export interface LockNotAcquiredErrorOptions extends CachekitErrorOptions {
  * `wait`. Redis answered: this is contention, not an outage (that is a `DriverError`).
  */
 export class LockNotAcquiredError extends CachekitError {
-  override readonly code: string = 'LOCK_NOT_ACQUIRED'
-  override readonly name: string = 'LockNotAcquiredError'
+  override readonly code = 'LOCK_NOT_ACQUIRED' as const
+  override readonly name = 'LockNotAcquiredError' as const
   /** The resource that was asked for. */
   readonly resource: string
   /** How long acquiring waited before giving up, in ms. */

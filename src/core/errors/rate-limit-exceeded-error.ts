@@ -11,14 +11,14 @@ export interface RateLimitExceededDetails {
 }
 
 /**
- * A rate limit refused the request: thrown by `kit.rateLimitOrThrow()` (`kit.rateLimit()`
+ * A rate limit refused the request: thrown by `kit.rateLimits.limitOrThrow()` (`kit.rateLimits.limit()`
  * returns the denial as a value instead). Carries the answer's fields, so a handler can
  * set `Retry-After` from `retryAfterMs`. The identifier is not in the message (it is often
  * an e-mail or an IP address, which logs should not collect by accident).
  */
 export class RateLimitExceededError extends CachekitError {
-  override readonly code: string = 'RATE_LIMIT_EXCEEDED'
-  override readonly name: string = 'RateLimitExceededError'
+  override readonly code = 'RATE_LIMIT_EXCEEDED' as const
+  override readonly name = 'RateLimitExceededError' as const
   /** The policy that refused. */
   readonly policy: string
   readonly limit: number
