@@ -15,5 +15,17 @@ export default defineConfig({
   // superjson is ESM-only: bundling it keeps the CJS build loadable on every Node 20.
   noExternal: ['superjson'],
   // Framework packages stay the user's: the adapters import them, never bundle them.
-  external: ['ioredis', '@upstash/redis', 'vitest', 'express', 'express-rate-limit', 'next', '@nestjs/common', '@nestjs/core', 'rxjs', 'hono', 'keyv'],
+  external: [
+    'ioredis',
+    '@upstash/redis',
+    'vitest',
+    'express',
+    'express-rate-limit',
+    'next',
+    '@nestjs/common',
+    '@nestjs/core',
+    'rxjs',
+    'hono',
+    'keyv',
+  ],
 })

@@ -43,7 +43,9 @@ for (let round = 0; round < rounds; round++) {
 console.log('| fault | bus gap detected | bus rejoined | failed delete replayed | stale reads after the fault |')
 console.log('|---|---|---|---|---|')
 for (const [fault, r] of Object.entries(results)) {
-  console.log(`| ${label(fault as Fault)} | ${span(r.detect)} | ${span(r.rejoin)} | ${r.replay.length === 0 ? 'n/a' : span(r.replay)} | ${r.stale} of ${rounds * 20} |`)
+  console.log(
+    `| ${label(fault as Fault)} | ${span(r.detect)} | ${span(r.rejoin)} | ${r.replay.length === 0 ? 'n/a' : span(r.replay)} | ${r.stale} of ${rounds * 20} |`,
+  )
 }
 raw.disconnect()
 await proxy.close()
@@ -96,7 +98,11 @@ async function measure(fault: Fault, round: number): Promise<void> {
 
 async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
-  while (!(await Promise.resolve().then(check).catch(() => false))) {
+  while (
+    !(await Promise.resolve()
+      .then(check)
+      .catch(() => false))
+  ) {
     if (Date.now() > deadline) throw new Error('condition not met in time')
     await new Promise((resolve) => setTimeout(resolve, 10))
   }

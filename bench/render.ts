@@ -30,7 +30,7 @@ export function renderReport(): string[] {
     '',
     'cachekit side by side with the libraries a user would pick instead, and with the raw limits (a `Map`/`lru-cache` in process, raw ioredis on Redis).',
     '',
-    '**How it is measured.** One process, one isolated `redis-server` started for the run (never a shared one), the same data for every library (generated before timing), the same concurrency. Each library is set up the way its README recommends and called through its own get-or-set (`getOrSet`, `wrap`, `cachified`, a `define`d function). Contenders run in **interleaved rounds** (round r starts with contender r, so each takes every position), after a warm-up, with a garbage collection before each segment so no library pays for another\'s garbage. Reported: median ops/s over rounds, p50/p99 latency over all measured operations (one in 16 timed when one call is in flight), **ratios** to the baseline as the median of per-round ratios, client CPU per operation (`process.cpuUsage()`), Redis server CPU per operation (`INFO cpu` deltas), and Redis commands per operation two ways: **executed** (`INFO commandstats` deltas after `CONFIG RESETSTAT` around the measured rounds; this includes commands run inside Lua scripts) and **sent** by the clients (a short separate pass under `MONITOR`, which tells client commands from script commands; never timed).',
+    "**How it is measured.** One process, one isolated `redis-server` started for the run (never a shared one), the same data for every library (generated before timing), the same concurrency. Each library is set up the way its README recommends and called through its own get-or-set (`getOrSet`, `wrap`, `cachified`, a `define`d function). Contenders run in **interleaved rounds** (round r starts with contender r, so each takes every position), after a warm-up, with a garbage collection before each segment so no library pays for another's garbage. Reported: median ops/s over rounds, p50/p99 latency over all measured operations (one in 16 timed when one call is in flight), **ratios** to the baseline as the median of per-round ratios, client CPU per operation (`process.cpuUsage()`), Redis server CPU per operation (`INFO cpu` deltas), and Redis commands per operation two ways: **executed** (`INFO commandstats` deltas after `CONFIG RESETSTAT` around the measured rounds; this includes commands run inside Lua scripts) and **sent** by the clients (a short separate pass under `MONITOR`, which tells client commands from script commands; never timed).",
     '',
     '**Read the ratios, not the absolute numbers.** The machine is small (2 cores) and shared: absolute figures move from run to run, but contenders measured in the same interleaved rounds share the noise.',
     '',
@@ -45,8 +45,12 @@ export function renderReport(): string[] {
       lines.push(`| [${scenario.title}](#${anchor(scenario.title)}) | – | not run yet | |`)
       return
     }
-    if (result.status === 'pending') lines.push(`| [${result.title}](#${anchor(result.title)}) | – | pending: ${escapeCell(result.pendingReason ?? '')} | ⏳ |`)
-    for (const target of result.targets) lines.push(`| [${result.title}](#${anchor(result.title)}): ${escapeCell(target.description)} | ${escapeCell(target.target)} | ${escapeCell(target.measured)} | ${verdict(target.met, true)} |`)
+    if (result.status === 'pending')
+      lines.push(`| [${result.title}](#${anchor(result.title)}) | – | pending: ${escapeCell(result.pendingReason ?? '')} | ⏳ |`)
+    for (const target of result.targets)
+      lines.push(
+        `| [${result.title}](#${anchor(result.title)}): ${escapeCell(target.description)} | ${escapeCell(target.target)} | ${escapeCell(target.measured)} | ${verdict(target.met, true)} |`,
+      )
   })
   lines.push('')
   results.forEach((result, index) => {
@@ -67,13 +71,18 @@ export function renderReport(): string[] {
     for (const group of result.groups) lines.push(...renderGroup(group))
     if (result.targets.length > 0) {
       lines.push('**Targets**', '')
-      for (const target of result.targets) lines.push(`- ${verdict(target.met, false)} ${target.description}: target ${target.target}, measured ${target.measured}`)
+      for (const target of result.targets)
+        lines.push(`- ${verdict(target.met, false)} ${target.description}: target ${target.target}, measured ${target.measured}`)
       lines.push('')
     }
     for (const note of result.notes) lines.push(`> ${note}`, '')
     const run = result.run
     lines.push(
-      `<sub>Run ${run.startedAt} · cachekit ${run.commit} · \`${run.command}\` · Node ${run.node} · ${run.platform} · ${run.cores} × ${run.cpuModel} · Redis ${run.redisVersion} · ${run.rounds} rounds × ${run.roundMs} ms · load average before ${run.loadBefore.join(' / ')}, after ${run.loadAfter.join(' / ')} · versions: ${Object.entries(run.versions).map(([name, version]) => `${name} ${version}`).join(', ')}</sub>`,
+      `<sub>Run ${run.startedAt} · cachekit ${run.commit} · \`${run.command}\` · Node ${run.node} · ${run.platform} · ${run.cores} × ${run.cpuModel} · Redis ${run.redisVersion} · ${run.rounds} rounds × ${run.roundMs} ms · load average before ${run.loadBefore.join(' / ')}, after ${run.loadAfter.join(' / ')} · versions: ${Object.entries(
+        run.versions,
+      )
+        .map(([name, version]) => `${name} ${version}`)
+        .join(', ')}</sub>`,
       '',
     )
   })
@@ -81,7 +90,18 @@ export function renderReport(): string[] {
   // profiles, which a script cannot take for you) and included here as it is.
   const findings = join(ROOT, 'bench', 'findings.md')
   if (existsSync(findings)) lines.push(readFileSync(findings, 'utf8').trimEnd(), '')
-  lines.push('## Reproduce', '', '```sh', 'npm run bench                 # every scenario, writes bench/results/*.json and this page', 'npm run bench -- redis-hit    # one scenario', 'npm run bench -- --list       # scenario names', 'npm run bench -- redis-hit --profile cachekit   # CPU profile of one contender, nothing written', 'npm run bench -- rate-limit --only evalsha,cachekit   # a subset, nothing written', '```', '')
+  lines.push(
+    '## Reproduce',
+    '',
+    '```sh',
+    'npm run bench                 # every scenario, writes bench/results/*.json and this page',
+    'npm run bench -- redis-hit    # one scenario',
+    'npm run bench -- --list       # scenario names',
+    'npm run bench -- redis-hit --profile cachekit   # CPU profile of one contender, nothing written',
+    'npm run bench -- rate-limit --only evalsha,cachekit   # a subset, nothing written',
+    '```',
+    '',
+  )
   writeFileSync(join(DOCS, 'benchmarks.md'), lines.join('\n'))
   written.unshift('docs/benchmarks.md')
   return written
@@ -90,14 +110,23 @@ export function renderReport(): string[] {
 function renderGroup(group: GroupResult): string[] {
   const lines = [`### ${group.title}`, '', group.description, '']
   const hasCommands = group.rows.some((row) => row.commands || row.sent)
-  lines.push(`| library | version | ${group.columns.map((column) => column.label).join(' | ')} |${hasCommands ? ' Redis commands per op, by name |' : ''}`)
+  lines.push(
+    `| library | version | ${group.columns.map((column) => column.label).join(' | ')} |${hasCommands ? ' Redis commands per op, by name |' : ''}`,
+  )
   lines.push(`|---|---|${group.columns.map(() => '---:').join('|')}|${hasCommands ? '---|' : ''}`)
   for (const row of group.rows) {
     const label = row.kind === 'cachekit' ? `**${row.label}**` : row.kind === 'baseline' ? `*${row.label}*` : row.label
     const cells = group.columns.map((column) => (row.pending ? '' : formatMetric(row.metrics[column.metric], column.format)))
-    const byName = (counts: Record<string, number> | undefined) => Object.entries(counts ?? {}).map(([name, perOp]) => `${name} ${perOp}`).join(', ')
-    const commands = row.pending ? `pending: ${row.pending}` : [row.sent ? `sent: ${byName(row.sent)}` : '', row.commands ? `executed: ${byName(row.commands)}` : ''].filter(Boolean).join('; ')
-    lines.push(`| ${escapeCell(label)} | ${row.version || '–'} | ${cells.join(' | ')} |${hasCommands || row.pending ? ` ${escapeCell(commands)} |` : ''}`)
+    const byName = (counts: Record<string, number> | undefined) =>
+      Object.entries(counts ?? {})
+        .map(([name, perOp]) => `${name} ${perOp}`)
+        .join(', ')
+    const commands = row.pending
+      ? `pending: ${row.pending}`
+      : [row.sent ? `sent: ${byName(row.sent)}` : '', row.commands ? `executed: ${byName(row.commands)}` : ''].filter(Boolean).join('; ')
+    lines.push(
+      `| ${escapeCell(label)} | ${row.version || '–'} | ${cells.join(' | ')} |${hasCommands || row.pending ? ` ${escapeCell(commands)} |` : ''}`,
+    )
   }
   lines.push('')
   return lines

@@ -64,8 +64,14 @@ const commandStats = new CommandStats(redis.url)
 const redisVersion = await commandStats.serverVersion()
 const resultsDir = join(ROOT, 'bench', 'results')
 mkdirSync(resultsDir, { recursive: true })
-log(`cachekit benchmarks: node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), redis ${redisVersion} on port ${redis.port}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
-log(`rounds ${options.rounds} × ${options.roundMs} ms, warm-up ${options.warmupMs} ms${options.quick ? ' (quick: not for publishing)' : ''}`)
+log(
+  `cachekit benchmarks: node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), redis ${redisVersion} on port ${redis.port}, load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+)
+log(
+  `rounds ${options.rounds} × ${options.roundMs} ms, warm-up ${options.warmupMs} ms${options.quick ? ' (quick: not for publishing)' : ''}`,
+)
 
 let failed = false
 try {
@@ -92,7 +98,12 @@ try {
         description: scenario.description,
         status: pendingReason ? 'pending' : 'measured',
         pendingReason,
-        run: runInfo(startedAt, loadBefore, scenario.name, outcome.groups.flatMap((group) => group.rows)),
+        run: runInfo(
+          startedAt,
+          loadBefore,
+          scenario.name,
+          outcome.groups.flatMap((group) => group.rows),
+        ),
         ...outcome,
       }
     } catch (error) {
@@ -102,7 +113,8 @@ try {
     }
     printScenario(result, log)
     log(`   (${((performance.now() - started) / 1000).toFixed(1)} s)`)
-    if (!options.quick && !options.profile && !options.only) writeFileSync(join(resultsDir, `${scenario.name}.json`), `${JSON.stringify(result, null, 2)}\n`)
+    if (!options.quick && !options.profile && !options.only)
+      writeFileSync(join(resultsDir, `${scenario.name}.json`), `${JSON.stringify(result, null, 2)}\n`)
   }
 } finally {
   await commandStats.close()
@@ -137,7 +149,11 @@ function runInfo(startedAt: string, loadBefore: number[], name: string, rows: Ro
 
 function gitHead(): string {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim()
   } catch {
     return 'unknown'
   }

@@ -67,7 +67,8 @@ const problems = []
 const graph = new Map(files.map((file) => [file, importsOf(file)]))
 
 for (const file of files) {
-  if (!layerOf.has(folderOf(file))) problems.push(`${show(file)}: folder ${folderOf(file)} has no layer (add it to LAYERS in scripts/check-layers.mjs)`)
+  if (!layerOf.has(folderOf(file)))
+    problems.push(`${show(file)}: folder ${folderOf(file)} has no layer (add it to LAYERS in scripts/check-layers.mjs)`)
 }
 for (const [file, targets] of graph) {
   const from = layerOf.get(folderOf(file))
@@ -113,9 +114,18 @@ function importsOf(file) {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS)
   const specifiers = []
   const visit = (node) => {
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+    if (
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    ) {
       specifiers.push(node.moduleSpecifier.text)
-    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteralLike(node.arguments[0])) {
+    } else if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] &&
+      ts.isStringLiteralLike(node.arguments[0])
+    ) {
       specifiers.push(node.arguments[0].text)
     } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
       specifiers.push(node.argument.literal.text)

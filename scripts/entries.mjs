@@ -33,10 +33,7 @@ export const edgeSafeSubpaths = ['.', './drivers', './drivers/memory', './driver
 /** tsup entry map: output name (without extension) -> source file. */
 export const entries = {
   ...Object.fromEntries(
-    Object.entries(subpaths).map(([subpath, source]) => [
-      subpath === '.' ? 'index' : `${subpath.slice(2)}/index`,
-      source,
-    ]),
+    Object.entries(subpaths).map(([subpath, source]) => [subpath === '.' ? 'index' : `${subpath.slice(2)}/index`, source]),
   ),
   ...binaries,
 }

@@ -70,4 +70,6 @@ if (problems.length > 0 || (check && mismatches.length > 0)) {
   if (check && mismatches.length > 0) console.error('run `npm run scripts:sha` to rewrite them')
   process.exit(1)
 }
-console.log(`${byName.size} script SHA-1s ${check ? 'match their Lua' : mismatches.length > 0 ? 'checked, the mismatches rewritten' : 'already match their Lua'}`)
+console.log(
+  `${byName.size} script SHA-1s ${check ? 'match their Lua' : mismatches.length > 0 ? 'checked, the mismatches rewritten' : 'already match their Lua'}`,
+)

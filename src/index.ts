@@ -183,4 +183,12 @@ export type {
   RunOptions,
 } from './idempotency/index.js'
 export type { FlagContext, FlagInput, FlagPatch, Flags, FlagsOptions, FlagState, MaintenanceState } from './flags/index.js'
-export { defineChannel, type Channel, type ChannelEvents, type ChannelHandler, type Channels, type InferSchemaInput, type MessageInfo } from './channels/index.js'
+export {
+  defineChannel,
+  type Channel,
+  type ChannelEvents,
+  type ChannelHandler,
+  type Channels,
+  type InferSchemaInput,
+  type MessageInfo,
+} from './channels/index.js'

@@ -303,7 +303,10 @@ export function createCachekit<
   const events = new Emitter<KitEvents>()
   const operations = new Operations(options)
   // One 'outage' per driver state change and a throttled 'degraded', instead of one event per failed request.
-  const reporter = new OutageReporter({ degraded: (report) => events.emit('degraded', report), outage: (event) => events.emit('outage', event) })
+  const reporter = new OutageReporter({
+    degraded: (report) => events.emit('degraded', report),
+    outage: (event) => events.emit('outage', event),
+  })
   const outages = { degraded: (report: DegradedReport) => reporter.degraded(report) }
   operations.measurements.onCall((method, _durationMs, error) => reporter.observe(method, error))
   // The driver answers again: send the invalidations that waited for it.
@@ -314,10 +317,15 @@ export function createCachekit<
   const driver: Driver | ResilientDriver =
     options.breaker === false
       ? baseDriver
-      : resilientDriver(baseDriver, { ...options.breaker, onStateChange: (state, previous, node) => events.emit('circuit', node === undefined ? { state, previous } : { state, previous, node }) })
+      : resilientDriver(baseDriver, {
+          ...options.breaker,
+          onStateChange: (state, previous, node) =>
+            events.emit('circuit', node === undefined ? { state, previous } : { state, previous, node }),
+        })
   const enabled = options.enabled ?? !killSwitchFromEnvironment()
   const onError = options.onError ?? 'fail-open'
-  if (onError !== 'fail-open' && onError !== 'throw') throw new ValidationError(`onError must be 'fail-open' or 'throw', got ${String(onError)}`)
+  if (onError !== 'fail-open' && onError !== 'throw')
+    throw new ValidationError(`onError must be 'fail-open' or 'throw', got ${String(onError)}`)
   const origin = globalThis.crypto.randomUUID()
   const bus = driver.capabilities.pubsub
     ? new CacheBus(driver, namespace.prefix, origin, {
@@ -347,7 +355,14 @@ export function createCachekit<
   })
   const locks = new Locks(driver, namespace.prefix)
   const counters = new Counters(driver, namespace.prefix)
-  const features = createAppFeatures({ driver, prefix: namespace.prefix, codec: resolveCodec(options.codec), events, onDegraded: outages.degraded, options })
+  const features = createAppFeatures({
+    driver,
+    prefix: namespace.prefix,
+    codec: resolveCodec(options.codec),
+    events,
+    onDegraded: outages.degraded,
+    options,
+  })
   const registry = createBuilderRegistry(options.builders, { driver, namespace, cache, events, enabled, locks })
   const cascades: CascadeMap = options.cascades ?? {}
   const circuit = (): CircuitState => ('circuit' in driver ? (driver as ResilientDriver).circuit : 'closed')
@@ -361,19 +376,23 @@ export function createCachekit<
     bus: () => bus?.status(),
     invalidations: () => cache.pendingInvalidations(),
   })
-  const rateLimits = countRateLimits(createRateLimits<RateLimitPolicyName<Limits>>({
-    driver,
-    prefix: namespace.prefix,
-    policies: options.rateLimits,
-    onDegraded: ({ policy, operation, error }) => outages.degraded({ operation, family: policy, error }),
-  }), monitor)
+  const rateLimits = countRateLimits(
+    createRateLimits<RateLimitPolicyName<Limits>>({
+      driver,
+      prefix: namespace.prefix,
+      policies: options.rateLimits,
+      onDegraded: ({ policy, operation, error }) => outages.degraded({ operation, family: policy, error }),
+    }),
+    monitor,
+  )
   const started = enabled ? bus?.start() : undefined
   const warmed = registry.start()
   let closing: Promise<void> | undefined
   return {
     cache,
     builders: registry.builders,
-    invalidate: (name, params) => runCascade({ cache, namespace, events, rebuild: (target) => registry.rebuild(target) }, cascades, name, params),
+    invalidate: (name, params) =>
+      runCascade({ cache, namespace, events, rebuild: (target) => registry.rebuild(target) }, cascades, name, params),
     locks: countLocks(locks, monitor),
     counters,
     sessions: features.sessions,
@@ -425,11 +444,16 @@ function resolveL1(option: CachekitOptions['l1'], hasBus: boolean): { cache: L1C
   const settings = option === true ? {} : option
   const maxEntries = settings.maxEntries ?? L1_DEFAULTS.maxEntries
   const maxBytes = settings.maxBytes ?? L1_DEFAULTS.maxBytes
-  for (const [name, value] of [['l1.maxEntries', maxEntries], ['l1.maxBytes', maxBytes]] as const) {
+  for (const [name, value] of [
+    ['l1.maxEntries', maxEntries],
+    ['l1.maxBytes', maxBytes],
+  ] as const) {
     if (!Number.isSafeInteger(value) || value <= 0) throw new ValidationError(`${name} must be a positive integer, got ${value}`)
   }
-  const ttlMs = settings.ttl === undefined ? (hasBus ? L1_DEFAULTS.ttlWithBusMs : L1_DEFAULTS.ttlWithoutBusMs) : parseDuration(settings.ttl, 'l1.ttl')
-  if (settings.clone !== undefined && typeof settings.clone !== 'boolean') throw new ValidationError(`l1.clone must be a boolean, got ${describeValue(settings.clone)}`)
+  const ttlMs =
+    settings.ttl === undefined ? (hasBus ? L1_DEFAULTS.ttlWithBusMs : L1_DEFAULTS.ttlWithoutBusMs) : parseDuration(settings.ttl, 'l1.ttl')
+  if (settings.clone !== undefined && typeof settings.clone !== 'boolean')
+    throw new ValidationError(`l1.clone must be a boolean, got ${describeValue(settings.clone)}`)
   return { cache: new L1Cache({ maxEntries, maxBytes }), ttlMs, clone: settings.clone === true }
 }
 

@@ -60,7 +60,24 @@ export function readOrder(keyCount: number, length = 1 << 16, seed = 7): Uint32A
   return order
 }
 
-const WORDS = ['redis', 'cache', 'video', 'stream', 'lorem', 'ipsum', 'delta', 'gamma', 'orbit', 'pixel', 'quartz', 'amber', 'cobalt', 'falcon', 'harbor', 'meadow']
+const WORDS = [
+  'redis',
+  'cache',
+  'video',
+  'stream',
+  'lorem',
+  'ipsum',
+  'delta',
+  'gamma',
+  'orbit',
+  'pixel',
+  'quartz',
+  'amber',
+  'cobalt',
+  'falcon',
+  'harbor',
+  'meadow',
+]
 
 function word(next: () => number): string {
   return WORDS[Math.floor(next() * WORDS.length)] as string

@@ -55,7 +55,14 @@ export async function measureThroughput(all: readonly Contender[], options: Thro
     collectGarbage()
     await runSegment(contender, options, options.warmupMs, new Samples())
   }
-  const tallies = contenders.map(() => ({ rounds: [] as number[], ops: 0, cpuUs: 0, serverCpuUs: 0, samples: new Samples(), calls: {} as Record<string, number> }))
+  const tallies = contenders.map(() => ({
+    rounds: [] as number[],
+    ops: 0,
+    cpuUs: 0,
+    serverCpuUs: 0,
+    samples: new Samples(),
+    calls: {} as Record<string, number>,
+  }))
   for (let round = 0; round < options.rounds; round++) {
     for (let step = 0; step < contenders.length; step++) {
       const index = (round + step) % contenders.length
@@ -75,18 +82,24 @@ export async function measureThroughput(all: readonly Contender[], options: Thro
       tally.ops += ops
       tally.cpuUs += cpu.user + cpu.system
     }
-    log(`    round ${round + 1}/${options.rounds}: ${contenders.map((c, i) => `${c.id} ${formatOps(tallies[i]?.rounds.at(-1) ?? 0)}`).join(', ')}`)
+    log(
+      `    round ${round + 1}/${options.rounds}: ${contenders.map((c, i) => `${c.id} ${formatOps(tallies[i]?.rounds.at(-1) ?? 0)}`).join(', ')}`,
+    )
   }
   const profiled = contenders.find((contender) => contender.id === options.profile)
   if (profiled) {
-    const lines = await profile(`${profiled.id}-c${options.concurrency}`, () => runSegment(profiled, options, Math.max(options.roundMs, 1000), new Samples()))
+    const lines = await profile(`${profiled.id}-c${options.concurrency}`, () =>
+      runSegment(profiled, options, Math.max(options.roundMs, 1000), new Samples()),
+    )
     for (const line of lines) log(`    ${line}`)
   }
   const sentPerOp = new Map<Contender, ReturnType<typeof perOperation>>()
   if (options.commandStats) {
     const stats = options.commandStats
     for (const contender of contenders) {
-      const { operations, sent } = await stats.countSent(async () => (await runSegment(contender, options, Math.min(options.roundMs, 150), new Samples())).ops)
+      const { operations, sent } = await stats.countSent(
+        async () => (await runSegment(contender, options, Math.min(options.roundMs, 150), new Samples())).ops,
+      )
       sentPerOp.set(contender, perOperation(sent, operations))
     }
   }
@@ -120,7 +133,12 @@ export async function measureThroughput(all: readonly Contender[], options: Thro
   })
 }
 
-async function runSegment(contender: Contender, options: ThroughputOptions, durationMs: number, samples: Samples): Promise<{ ops: number; elapsedMs: number }> {
+async function runSegment(
+  contender: Contender,
+  options: ThroughputOptions,
+  durationMs: number,
+  samples: Samples,
+): Promise<{ ops: number; elapsedMs: number }> {
   if (contender.sync) return runSync(contender.op, options.order, durationMs, samples)
   if (options.concurrency === 1) return runAwaited(contender.op, options.order, durationMs, samples)
   return runConcurrent(contender.op, options.order, options.concurrency, durationMs, samples)
@@ -130,7 +148,12 @@ async function runSegment(contender: Contender, options: ThroughputOptions, dura
 const SAMPLE_MASK = 15
 const BATCH = 256
 
-function runSync(op: (key: number) => unknown, order: Uint32Array, durationMs: number, samples: Samples): { ops: number; elapsedMs: number } {
+function runSync(
+  op: (key: number) => unknown,
+  order: Uint32Array,
+  durationMs: number,
+  samples: Samples,
+): { ops: number; elapsedMs: number } {
   const mask = order.length - 1
   const start = performance.now()
   const end = start + durationMs
@@ -150,7 +173,12 @@ function runSync(op: (key: number) => unknown, order: Uint32Array, durationMs: n
   return { ops: n, elapsedMs: now - start }
 }
 
-async function runAwaited(op: (key: number) => unknown, order: Uint32Array, durationMs: number, samples: Samples): Promise<{ ops: number; elapsedMs: number }> {
+async function runAwaited(
+  op: (key: number) => unknown,
+  order: Uint32Array,
+  durationMs: number,
+  samples: Samples,
+): Promise<{ ops: number; elapsedMs: number }> {
   const mask = order.length - 1
   const start = performance.now()
   const end = start + durationMs
@@ -175,7 +203,13 @@ async function runAwaited(op: (key: number) => unknown, order: Uint32Array, dura
   return { ops: n, elapsedMs: now - start }
 }
 
-async function runConcurrent(op: (key: number) => unknown, order: Uint32Array, concurrency: number, durationMs: number, samples: Samples): Promise<{ ops: number; elapsedMs: number }> {
+async function runConcurrent(
+  op: (key: number) => unknown,
+  order: Uint32Array,
+  concurrency: number,
+  durationMs: number,
+  samples: Samples,
+): Promise<{ ops: number; elapsedMs: number }> {
   const mask = order.length - 1
   const start = performance.now()
   const end = start + durationMs

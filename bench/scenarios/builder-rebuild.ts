@@ -58,7 +58,10 @@ export async function measureRebuild(context: BenchContext): Promise<GroupResult
     videosByCategory: defineBuilder({
       key: keys.categoryVideos,
       kind: 'sorted-set',
-      load: () => data.flatMap((video) => video.categoryIds.map((categoryId) => ({ params: { categoryId }, member: video.id, score: video.addedAt }))),
+      load: () =>
+        data.flatMap((video) =>
+          video.categoryIds.map((categoryId) => ({ params: { categoryId }, member: video.id, score: video.addedAt })),
+        ),
     }),
     categoriesByVideo: defineBuilder({
       key: keys.videoCategories,
@@ -66,7 +69,12 @@ export async function measureRebuild(context: BenchContext): Promise<GroupResult
       load: () => data.flatMap((video) => video.categoryIds.map((categoryId) => ({ params: { videoId: video.id }, member: categoryId }))),
     }),
   }
-  const kit = createCachekit({ driver: ioredisDriver({ url: context.redis.url }), prefix: context.prefix('ck'), keys, builders } as never) as unknown as {
+  const kit = createCachekit({
+    driver: ioredisDriver({ url: context.redis.url }),
+    prefix: context.prefix('ck'),
+    keys,
+    builders,
+  } as never) as unknown as {
     builders: Record<'videosByCategory' | 'categoriesByVideo', BoundBuilder>
     close(): Promise<void>
   }
@@ -99,7 +107,9 @@ export async function measureRebuild(context: BenchContext): Promise<GroupResult
         await contenders[index]!.run()
         times[index]!.push(performance.now() - started)
       }
-      context.log(`    rebuild round ${round + 1}/${rounds}: ${contenders.map((c, i) => `${c.id} ${(times[i]!.at(-1)! / 1000).toFixed(2)} s`).join(', ')}`)
+      context.log(
+        `    rebuild round ${round + 1}/${rounds}: ${contenders.map((c, i) => `${c.id} ${(times[i]!.at(-1)! / 1000).toFixed(2)} s`).join(', ')}`,
+      )
     }
     const rows: RowResult[] = contenders.map((contender, index) => ({
       id: contender.id,
@@ -107,7 +117,10 @@ export async function measureRebuild(context: BenchContext): Promise<GroupResult
       library: contender.library,
       version: versionOf(contender.library),
       kind: contender.kind,
-      metrics: { medianMs: Math.round(median(times[index]!)), speedup: Math.round((median(times[0]!) / median(times[index]!)) * 100) / 100 },
+      metrics: {
+        medianMs: Math.round(median(times[index]!)),
+        speedup: Math.round((median(times[0]!) / median(times[index]!)) * 100) / 100,
+      },
     }))
     return {
       id: 'rebuild-58k',

@@ -11,7 +11,10 @@ import { cachifiedSubject } from '../subjects/cachified.js'
 import type { CacheSubject, SubjectConfig } from '../subjects/subject.js'
 
 /** Every peer, each in the mode asked for (those without it are left out). */
-export async function peerSubjects(config: (id: string) => SubjectConfig, options: { bentoNoSerialize?: boolean } = {}): Promise<CacheSubject[]> {
+export async function peerSubjects(
+  config: (id: string) => SubjectConfig,
+  options: { bentoNoSerialize?: boolean } = {},
+): Promise<CacheSubject[]> {
   const made = [
     await asyncCacheDedupeSubject(config('acd')),
     await cacheManagerSubject(config('cm')),
@@ -72,7 +75,12 @@ export const REDIS_COLUMNS: Column[] = [
   { metric: 'commandsPerOp', label: 'cmds executed/op', format: 'cmds' },
 ]
 
-export const OPS_CHART = { metric: 'opsPerSec', label: 'operations per second (median of rounds)', format: 'ops' as const, higherIsBetter: true }
+export const OPS_CHART = {
+  metric: 'opsPerSec',
+  label: 'operations per second (median of rounds)',
+  format: 'ops' as const,
+  higherIsBetter: true,
+}
 
 export function row(rows: readonly RowResult[], id: string): RowResult | undefined {
   return rows.find((candidate) => candidate.id === id)

@@ -19,7 +19,8 @@ const SIZES = [
 export const entrySize: Scenario = {
   name: 'entry-size',
   title: 'Bytes stored per entry',
-  description: 'What Redis holds for one cached value of 100 B, 1 KB and 100 KB of JSON (an object with a string body), written by each library through its own getOrSet in its Redis configuration. Bytes are the STRLEN of every key the library wrote for the entry; the ratio is to the raw JSON text.',
+  description:
+    'What Redis holds for one cached value of 100 B, 1 KB and 100 KB of JSON (an object with a string body), written by each library through its own getOrSet in its Redis configuration. Bytes are the STRLEN of every key the library wrote for the entry; the ratio is to the raw JSON text.',
   async run(context) {
     // A logical database of its own: finding what each library wrote is then a SCAN over a
     // handful of keys, not over everything the other scenarios left behind.
@@ -31,7 +32,14 @@ export const entrySize: Scenario = {
       for (const size of SIZES) {
         const value = sizedValue(size.bytes)
         const raw = Buffer.byteLength(JSON.stringify(value))
-        const config = (id: string): SubjectConfig => ({ mode: 'redis', redis, prefix: context.prefix(`${size.bytes}-${id}`), keyCount: 1, l1MaxEntries: 1, ttlMs: 3_600_000 })
+        const config = (id: string): SubjectConfig => ({
+          mode: 'redis',
+          redis,
+          prefix: context.prefix(`${size.bytes}-${id}`),
+          keyCount: 1,
+          l1MaxEntries: 1,
+          ttlMs: 3_600_000,
+        })
         const made: CacheSubject[] = []
         for (const [make, id] of [
           [(c: SubjectConfig) => cachekitSubject(c), 'ck'],
@@ -41,7 +49,16 @@ export const entrySize: Scenario = {
         }
         made.push(...(await peerSubjects(config)))
         subjects.push(...made)
-        const rows: RowResult[] = [{ id: 'raw-json', label: 'JSON.stringify(value)', library: '', version: '', kind: 'baseline', metrics: { bytes: raw, ratio: 1, keys: 1 } }]
+        const rows: RowResult[] = [
+          {
+            id: 'raw-json',
+            label: 'JSON.stringify(value)',
+            library: '',
+            version: '',
+            kind: 'baseline',
+            metrics: { bytes: raw, ratio: 1, keys: 1 },
+          },
+        ]
         for (const subject of made) {
           const before = new Set(await allKeys(client))
           subject.loader = async () => value
@@ -49,8 +66,16 @@ export const entrySize: Scenario = {
           // Writes some libraries do not await (a background SET) land within a few ms.
           const written = await waitForKeys(client, before)
           let bytes = 0
-          for (const key of written) bytes += (await client.type(key)) === 'string' ? await client.strlen(key) : Number(await client.call('memory', 'usage', key))
-          rows.push({ id: subject.id, label: subject.label, library: subject.library, version: versionOf(subject.library), kind: subject.kind, metrics: { bytes, ratio: Math.round((bytes / raw) * 1000) / 1000, keys: written.length } })
+          for (const key of written)
+            bytes += (await client.type(key)) === 'string' ? await client.strlen(key) : Number(await client.call('memory', 'usage', key))
+          rows.push({
+            id: subject.id,
+            label: subject.label,
+            library: subject.library,
+            version: versionOf(subject.library),
+            kind: subject.kind,
+            metrics: { bytes, ratio: Math.round((bytes / raw) * 1000) / 1000, keys: written.length },
+          })
         }
         groups.push({
           id: `size-${size.bytes}`,
@@ -69,9 +94,18 @@ export const entrySize: Scenario = {
       const kb = groups[1]!
       const cachekit = row(kb.rows, 'cachekit')
       const targets: TargetResult[] = [
-        { description: 'cachekit envelope at 1 KB (default superjson codec) vs raw JSON', target: '≤ 1.15×', measured: `${fmtRatio(cachekit?.metrics.ratio ?? Number.NaN)} (${cachekit?.metrics.bytes} vs ${row(kb.rows, 'raw-json')?.metrics.bytes} bytes)`, met: (cachekit?.metrics.ratio ?? Infinity) <= 1.15 },
+        {
+          description: 'cachekit envelope at 1 KB (default superjson codec) vs raw JSON',
+          target: '≤ 1.15×',
+          measured: `${fmtRatio(cachekit?.metrics.ratio ?? Number.NaN)} (${cachekit?.metrics.bytes} vs ${row(kb.rows, 'raw-json')?.metrics.bytes} bytes)`,
+          met: (cachekit?.metrics.ratio ?? Infinity) <= 1.15,
+        },
       ]
-      return { groups, targets, notes: ['cachified keeps entries in process only (its README points to third-party Redis adapters) and is not in this scenario.'] }
+      return {
+        groups,
+        targets,
+        notes: ['cachified keeps entries in process only (its README points to third-party Redis adapters) and is not in this scenario.'],
+      }
     } finally {
       await closeAll(subjects)
       client.disconnect()

@@ -10,4 +10,14 @@ import { redisHit } from './redis-hit.js'
 import { tagInvalidation } from './tag-invalidation.js'
 import { tieredHit } from './tiered-hit.js'
 
-export const scenarios: Scenario[] = [l1Hit, redisHit, tieredHit, missStorm, tagInvalidation, patternInvalidation, rateLimit, locks, entrySize]
+export const scenarios: Scenario[] = [
+  l1Hit,
+  redisHit,
+  tieredHit,
+  missStorm,
+  tagInvalidation,
+  patternInvalidation,
+  rateLimit,
+  locks,
+  entrySize,
+]

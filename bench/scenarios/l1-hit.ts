@@ -8,7 +8,19 @@ import { formatOps, measureThroughput, type Contender } from '../harness/measure
 import type { Scenario } from '../harness/scenario.js'
 import type { TargetResult } from '../harness/types.js'
 import { lruGet, mapGet } from '../subjects/raw.js'
-import { bestPeer, cachekitSubject, closeAll, fill, fmtRatio, hitContender, OPS_CHART, pairedRatio, peerSubjects, row, THROUGHPUT_COLUMNS } from './common.js'
+import {
+  bestPeer,
+  cachekitSubject,
+  closeAll,
+  fill,
+  fmtRatio,
+  hitContender,
+  OPS_CHART,
+  pairedRatio,
+  peerSubjects,
+  row,
+  THROUGHPUT_COLUMNS,
+} from './common.js'
 
 const KEYS = 10_000
 
@@ -19,7 +31,14 @@ export const l1Hit: Scenario = {
   async run(context) {
     const items = makeItems(KEYS)
     const order = readOrder(KEYS)
-    const config = (id: string) => ({ mode: 'memory' as const, redis: context.redis, prefix: context.prefix(id), keyCount: KEYS, l1MaxEntries: KEYS, ttlMs: 3_600_000 })
+    const config = (id: string) => ({
+      mode: 'memory' as const,
+      redis: context.redis,
+      prefix: context.prefix(id),
+      keyCount: KEYS,
+      l1MaxEntries: KEYS,
+      ttlMs: 3_600_000,
+    })
     const subjects = [
       await cachekitSubject(config('ck')),
       await cachekitSubject(config('ck-kpc'), { id: 'cachekit-key-per-call', label: 'key built per call', keyPerCall: true }),
@@ -30,23 +49,44 @@ export const l1Hit: Scenario = {
       for (const subject of subjects) await fill(subject, items)
       const hits = subjects.map((subject) => hitContender(subject, items))
       const contenders: Contender[] = [mapGet(items), lruGet(items, false), lruGet(items, true), ...hits]
-      const rows = await measureThroughput(contenders, { ...context.options, concurrency: 1, order, baseline: 'lru-await', log: context.log })
-      const notes = hits.filter((hit) => hit.loaderCalls() > 0).map((hit) => `${hit.label}: the loader ran ${hit.loaderCalls()} times during the timed rounds (expected 0: every read should hit).`)
+      const rows = await measureThroughput(contenders, {
+        ...context.options,
+        concurrency: 1,
+        order,
+        baseline: 'lru-await',
+        log: context.log,
+      })
+      const notes = hits
+        .filter((hit) => hit.loaderCalls() > 0)
+        .map(
+          (hit) => `${hit.label}: the loader ran ${hit.loaderCalls()} times during the timed rounds (expected 0: every read should hit).`,
+        )
       const ceiling = row(rows, 'lru-await')
       const cachekit = row(rows, 'cachekit')
       const peer = bestPeer(rows)
       const vsCeiling = pairedRatio(cachekit, ceiling)
       const vsPeer = pairedRatio(cachekit, peer)
       const targets: TargetResult[] = [
-        { description: 'cachekit L1 hit vs the awaited-Promise ceiling (lru-cache get, awaited)', target: '≥ 0.5×', measured: `${fmtRatio(vsCeiling)} (${formatOps(cachekit?.metrics.opsPerSec ?? 0)} vs ${formatOps(ceiling?.metrics.opsPerSec ?? 0)})`, met: vsCeiling >= 0.5 },
-        { description: `cachekit L1 hit vs the best peer (${peer?.label})`, target: '≥ 4×', measured: `${fmtRatio(vsPeer)} (${formatOps(peer?.metrics.opsPerSec ?? 0)})`, met: vsPeer >= 4 },
+        {
+          description: 'cachekit L1 hit vs the awaited-Promise ceiling (lru-cache get, awaited)',
+          target: '≥ 0.5×',
+          measured: `${fmtRatio(vsCeiling)} (${formatOps(cachekit?.metrics.opsPerSec ?? 0)} vs ${formatOps(ceiling?.metrics.opsPerSec ?? 0)})`,
+          met: vsCeiling >= 0.5,
+        },
+        {
+          description: `cachekit L1 hit vs the best peer (${peer?.label})`,
+          target: '≥ 4×',
+          measured: `${fmtRatio(vsPeer)} (${formatOps(peer?.metrics.opsPerSec ?? 0)})`,
+          met: vsPeer >= 4,
+        },
       ]
       return {
         groups: [
           {
             id: 'l1-hit-1',
             title: 'L1 hit, 1 in flight',
-            description: 'Ratios are to `lru-cache get, awaited`. Key objects (cachekit) and key strings (peers) are built before timing, except in the "key built per call" row.',
+            description:
+              'Ratios are to `lru-cache get, awaited`. Key objects (cachekit) and key strings (peers) are built before timing, except in the "key built per call" row.',
             baseline: 'lru-await',
             columns: THROUGHPUT_COLUMNS,
             chart: OPS_CHART,

@@ -7,7 +7,19 @@ import { formatOps, measureThroughput, type Contender } from '../harness/measure
 import type { Scenario } from '../harness/scenario.js'
 import type { GroupResult, TargetResult } from '../harness/types.js'
 import { ioredisGet } from '../subjects/raw.js'
-import { bestPeer, cachekitSubject, closeAll, fill, fmtRatio, hitContender, OPS_CHART, pairedRatio, peerSubjects, REDIS_COLUMNS, row } from './common.js'
+import {
+  bestPeer,
+  cachekitSubject,
+  closeAll,
+  fill,
+  fmtRatio,
+  hitContender,
+  OPS_CHART,
+  pairedRatio,
+  peerSubjects,
+  REDIS_COLUMNS,
+  row,
+} from './common.js'
 
 const KEYS = 10_000
 
@@ -18,9 +30,19 @@ export const redisHit: Scenario = {
   async run(context) {
     const items = makeItems(KEYS)
     const order = readOrder(KEYS)
-    const config = (id: string) => ({ mode: 'redis' as const, redis: context.redis, prefix: context.prefix(id), keyCount: KEYS, l1MaxEntries: KEYS, ttlMs: 3_600_000 })
+    const config = (id: string) => ({
+      mode: 'redis' as const,
+      redis: context.redis,
+      prefix: context.prefix(id),
+      keyCount: KEYS,
+      l1MaxEntries: KEYS,
+      ttlMs: 3_600_000,
+    })
     const subjects = [await cachekitSubject(config('ck')), ...(await peerSubjects(config))]
-    const raws = [await ioredisGet(context.redis.url, context.prefix('raw'), items, false), await ioredisGet(context.redis.url, context.prefix('raw-ap'), items, true)]
+    const raws = [
+      await ioredisGet(context.redis.url, context.prefix('raw'), items, false),
+      await ioredisGet(context.redis.url, context.prefix('raw-ap'), items, true),
+    ]
     try {
       for (const subject of subjects) await fill(subject, items)
       const hits = subjects.map((subject) => hitContender(subject, items))
@@ -29,7 +51,14 @@ export const redisHit: Scenario = {
       for (const concurrency of [1, 64]) {
         context.log(`  ${concurrency} in flight`)
         const baseline = concurrency === 1 ? 'ioredis' : 'ioredis-autopipe'
-        const rows = await measureThroughput(contenders, { ...context.options, concurrency, order, baseline, commandStats: context.commandStats, log: context.log })
+        const rows = await measureThroughput(contenders, {
+          ...context.options,
+          concurrency,
+          order,
+          baseline,
+          commandStats: context.commandStats,
+          log: context.log,
+        })
         groups.push({
           id: `redis-hit-${concurrency}`,
           title: `Redis hit, ${concurrency} in flight`,
@@ -46,11 +75,28 @@ export const redisHit: Scenario = {
       const peer = bestPeer(many)
       const vsPeer = pairedRatio(row(many, 'cachekit'), peer)
       const targets: TargetResult[] = [
-        { description: '64 in flight: cachekit vs raw ioredis with auto-pipelining', target: '≥ 0.8×', measured: `${fmtRatio(vsAuto)} (${formatOps(row(many, 'cachekit')?.metrics.opsPerSec ?? 0)} vs ${formatOps(row(many, 'ioredis-autopipe')?.metrics.opsPerSec ?? 0)})`, met: vsAuto >= 0.8 },
-        { description: `64 in flight: cachekit vs the best peer (${peer?.label})`, target: '≥ 2×', measured: `${fmtRatio(vsPeer)} (${formatOps(peer?.metrics.opsPerSec ?? 0)})`, met: vsPeer >= 2 },
-        { description: '1 in flight: cachekit vs raw ioredis (default options)', target: '≥ 0.95× (within 5%)', measured: `${fmtRatio(vsRaw1)} (${formatOps(row(one, 'cachekit')?.metrics.opsPerSec ?? 0)} vs ${formatOps(row(one, 'ioredis')?.metrics.opsPerSec ?? 0)})`, met: vsRaw1 >= 0.95 },
+        {
+          description: '64 in flight: cachekit vs raw ioredis with auto-pipelining',
+          target: '≥ 0.8×',
+          measured: `${fmtRatio(vsAuto)} (${formatOps(row(many, 'cachekit')?.metrics.opsPerSec ?? 0)} vs ${formatOps(row(many, 'ioredis-autopipe')?.metrics.opsPerSec ?? 0)})`,
+          met: vsAuto >= 0.8,
+        },
+        {
+          description: `64 in flight: cachekit vs the best peer (${peer?.label})`,
+          target: '≥ 2×',
+          measured: `${fmtRatio(vsPeer)} (${formatOps(peer?.metrics.opsPerSec ?? 0)})`,
+          met: vsPeer >= 2,
+        },
+        {
+          description: '1 in flight: cachekit vs raw ioredis (default options)',
+          target: '≥ 0.95× (within 5%)',
+          measured: `${fmtRatio(vsRaw1)} (${formatOps(row(one, 'cachekit')?.metrics.opsPerSec ?? 0)} vs ${formatOps(row(one, 'ioredis')?.metrics.opsPerSec ?? 0)})`,
+          met: vsRaw1 >= 0.95,
+        },
       ]
-      const notes = hits.filter((hit) => hit.loaderCalls() > 0).map((hit) => `${hit.label}: the loader ran ${hit.loaderCalls()} times during the timed rounds (expected 0).`)
+      const notes = hits
+        .filter((hit) => hit.loaderCalls() > 0)
+        .map((hit) => `${hit.label}: the loader ran ${hit.loaderCalls()} times during the timed rounds (expected 0).`)
       return { groups, targets, notes }
     } finally {
       await closeAll([...subjects, ...raws])

@@ -45,9 +45,24 @@ export const tagInvalidation: Scenario = {
     const redisRows = hitCost[0]!.rows
     const l1Rows = hitCost[1]!.rows
     const targets: TargetResult[] = [
-      { description: 'cachekit: invalidating a tag over 100k entries vs over 100 entries (median time)', target: '≤ 1.5×', measured: `${fmtRatio(flat)} (${ck(100_000).toFixed(2)} ms vs ${ck(100).toFixed(2)} ms)`, met: flat <= 1.5 },
-      { description: 'hit with tags vs without, Redis, 64 in flight (reported, no target)', target: 'report', measured: fmtRatio(pairedRatio(row(redisRows, 'cachekit-tags'), row(redisRows, 'cachekit-plain'))), met: 'report' },
-      { description: 'hit with tags vs without, L1, 1 in flight (reported, no target)', target: 'report', measured: fmtRatio(pairedRatio(row(l1Rows, 'cachekit-tags'), row(l1Rows, 'cachekit-plain'))), met: 'report' },
+      {
+        description: 'cachekit: invalidating a tag over 100k entries vs over 100 entries (median time)',
+        target: '≤ 1.5×',
+        measured: `${fmtRatio(flat)} (${ck(100_000).toFixed(2)} ms vs ${ck(100).toFixed(2)} ms)`,
+        met: flat <= 1.5,
+      },
+      {
+        description: 'hit with tags vs without, Redis, 64 in flight (reported, no target)',
+        target: 'report',
+        measured: fmtRatio(pairedRatio(row(redisRows, 'cachekit-tags'), row(redisRows, 'cachekit-plain'))),
+        met: 'report',
+      },
+      {
+        description: 'hit with tags vs without, L1, 1 in flight (reported, no target)',
+        target: 'report',
+        measured: fmtRatio(pairedRatio(row(l1Rows, 'cachekit-tags'), row(l1Rows, 'cachekit-plain'))),
+        met: 'report',
+      },
     ]
     return {
       groups,
@@ -76,7 +91,12 @@ async function measureInvalidation(context: BenchContext): Promise<GroupResult> 
   const value = makeItems(1, 100)[0] as Item
   const repetitions = context.options.quick ? 3 : 15
   const invalidators: Invalidator[] = []
-  for (const size of SIZES) invalidators.push(await cachekitInvalidator(context, size, value), await bentoInvalidator(context, size, value), await tagSetInvalidator(context, size, value))
+  for (const size of SIZES)
+    invalidators.push(
+      await cachekitInvalidator(context, size, value),
+      await bentoInvalidator(context, size, value),
+      await tagSetInvalidator(context, size, value),
+    )
   try {
     for (const invalidator of invalidators) {
       context.log(`  filling ${invalidator.id} (${invalidator.size.toLocaleString('en')} entries)`)
@@ -139,7 +159,9 @@ async function cachekitInvalidator(context: BenchContext, size: number, value: I
     size,
     fill: async () => {
       for (let start = 0; start < size; start += 1000) {
-        await kit.cache.setMany(Array.from({ length: Math.min(1000, size - start) }, (_, i) => ({ key: keys.tagged({ id: start + i }), value })))
+        await kit.cache.setMany(
+          Array.from({ length: Math.min(1000, size - start) }, (_, i) => ({ key: keys.tagged({ id: start + i }), value })),
+        )
       }
     },
     invalidate: async () => void (await invalidate(['group'])),
@@ -154,7 +176,11 @@ async function cachekitInvalidator(context: BenchContext, size: number, value: I
 
 async function bentoInvalidator(context: BenchContext, size: number, value: Item): Promise<Invalidator> {
   const connection = { host: context.redis.host, port: context.redis.port }
-  const bento = new BentoCache({ default: 'cache', prefix: context.prefix(`bento-${size}`), stores: { cache: bentostore().useL2Layer(redisDriver({ connection })) } })
+  const bento = new BentoCache({
+    default: 'cache',
+    prefix: context.prefix(`bento-${size}`),
+    stores: { cache: bentostore().useL2Layer(redisDriver({ connection })) },
+  })
   return {
     id: 'bentocache',
     label: 'BentoCache deleteByTag',
@@ -163,9 +189,11 @@ async function bentoInvalidator(context: BenchContext, size: number, value: Item
     size,
     fill: async () => {
       let next = 0
-      await Promise.all(Array.from({ length: 64 }, async () => {
-        while (next < size) await bento.set({ key: `tagged:${next++}`, value, tags: ['group'], ttl: '1h' })
-      }))
+      await Promise.all(
+        Array.from({ length: 64 }, async () => {
+          while (next < size) await bento.set({ key: `tagged:${next++}`, value, tags: ['group'], ttl: '1h' })
+        }),
+      )
     },
     invalidate: async () => void (await bento.deleteByTag({ tags: ['group'] })),
     verify: async () => {
@@ -192,7 +220,8 @@ async function tagSetInvalidator(context: BenchContext, size: number, value: Ite
     fill: async () => {
       for (let start = 0; start < size; start += 1000) {
         const batch = client.pipeline()
-        for (let id = start; id < Math.min(size, start + 1000); id++) batch.set(`${prefix}:tagged:${id}`, text, 'PX', 3_600_000).sadd(tagKey, `${prefix}:tagged:${id}`)
+        for (let id = start; id < Math.min(size, start + 1000); id++)
+          batch.set(`${prefix}:tagged:${id}`, text, 'PX', 3_600_000).sadd(tagKey, `${prefix}:tagged:${id}`)
         await batch.exec()
       }
     },
@@ -217,7 +246,12 @@ async function measureHitCost(context: BenchContext): Promise<GroupResult[]> {
           variant === 'tags'
             ? defineKeys({ item: { template: 'item:{id}', ttl: '1h', value: typed<Item>(), tags: ({ id }) => [`item:${id}`, 'items'] } })
             : defineKeys({ item: { template: 'item:{id}', ttl: '1h', value: typed<Item>() } })
-        const kit = createCachekit({ driver: ioredisDriver({ url: context.redis.url }), prefix: context.prefix(`hit-${tier}-${variant}`), keys, l1: tier === 'l1' ? { maxEntries: HIT_KEYS } : false })
+        const kit = createCachekit({
+          driver: ioredisDriver({ url: context.redis.url }),
+          prefix: context.prefix(`hit-${tier}-${variant}`),
+          keys,
+          l1: tier === 'l1' ? { maxEntries: HIT_KEYS } : false,
+        })
         await kit.ready()
         const built = Array.from({ length: HIT_KEYS }, (_, id) => keys.item({ id }))
         for (let id = 0; id < HIT_KEYS; id++) await kit.cache.getOrSet(built[id]!, async () => items[id]!)
@@ -230,7 +264,7 @@ async function measureHitCost(context: BenchContext): Promise<GroupResult[]> {
           label: variant === 'tags' ? 'cachekit, 2 tags per entry' : 'cachekit, no tags',
           library: 'cachekit',
           kind: 'cachekit',
-          op: (id) => kit.cache.getOrSet(built[id]!, async () => ((loads++), items[id]!)),
+          op: (id) => kit.cache.getOrSet(built[id]!, async () => (loads++, items[id]!)),
         }
         return { kit, contender, loads: () => loads }
       }),
@@ -238,7 +272,10 @@ async function measureHitCost(context: BenchContext): Promise<GroupResult[]> {
     try {
       const concurrency = tier === 'redis' ? 64 : 1
       context.log(`  hit cost, ${tier}, ${concurrency} in flight`)
-      const rows = await measureThroughput(kits.map((k) => k.contender), { ...context.options, concurrency, order, baseline: 'cachekit-plain', commandStats: context.commandStats, log: context.log })
+      const rows = await measureThroughput(
+        kits.map((k) => k.contender),
+        { ...context.options, concurrency, order, baseline: 'cachekit-plain', commandStats: context.commandStats, log: context.log },
+      )
       groups.push({
         id: `tag-hit-${tier}`,
         title: tier === 'redis' ? 'Hit with and without tags, Redis, 64 in flight' : 'Hit with and without tags, L1, 1 in flight',

@@ -9,7 +9,20 @@ import type { Scenario } from '../harness/scenario.js'
 import type { GroupResult, TargetResult } from '../harness/types.js'
 import { ioredisGet, lruGet } from '../subjects/raw.js'
 import type { CacheSubject } from '../subjects/subject.js'
-import { bestPeer, cachekitSubject, closeAll, fill, fmtRatio, hitContender, OPS_CHART, pairedRatio, peerSubjects, REDIS_COLUMNS, row, THROUGHPUT_COLUMNS } from './common.js'
+import {
+  bestPeer,
+  cachekitSubject,
+  closeAll,
+  fill,
+  fmtRatio,
+  hitContender,
+  OPS_CHART,
+  pairedRatio,
+  peerSubjects,
+  REDIS_COLUMNS,
+  row,
+  THROUGHPUT_COLUMNS,
+} from './common.js'
 
 const KEYS = 10_000
 const SMALL_L1 = 1_000
@@ -24,8 +37,18 @@ export const tieredHit: Scenario = {
     const groups: GroupResult[] = []
     const all: { close(): Promise<void> }[] = []
     try {
-      for (const [l1MaxEntries, concurrency] of [[KEYS, 1], [SMALL_L1, 64]] as const) {
-        const config = (id: string) => ({ mode: 'tiered' as const, redis: context.redis, prefix: context.prefix(id), keyCount: KEYS, l1MaxEntries, ttlMs: 3_600_000 })
+      for (const [l1MaxEntries, concurrency] of [
+        [KEYS, 1],
+        [SMALL_L1, 64],
+      ] as const) {
+        const config = (id: string) => ({
+          mode: 'tiered' as const,
+          redis: context.redis,
+          prefix: context.prefix(id),
+          keyCount: KEYS,
+          l1MaxEntries,
+          ttlMs: 3_600_000,
+        })
         const subjects: CacheSubject[] = [await cachekitSubject(config('ck')), ...(await peerSubjects(config))]
         all.push(...subjects)
         for (const subject of subjects) await fill(subject, items)
@@ -35,7 +58,14 @@ export const tieredHit: Scenario = {
         const raw = fits ? lruGet(items, true) : await ioredisGet(context.redis.url, context.prefix('raw-ap'), items, true)
         if ('close' in raw) all.push(raw as { close(): Promise<void> })
         const contenders: Contender[] = [raw, ...hits]
-        const rows = await measureThroughput(contenders, { ...context.options, concurrency, order, baseline: raw.id, commandStats: context.commandStats, log: context.log })
+        const rows = await measureThroughput(contenders, {
+          ...context.options,
+          concurrency,
+          order,
+          baseline: raw.id,
+          commandStats: context.commandStats,
+          log: context.log,
+        })
         groups.push({
           id: fits ? 'tiered-fits' : 'tiered-10pct',
           title: fits ? `Tiered, all keys fit L1, ${concurrency} in flight` : `Tiered, L1 holds 10% of the keys, ${concurrency} in flight`,
@@ -49,7 +79,12 @@ export const tieredHit: Scenario = {
       const targets: TargetResult[] = groups.map((group) => {
         const peer = bestPeer(group.rows)
         const ratio = pairedRatio(row(group.rows, 'cachekit'), peer)
-        return { description: `${group.title}: cachekit vs the best peer (${peer?.label})`, target: 'ahead (> 1×); the issue sets no number here', measured: `${fmtRatio(ratio)} (${formatOps(row(group.rows, 'cachekit')?.metrics.opsPerSec ?? 0)} vs ${formatOps(peer?.metrics.opsPerSec ?? 0)})`, met: ratio > 1 }
+        return {
+          description: `${group.title}: cachekit vs the best peer (${peer?.label})`,
+          target: 'ahead (> 1×); the issue sets no number here',
+          measured: `${fmtRatio(ratio)} (${formatOps(row(group.rows, 'cachekit')?.metrics.opsPerSec ?? 0)} vs ${formatOps(peer?.metrics.opsPerSec ?? 0)})`,
+          met: ratio > 1,
+        }
       })
       return { groups, targets, notes: ['async-cache-dedupe and cachified have no two-tier mode and are not in this scenario.'] }
     } finally {

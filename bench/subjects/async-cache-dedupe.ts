@@ -6,7 +6,9 @@ import { NO_LOADER, type CacheSubject, type SubjectConfig } from './subject.js'
 export async function asyncCacheDedupeSubject(config: SubjectConfig): Promise<CacheSubject | undefined> {
   if (config.mode === 'tiered') return undefined
   const client = config.mode === 'redis' ? new Redis(config.redis.url) : undefined
-  const storage = client ? { type: 'redis' as const, options: { client } } : { type: 'memory' as const, options: { size: config.l1MaxEntries } }
+  const storage = client
+    ? { type: 'redis' as const, options: { client } }
+    : { type: 'memory' as const, options: { size: config.l1MaxEntries } }
   const cache = createCache({ ttl: Math.ceil(config.ttlMs / 1000), storage })
   // The function name is part of every stored key: it carries the subject's prefix.
   const name = `item_${config.prefix.replace(/[^A-Za-z0-9]/g, '_')}`

@@ -19,7 +19,14 @@ export function lruGet(items: readonly Item[], awaited: boolean): Contender {
   items.forEach((item, n) => lru.set(keys[n]!, item))
   return awaited
     ? { id: 'lru-await', label: 'lru-cache get, awaited', library: 'lru-cache', kind: 'baseline', op: async (key) => lru.get(keys[key]!) }
-    : { id: 'lru-sync', label: 'lru-cache get (sync)', library: 'lru-cache', kind: 'baseline', sync: true, op: (key) => lru.get(keys[key]!) }
+    : {
+        id: 'lru-sync',
+        label: 'lru-cache get (sync)',
+        library: 'lru-cache',
+        kind: 'baseline',
+        sync: true,
+        op: (key) => lru.get(keys[key]!),
+      }
 }
 
 export interface RawRedis extends Contender {

@@ -132,9 +132,11 @@ export function createAdminHandler(kit: AdminKit, options: AdminHandlerOptions):
     throw new ValidationError('createAdminHandler needs options.authorize: (request) => boolean; the admin endpoints are never public')
   }
   const basePath = (options.basePath ?? DEFAULTS.basePath).replace(/\/+$/, '')
-  if (basePath !== '' && !basePath.startsWith('/')) throw new ValidationError(`basePath must start with '/', got ${JSON.stringify(basePath)}`)
+  if (basePath !== '' && !basePath.startsWith('/'))
+    throw new ValidationError(`basePath must start with '/', got ${JSON.stringify(basePath)}`)
   const refreshMs = options.refreshMs ?? DEFAULTS.refreshMs
-  if (!Number.isSafeInteger(refreshMs) || refreshMs < 500) throw new ValidationError(`refreshMs must be an integer of at least 500, got ${String(refreshMs)}`)
+  if (!Number.isSafeInteger(refreshMs) || refreshMs < 500)
+    throw new ValidationError(`refreshMs must be an integer of at least 500, got ${String(refreshMs)}`)
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULTS.maxBodyBytes
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1 || maxBodyBytes > MAX_BODY_BYTES_LIMIT) {
     throw new ValidationError(`maxBodyBytes must be an integer from 1 to ${MAX_BODY_BYTES_LIMIT}, got ${String(maxBodyBytes)}`)
@@ -145,7 +147,8 @@ export function createAdminHandler(kit: AdminKit, options: AdminHandlerOptions):
 
   return async function adminHandler(request: Request): Promise<Response> {
     try {
-      if (!(await isAuthorized(options.authorize, request))) return json({ error: { code: 'UNAUTHORIZED', message: 'not authorized' } }, 401)
+      if (!(await isAuthorized(options.authorize, request)))
+        return json({ error: { code: 'UNAUTHORIZED', message: 'not authorized' } }, 401)
       const path = routeOf(new URL(request.url).pathname, basePath)
       const method = path === undefined ? undefined : ROUTES[path]
       if (path === undefined || method === undefined) return json({ error: { code: 'NOT_FOUND', message: 'no such admin route' } }, 404)
@@ -171,7 +174,10 @@ async function route(kit: AdminKit, path: string, request: Request, settings: Ro
   switch (path) {
     case '/': {
       const page = await dashboardPage({ title: settings.title, refreshMs: settings.refreshMs })
-      return new Response(page.html, { status: 200, headers: { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': page.contentSecurityPolicy } })
+      return new Response(page.html, {
+        status: 200,
+        headers: { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': page.contentSecurityPolicy },
+      })
     }
     case '/health': {
       const health = await kit.monitor.health()
@@ -180,7 +186,10 @@ async function route(kit: AdminKit, path: string, request: Request, settings: Ro
     case '/metrics':
       return json(await kit.monitor.metrics())
     case '/metrics/prometheus':
-      return new Response(formatPrometheus(metricFamilies(await kit.monitor.metrics())), { status: 200, headers: { ...SECURITY_HEADERS, 'content-type': PROMETHEUS_CONTENT_TYPE } })
+      return new Response(formatPrometheus(metricFamilies(await kit.monitor.metrics())), {
+        status: 200,
+        headers: { ...SECURITY_HEADERS, 'content-type': PROMETHEUS_CONTENT_TYPE },
+      })
     case '/keys': {
       const family = query.get('family') ?? undefined
       const sample = integerParam(query, 'sample', QUERY_LIMITS.sample)
@@ -201,7 +210,8 @@ async function invalidate(kit: AdminKit, request: Request, settings: RouteSettin
   if ('refusal' in read) return refused(read.refusal)
   const body = read.object
   const given = ['key', 'tag', 'tags', 'pattern'].filter((field) => body[field] !== undefined)
-  if (given.length !== 1) return json({ error: { code: 'VALIDATION_ERROR', message: 'give exactly one of key, tag, tags or pattern' } }, 400)
+  if (given.length !== 1)
+    return json({ error: { code: 'VALIDATION_ERROR', message: 'give exactly one of key, tag, tags or pattern' } }, 400)
   const kind = given[0] as 'key' | 'tag' | 'tags' | 'pattern'
   if (kind === 'key') {
     const key = stringField(body.key, 'key')
@@ -232,7 +242,11 @@ function describeKeys(keys: unknown): KeyDescription[] {
   return typeof describe === 'function' ? (describe.call(keys) as KeyDescription[]) : []
 }
 
-function integerParam(query: URLSearchParams, name: 'sample' | 'count', limits: { readonly fallback: number; readonly max: number }): number {
+function integerParam(
+  query: URLSearchParams,
+  name: 'sample' | 'count',
+  limits: { readonly fallback: number; readonly max: number },
+): number {
   const text = query.get(name)
   if (text === null) return limits.fallback
   const value = /^\d{1,7}$/.test(text) ? Number(text) : 0
@@ -241,12 +255,14 @@ function integerParam(query: URLSearchParams, name: 'sample' | 'count', limits: 
 }
 
 function stringField(value: unknown, name: string): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 1024) throw new ValidationError(`${name} must be a non-empty string of at most 1024 characters`)
+  if (typeof value !== 'string' || value.length === 0 || value.length > 1024)
+    throw new ValidationError(`${name} must be a non-empty string of at most 1024 characters`)
   return value
 }
 
 function stringList(value: unknown): string[] {
-  if (!Array.isArray(value) || value.length === 0 || value.length > 100) throw new ValidationError('tags must be a list of 1 to 100 strings')
+  if (!Array.isArray(value) || value.length === 0 || value.length > 100)
+    throw new ValidationError('tags must be a list of 1 to 100 strings')
   return value.map((tag) => stringField(tag, 'tag'))
 }
 
@@ -255,7 +271,10 @@ function refused(refusal: Refusal): Response {
 }
 
 function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8', ...headers } })
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8', ...headers },
+  })
 }
 
 /** Cachekit errors keep their code and a scrubbed message; anything else says only that it failed. */

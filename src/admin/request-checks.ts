@@ -16,10 +16,12 @@ export interface Refusal {
 /** A refusal, or undefined when a destructive request may proceed to reading its body. */
 export function checkDestructiveRequest(request: Request, allowedOrigins: readonly string[], maxBodyBytes: number): Refusal | undefined {
   const contentType = request.headers.get('content-type') ?? ''
-  if (!/^application\/json\b/i.test(contentType)) return { status: 415, code: 'REFUSED', message: 'send a JSON body (content-type: application/json)' }
+  if (!/^application\/json\b/i.test(contentType))
+    return { status: 415, code: 'REFUSED', message: 'send a JSON body (content-type: application/json)' }
   const origin = request.headers.get('origin')
   const own = new URL(request.url).origin
-  if (origin !== null && origin !== own && !allowedOrigins.includes(origin)) return { status: 403, code: 'REFUSED', message: 'cross-origin requests are refused' }
+  if (origin !== null && origin !== own && !allowedOrigins.includes(origin))
+    return { status: 403, code: 'REFUSED', message: 'cross-origin requests are refused' }
   const site = request.headers.get('sec-fetch-site')
   if (site !== null && site !== 'same-origin' && site !== 'none' && !(origin !== null && allowedOrigins.includes(origin))) {
     return { status: 403, code: 'REFUSED', message: 'cross-site requests are refused' }

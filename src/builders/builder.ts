@@ -155,8 +155,18 @@ export class Builder<Template extends string, Value, Kind extends BuilderKind> {
       written += count
       progress('write', items, outputs.size, written)
     })
-    const pruned = only === undefined && this.definition.prune ? await this.prune(outputs, signal, (count) => progress('prune', items, outputs.size, written + count)) : 0
-    const report: BuildReport = { builder: this.name, scope: only === undefined ? 'all' : 'one', items, keys: outputs.size, pruned, durationMs: Date.now() - startedAt }
+    const pruned =
+      only === undefined && this.definition.prune
+        ? await this.prune(outputs, signal, (count) => progress('prune', items, outputs.size, written + count))
+        : 0
+    const report: BuildReport = {
+      builder: this.name,
+      scope: only === undefined ? 'all' : 'one',
+      items,
+      keys: outputs.size,
+      pruned,
+      durationMs: Date.now() - startedAt,
+    }
     if (only === undefined) await this.recordBuild(report)
     this.runtime.events.emit('build', report)
     return report
@@ -209,13 +219,17 @@ export class Builder<Template extends string, Value, Kind extends BuilderKind> {
       return
     }
     const member = item.member
-    if (typeof member !== 'string') throw new ValidationError(`builder ${JSON.stringify(this.name)}: an item's member must be a string, got ${typeof member}`)
+    if (typeof member !== 'string')
+      throw new ValidationError(`builder ${JSON.stringify(this.name)}: an item's member must be a string, got ${typeof member}`)
     if (kind === 'set') {
       ;((output.members ??= new Set()) as Set<string>).add(member)
       return
     }
     const score = item.score
-    if (typeof score !== 'number' || !Number.isFinite(score)) throw new ValidationError(`builder ${JSON.stringify(this.name)}: the score of ${JSON.stringify(member)} must be a finite number, got ${String(score)}`)
+    if (typeof score !== 'number' || !Number.isFinite(score))
+      throw new ValidationError(
+        `builder ${JSON.stringify(this.name)}: the score of ${JSON.stringify(member)} must be a finite number, got ${String(score)}`,
+      )
     ;((output.members ??= new Map()) as Map<string, number>).set(member, score)
   }
 
@@ -262,7 +276,8 @@ export class Builder<Template extends string, Value, Kind extends BuilderKind> {
         const relative = namespace.strip(key)
         // A `*` in the pattern also matches ':', so other families may match: parse decides;
         // a nested kit's feature keys (`prod:__cnt:...`) are never this family's.
-        if (relative !== null && !hasReservedSegment(relative) && !outputs.has(key) && family.parse(relative) !== null) leftovers.push(relative)
+        if (relative !== null && !hasReservedSegment(relative) && !outputs.has(key) && family.parse(relative) !== null)
+          leftovers.push(relative)
       }
       if (leftovers.length > 0) {
         pruned += await cache.delete(leftovers, { onError: 'throw' })
@@ -301,8 +316,15 @@ export class Builder<Template extends string, Value, Kind extends BuilderKind> {
 }
 
 function itemParams(item: unknown, builder: string): never {
-  if (typeof item !== 'object' || item === null || typeof (item as { params?: unknown }).params !== 'object' || (item as { params?: unknown }).params === null) {
-    throw new ValidationError(`builder ${JSON.stringify(builder)}: load must yield objects with params, got ${item === null ? 'null' : typeof item}`)
+  if (
+    typeof item !== 'object' ||
+    item === null ||
+    typeof (item as { params?: unknown }).params !== 'object' ||
+    (item as { params?: unknown }).params === null
+  ) {
+    throw new ValidationError(
+      `builder ${JSON.stringify(builder)}: load must yield objects with params, got ${item === null ? 'null' : typeof item}`,
+    )
   }
   return (item as { params: never }).params
 }

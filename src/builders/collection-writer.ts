@@ -43,11 +43,21 @@ const RETRIES = 2
 const RETRY_DELAY_MS = 50
 
 /** Writes `documents`; resolves once every collection is in place. */
-export async function writeCollections(driver: Driver, documents: readonly CollectionDocument[], options: CollectionWriteOptions): Promise<void> {
+export async function writeCollections(
+  driver: Driver,
+  documents: readonly CollectionDocument[],
+  options: CollectionWriteOptions,
+): Promise<void> {
   const small = documents.filter((doc) => doc.members.size <= options.chunkSize)
   const large = documents.filter((doc) => doc.members.size > options.chunkSize)
   const tasks = packSmall(driver, small, options).map((batch) => async () => {
-    await retried(() => driver.eval(replaceCollections, batch.map((doc) => doc.key), encodeArgs(options, 'replace', batch)))
+    await retried(() =>
+      driver.eval(
+        replaceCollections,
+        batch.map((doc) => doc.key),
+        encodeArgs(options, 'replace', batch),
+      ),
+    )
     options.onWritten(batch.length)
   })
   await runPool(tasks, options.concurrency, options.signal)
@@ -91,7 +101,10 @@ async function writeLarge(driver: Driver, doc: CollectionDocument, options: Coll
   const chunks: (typeof entries)[] = []
   for (let at = 0; at < entries.length; at += options.chunkSize) chunks.push(entries.slice(at, at + options.chunkSize))
   const tasks = chunks.map((chunk) => async () => {
-    const part: CollectionDocument = { key: temporary, members: doc.members instanceof Map ? new Map(chunk as [string, number][]) : new Set(chunk as string[]) }
+    const part: CollectionDocument = {
+      key: temporary,
+      members: doc.members instanceof Map ? new Map(chunk as [string, number][]) : new Set(chunk as string[]),
+    }
     await retried(() => driver.eval(replaceCollections, [temporary], encodeArgs({ ...options, ttlMs: TEMPORARY_TTL_MS }, 'add', [part])))
   })
   try {
@@ -100,9 +113,16 @@ async function writeLarge(driver: Driver, doc: CollectionDocument, options: Coll
     await driver.del([temporary]).catch(() => 0)
     throw error
   }
-  const swapped = await driver.eval(swapCollection, [temporary, doc.key], [String(options.ttlMs), options.kind === 'sorted-set' ? 'zset' : 'set', String(doc.members.size)])
+  const swapped = await driver.eval(
+    swapCollection,
+    [temporary, doc.key],
+    [String(options.ttlMs), options.kind === 'sorted-set' ? 'zset' : 'set', String(doc.members.size)],
+  )
   if (!swapped) {
-    throw new BuildError(options.builder, `the temporary copy of ${JSON.stringify(doc.key)} was incomplete when it was to be swapped in; the previous index was kept`)
+    throw new BuildError(
+      options.builder,
+      `the temporary copy of ${JSON.stringify(doc.key)} was incomplete when it was to be swapped in; the previous index was kept`,
+    )
   }
 }
 
@@ -112,7 +132,9 @@ async function retried<T>(write: () => Promise<T>): Promise<T> {
     try {
       return await write()
     } catch (error) {
-      const transient = error instanceof DriverError && !(error instanceof CommandError || error instanceof DriverClosedError || error instanceof CircuitOpenError)
+      const transient =
+        error instanceof DriverError &&
+        !(error instanceof CommandError || error instanceof DriverClosedError || error instanceof CircuitOpenError)
       if (attempt >= RETRIES || !transient) throw error
       await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS * (attempt + 1)))
     }
@@ -134,7 +156,11 @@ function hasHashTag(key: string): boolean {
   return open !== -1 && key.indexOf('}', open + 1) > open + 1
 }
 
-function encodeArgs(options: Pick<CollectionWriteOptions, 'kind' | 'ttlMs'>, mode: 'replace' | 'add', documents: readonly CollectionDocument[]): string[] {
+function encodeArgs(
+  options: Pick<CollectionWriteOptions, 'kind' | 'ttlMs'>,
+  mode: 'replace' | 'add',
+  documents: readonly CollectionDocument[],
+): string[] {
   const args = [options.kind === 'sorted-set' ? 'zset' : 'set', String(options.ttlMs), mode]
   for (const doc of documents) {
     args.push(String(doc.members.size))

@@ -9,7 +9,14 @@ import type { KeyParams } from '../keys/template.js'
 import type { BuilderDefinition, BuilderKind, BuilderOptions, BuildTarget } from './types.js'
 
 /** Defaults of {@link BuilderOptions}; the bounds keep each Lua call small. */
-export const BUILDER_DEFAULTS = Object.freeze({ chunkSize: 1000, maxChunkSize: 2000, concurrency: 32, maxConcurrency: 1024, prune: true, warm: false })
+export const BUILDER_DEFAULTS = Object.freeze({
+  chunkSize: 1000,
+  maxChunkSize: 2000,
+  concurrency: 32,
+  maxConcurrency: 1024,
+  prune: true,
+  warm: false,
+})
 
 const KINDS = new Set<unknown>(['value', 'sorted-set', 'set'])
 const OPTIONS = new Set(['key', 'kind', 'load', 'ttl', 'every', 'warm', 'prune', 'chunkSize', 'concurrency'])
@@ -35,7 +42,8 @@ export function defineBuilder<const Template extends string, Value, const Kind e
   options: BuilderOptions<Template, Value, Kind>,
 ): BuilderDefinition<Template, Value, Kind> {
   if (typeof options !== 'object' || options === null) throw new ValidationError('defineBuilder takes an options object')
-  for (const name of Object.keys(options)) if (!OPTIONS.has(name)) throw new ValidationError(`defineBuilder: unknown option ${JSON.stringify(name)}`)
+  for (const name of Object.keys(options))
+    if (!OPTIONS.has(name)) throw new ValidationError(`defineBuilder: unknown option ${JSON.stringify(name)}`)
   const { key, load } = options
   if (typeof key !== 'function' || typeof key.template !== 'string' || typeof key.parse !== 'function') {
     throw new ValidationError('defineBuilder: key must be a key family from defineKeys (keys.categoryVideos, not keys.categoryVideos(...))')
@@ -62,7 +70,10 @@ export function defineBuilder<const Template extends string, Value, const Kind e
     for(params: KeyParams<Template>): BuildTarget {
       // Built now, so a bad parameter fails where the cascade names it.
       key(params as never)
-      return Object.freeze({ definition: definition as unknown as BuildTarget['definition'], params: params as Readonly<Record<string, unknown>> })
+      return Object.freeze({
+        definition: definition as unknown as BuildTarget['definition'],
+        params: params as Readonly<Record<string, unknown>>,
+      })
     },
   }
   return Object.freeze(definition)

@@ -40,7 +40,12 @@ export function createBuilderRegistry<Definitions extends Record<string, AnyBuil
   const builders: Record<string, Builder<string, unknown, BuilderKind>> = {}
   for (const [name, definition] of Object.entries(definitions ?? {})) {
     if (name.length === 0) throw new ValidationError('builder names must be non-empty')
-    if (typeof definition !== 'object' || definition === null || typeof definition.load !== 'function' || typeof definition.for !== 'function') {
+    if (
+      typeof definition !== 'object' ||
+      definition === null ||
+      typeof definition.load !== 'function' ||
+      typeof definition.for !== 'function'
+    ) {
       throw new ValidationError(`builders.${name} must be made by defineBuilder`)
     }
     const builder = bind(name, definition, { ...runtime, closing: stop.signal })
@@ -85,7 +90,10 @@ export function createBuilderRegistry<Definitions extends Record<string, AnyBuil
     },
     rebuild(target) {
       const builder = bound.get(target.definition)
-      if (!builder) return Promise.reject(new ValidationError('rebuild names a builder that is not registered in this kit (createCachekit({ builders }))'))
+      if (!builder)
+        return Promise.reject(
+          new ValidationError('rebuild names a builder that is not registered in this kit (createCachekit({ builders }))'),
+        )
       return builder.buildOne(target.params as never)
     },
     async close() {

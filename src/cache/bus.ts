@@ -181,7 +181,9 @@ export class CacheBus {
     if (this.isClosed()) return
     this.transition('subscribing')
     try {
-      const unsubscribe = await this.driver.subscribe(this.channel, (raw) => this.receive(raw), { onStatus: (status) => this.statusChanged(status) })
+      const unsubscribe = await this.driver.subscribe(this.channel, (raw) => this.receive(raw), {
+        onStatus: (status) => this.statusChanged(status),
+      })
       if (this.isClosed()) {
         await unsubscribe().catch(() => undefined)
         return
@@ -271,7 +273,8 @@ function parseMessage(raw: string): BusMessage | undefined {
   const { o, t, k, m, at } = value as Record<string, unknown>
   if (typeof o !== 'string' || !Array.isArray(k) || !k.every((item) => typeof item === 'string' && item.length > 0)) return undefined
   if (t === 'set' || t === 'del' || t === 'clear') return { o, t, k }
-  if (t === 'tags' && (m === 'hard' || m === 'soft') && typeof at === 'number' && Number.isSafeInteger(at) && at >= 0) return { o, t, k, m, at }
+  if (t === 'tags' && (m === 'hard' || m === 'soft') && typeof at === 'number' && Number.isSafeInteger(at) && at >= 0)
+    return { o, t, k, m, at }
   return undefined
 }
 

@@ -62,13 +62,41 @@ export class CacheService {
     const pendingDelete = (full: string): boolean => this.invalidator.pendingDelete(full)
     this.coherence = new Coherence(config.l1, bus, pendingDelete)
     this.reader = new EntryReader(config.codec, tags, this.reporter, pendingDelete)
-    this.writer = new EntryWriter({ driver, codec: config.codec, bus, tags, tagMaxAgeMs, coherence: this.coherence, reporter: this.reporter, admit: config.admit })
+    this.writer = new EntryWriter({
+      driver,
+      codec: config.codec,
+      bus,
+      tags,
+      tagMaxAgeMs,
+      coherence: this.coherence,
+      reporter: this.reporter,
+      admit: config.admit,
+    })
     // A lease given back late is still safe (token-guarded); one nobody gives back blocks others for the lease time.
     const giveBack = (key: string, token: string): void =>
       this.giveBacks.giveBack(key, token, config.leaseMs, () => driver.eval(compareAndDelete, [key], [token]))
     const loaders = new LoaderRun(this.writer, this.coherence, this.reporter, giveBack)
-    this.reads = new ReadPath({ driver, bus, leaseMs: config.leaseMs, waitMs: config.waitMs, coherence: this.coherence, reader: this.reader, loaders, reporter: this.reporter, giveBack })
-    this.invalidator = new Invalidator({ driver, namespace, bus, tags, tagMaxAgeMs, coherence: this.coherence, reporter: this.reporter, enabled: config.enabled })
+    this.reads = new ReadPath({
+      driver,
+      bus,
+      leaseMs: config.leaseMs,
+      waitMs: config.waitMs,
+      coherence: this.coherence,
+      reader: this.reader,
+      loaders,
+      reporter: this.reporter,
+      giveBack,
+    })
+    this.invalidator = new Invalidator({
+      driver,
+      namespace,
+      bus,
+      tags,
+      tagMaxAgeMs,
+      coherence: this.coherence,
+      reporter: this.reporter,
+      enabled: config.enabled,
+    })
   }
 
   /**
@@ -83,7 +111,8 @@ export class CacheService {
    * const user = await kit.cache.getOrSet(keys.user({ id: 42 }), () => db.user(42))
    */
   getOrSet<Value>(key: CacheKeyInput<Value>, loader: Loader<Value>, options: GetOrSetOptions<Value> = {}): Promise<Value> {
-    if (typeof loader !== 'function') return Promise.reject(new ValidationError(`getOrSet needs a loader function, got ${describeValue(loader)}`))
+    if (typeof loader !== 'function')
+      return Promise.reject(new ValidationError(`getOrSet needs a loader function, got ${describeValue(loader)}`))
     if (typeof options !== 'object' || options === null) return Promise.reject(optionsError('getOrSet', options))
     if (!this.config.enabled) return passThrough(key, loader)
     const l1 = this.config.l1
@@ -190,12 +219,17 @@ export class CacheService {
    * Stores many values; all are serialized before anything is written. The writes go
    * out together (pipelined) and other instances hear about them in one bus message.
    */
-  async setMany<Value>(entries: readonly { key: CacheKeyInput<Value>; value: Value; options?: CacheCallOptions<Value> }[], options: SetManyOptions = {}): Promise<boolean> {
-    if (!Array.isArray(entries)) throw new ValidationError(`setMany takes an array of { key, value, options? }, got ${describeValue(entries)}`)
+  async setMany<Value>(
+    entries: readonly { key: CacheKeyInput<Value>; value: Value; options?: CacheCallOptions<Value> }[],
+    options: SetManyOptions = {},
+  ): Promise<boolean> {
+    if (!Array.isArray(entries))
+      throw new ValidationError(`setMany takes an array of { key, value, options? }, got ${describeValue(entries)}`)
     if (typeof options !== 'object' || options === null) throw optionsError('setMany', options)
     if (!this.config.enabled) return false
     const prepared = entries.map((item: unknown) => {
-      if (typeof item !== 'object' || item === null) throw new ValidationError(`setMany entries are { key, value, options? }, got ${describeValue(item)}`)
+      if (typeof item !== 'object' || item === null)
+        throw new ValidationError(`setMany entries are { key, value, options? }, got ${describeValue(item)}`)
       const { key, value, options: callOptions = {} } = item as (typeof entries)[number]
       if (typeof callOptions !== 'object' || callOptions === null) throw optionsError('setMany entry', callOptions)
       const resolved = this.keys.resolve(key, callOptions)
@@ -203,7 +237,9 @@ export class CacheService {
     })
     const keep = options.l1 !== false
     if (!keep) for (const item of prepared) this.coherence.l1?.cache.delete(item.resolved.rel)
-    const stored = await Promise.all(prepared.map((item) => this.writer.write(item.resolved, item.entry, item.text, { announce: false, remember: keep })))
+    const stored = await Promise.all(
+      prepared.map((item) => this.writer.write(item.resolved, item.entry, item.text, { announce: false, remember: keep })),
+    )
     const written = prepared.filter((_, index) => stored[index]).map((item) => item.resolved.full)
     if (written.length > 0) this.config.bus?.publish('set', written)
     return stored.every(Boolean)
@@ -214,7 +250,11 @@ export class CacheService {
    * returns. If `writer` throws, the cache is left untouched and the error propagates,
    * so the cache never holds a value the database refused.
    */
-  async update<Value>(key: CacheKeyInput<Value>, writer: () => Value | Promise<Value>, options: CacheCallOptions<Value> = {}): Promise<Value> {
+  async update<Value>(
+    key: CacheKeyInput<Value>,
+    writer: () => Value | Promise<Value>,
+    options: CacheCallOptions<Value> = {},
+  ): Promise<Value> {
     if (typeof writer !== 'function') throw new ValidationError(`update needs a writer function, got ${describeValue(writer)}`)
     if (typeof options !== 'object' || options === null) throw optionsError('update', options)
     const resolved = this.config.enabled ? this.keys.resolve(key, options) : undefined
@@ -230,7 +270,10 @@ export class CacheService {
    * treats the keys as deleted meanwhile): resolves 0 and reports `degraded`, or rejects
    * under `onError: 'throw'`.
    */
-  async delete(keys: CacheKeyInput<unknown> | readonly CacheKeyInput<unknown>[], options: { onError?: 'fail-open' | 'throw' } = {}): Promise<number> {
+  async delete(
+    keys: CacheKeyInput<unknown> | readonly CacheKeyInput<unknown>[],
+    options: { onError?: 'fail-open' | 'throw' } = {},
+  ): Promise<number> {
     return (await this.deleteReporting(keys, options)).deleted
   }
 
@@ -238,7 +281,10 @@ export class CacheService {
    * As {@link delete}, saying also whether the delete had to wait in the outbox.
    * @internal
    */
-  async deleteReporting(keys: CacheKeyInput<unknown> | readonly CacheKeyInput<unknown>[], options: { onError?: 'fail-open' | 'throw' } = {}): Promise<{ deleted: number; queued: boolean }> {
+  async deleteReporting(
+    keys: CacheKeyInput<unknown> | readonly CacheKeyInput<unknown>[],
+    options: { onError?: 'fail-open' | 'throw' } = {},
+  ): Promise<{ deleted: number; queued: boolean }> {
     if (typeof options !== 'object' || options === null) throw optionsError('delete', options)
     if (!this.config.enabled) return { deleted: 0, queued: false }
     const list = (Array.isArray(keys) ? keys : [keys]) as CacheKeyInput<unknown>[]

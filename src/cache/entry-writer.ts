@@ -50,7 +50,13 @@ export class EntryWriter {
   constructor(private readonly parts: EntryWriterParts) {}
 
   /** Encodes and writes one value. Resolves `false` when skipped (guard, fence, lost lease) or when the driver failed. */
-  async store<Value>(resolved: Resolved, value: Value, options: CacheCallOptions<Value>, createdAt?: number, load?: LoadedWrite): Promise<boolean> {
+  async store<Value>(
+    resolved: Resolved,
+    value: Value,
+    options: CacheCallOptions<Value>,
+    createdAt?: number,
+    load?: LoadedWrite,
+  ): Promise<boolean> {
     const { entry, text } = this.encode(resolved, value, options, createdAt)
     return this.write(resolved, entry, text, { load })
   }
@@ -59,7 +65,12 @@ export class EntryWriter {
    * Builds the entry; `createdAt` (default now) is when its data was read, for tag checks.
    * @throws {ValidationError} for a bad ttl, grace, jitter or tags, or a value the codec refuses.
    */
-  encode<Value>(resolved: Resolved, value: Value, options: CacheCallOptions<Value>, createdAt?: number): { entry: StoredEntry; text: string } {
+  encode<Value>(
+    resolved: Resolved,
+    value: Value,
+    options: CacheCallOptions<Value>,
+    createdAt?: number,
+  ): { entry: StoredEntry; text: string } {
     const now = Date.now()
     const ttlMs = jittered(options.ttl === undefined ? resolved.ttlMs : parseDuration(options.ttl, 'ttl'), options.jitter)
     const graceMs = options.grace === undefined ? resolved.graceMs : parseDuration(options.grace, 'grace')
@@ -68,7 +79,13 @@ export class EntryWriter {
     if (extraTags !== undefined) checkCallTags(extraTags, resolved.full)
     const tags = extraTags && extraTags.length > 0 ? [...new Set([...resolved.tags, ...extraTags])] : resolved.tags
     if (tags.length > 0) this.checkTaggedLifetime(resolved, ttlMs + graceMs)
-    const entry: StoredEntry = { value, createdAt: Math.min(createdAt ?? now, now), expiresAt: now + ttlMs, staleUntil: now + ttlMs + graceMs, tags }
+    const entry: StoredEntry = {
+      value,
+      createdAt: Math.min(createdAt ?? now, now),
+      expiresAt: now + ttlMs,
+      staleUntil: now + ttlMs + graceMs,
+      tags,
+    }
     return { entry, text: this.parts.codec.encode(entry) }
   }
 

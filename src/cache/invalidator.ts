@@ -5,7 +5,13 @@
  */
 import { DriverError } from '../core/errors/index.js'
 import type { Driver } from '../drivers/driver.js'
-import { deleteByPattern, qualifyPattern, type PatternInvalidationOptions, type PatternInvalidationReport, type PatternProgress } from '../invalidation/pattern.js'
+import {
+  deleteByPattern,
+  qualifyPattern,
+  type PatternInvalidationOptions,
+  type PatternInvalidationReport,
+  type PatternProgress,
+} from '../invalidation/pattern.js'
 import { resolveTagInvalidation, type TagInvalidationOptions, type TagInvalidationReport } from '../invalidation/tag-invalidation.js'
 import type { TagStamps } from '../invalidation/tag-stamps.js'
 import type { Namespace } from '../keys/namespace.js'
@@ -37,7 +43,12 @@ export class Invalidator {
     this.outbox = new InvalidationOutbox(
       { deleteKeys: (fullKeys) => this.resendDeletes(fullKeys), invalidateTags: (pending) => this.resendStamps(pending) },
       OUTBOX_LIMITS,
-      (count) => parts.reporter.degraded(undefined, 'outbox', new DriverError(`${count} invalidation(s) dropped: more failed than the outbox keeps`)),
+      (count) =>
+        parts.reporter.degraded(
+          undefined,
+          'outbox',
+          new DriverError(`${count} invalidation(s) dropped: more failed than the outbox keeps`),
+        ),
     )
     this.listen()
   }
@@ -94,7 +105,11 @@ export class Invalidator {
   }
 
   /** Deletes what a pattern matches (`clear()`: `'*'`), announcing each batch. */
-  async deleteMatching(pattern: string, options: PatternInvalidationOptions, kind: 'pattern' | 'clear'): Promise<PatternInvalidationReport> {
+  async deleteMatching(
+    pattern: string,
+    options: PatternInvalidationOptions,
+    kind: 'pattern' | 'clear',
+  ): Promise<PatternInvalidationReport> {
     const { driver, namespace, coherence, reporter } = this.parts
     const target = {
       driver,
@@ -178,7 +193,8 @@ export class Invalidator {
     for (const { tag, mode, stampMs } of pending) {
       const { failed, error } = await this.parts.tags.invalidate([tag], mode, stampMs, this.parts.tagMaxAgeMs)
       if (failed.length > 0) throw error
-      if (!(await this.announce('tags', [tag], { m: mode, at: stampMs }))) throw new DriverError('the stamp landed but its announcement did not')
+      if (!(await this.announce('tags', [tag], { m: mode, at: stampMs })))
+        throw new DriverError('the stamp landed but its announcement did not')
     }
   }
 

@@ -20,7 +20,13 @@ export class LoaderRun {
   ) {}
 
   /** Runs the loader and stores the result. With `leaseToken`, the write replaces the lease marker. */
-  async loadAndStore<Value>(resolved: Resolved, loader: Loader<Value>, options: GetOrSetOptions<Value>, stale: Value | undefined, leaseToken?: string): Promise<Value> {
+  async loadAndStore<Value>(
+    resolved: Resolved,
+    loader: Loader<Value>,
+    options: GetOrSetOptions<Value>,
+    stale: Value | undefined,
+    leaseToken?: string,
+  ): Promise<Value> {
     // The value is as old as the moment the loader started: a tag invalidation that lands
     // while it runs must still reach it (its createdAt is checked against tag stamps).
     const startedAt = Date.now()

@@ -110,7 +110,9 @@ export class EntryReader {
   }
 
   private schemaThrew(resolved: Resolved, text: string, error: unknown): Lookup {
-    this.reporter.invalid(resolved, 'schema', [{ message: `the schema threw: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}` }])
+    this.reporter.invalid(resolved, 'schema', [
+      { message: `the schema threw: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}` },
+    ])
     return { kind: 'invalid', text }
   }
 

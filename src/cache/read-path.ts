@@ -49,7 +49,10 @@ export class ReadPath {
     const { coherence, reader, reporter } = this.parts
     if (options.forceFresh) {
       const loading = coherence.loads.run(resolved.full, () => this.parts.loaders.loadAndStore(resolved, loader, options, undefined))
-      return this.settle(resolved, loading.then((value): Outcome<Value> => ({ value, kind: 'miss' })))
+      return this.settle(
+        resolved,
+        loading.then((value): Outcome<Value> => ({ value, kind: 'miss' })),
+      )
     }
     const shared = coherence.reads.pending<Outcome<Value>>(resolved.full)
     if (shared) return this.settle(resolved, shared)
@@ -82,7 +85,11 @@ export class ReadPath {
           }),
         )
       },
-      (error: unknown) => this.settle(resolved, coherence.reads.run(resolved.full, () => this.readFailedThrough(resolved, loader, options, error))),
+      (error: unknown) =>
+        this.settle(
+          resolved,
+          coherence.reads.run(resolved.full, () => this.readFailedThrough(resolved, loader, options, error)),
+        ),
     )
   }
 
@@ -138,18 +145,35 @@ export class ReadPath {
     if (lookup.kind === 'fresh' || lookup.kind === 'stale') this.parts.coherence.remember(resolved, lookup.entry, text?.length ?? 0, ticket)
     if (lookup.kind === 'fresh') return { value: lookup.entry.value as Value, kind: 'hit', tier: lookup.tier }
     if (lookup.kind === 'stale') return this.serveStale(resolved, loader, options, lookup.entry, lookup.tier)
-    return { value: await this.parts.coherence.loads.run(resolved.full, () => this.loadWithLease(resolved, loader, options, lookup)), kind: 'miss' }
+    return {
+      value: await this.parts.coherence.loads.run(resolved.full, () => this.loadWithLease(resolved, loader, options, lookup)),
+      kind: 'miss',
+    }
   }
 
   /** The driver failed on the first read: fail open to the loader (one shared call), or rethrow. */
-  private async readFailedThrough<Value>(resolved: Resolved, loader: Loader<Value>, options: GetOrSetOptions<Value>, error: unknown): Promise<Outcome<Value>> {
+  private async readFailedThrough<Value>(
+    resolved: Resolved,
+    loader: Loader<Value>,
+    options: GetOrSetOptions<Value>,
+    error: unknown,
+  ): Promise<Outcome<Value>> {
     const { reporter } = this.parts
     reporter.readFailed(resolved, 'get', error, reporter.policy(options))
-    return { value: await this.parts.coherence.loads.run(resolved.full, () => this.parts.loaders.run(resolved, loader, options, undefined)), kind: 'miss' }
+    return {
+      value: await this.parts.coherence.loads.run(resolved.full, () => this.parts.loaders.run(resolved, loader, options, undefined)),
+      kind: 'miss',
+    }
   }
 
   /** Within grace: answer stale at once (or after the soft timeout) while one refresh runs. */
-  private async serveStale<Value>(resolved: Resolved, loader: Loader<Value>, options: GetOrSetOptions<Value>, entry: StoredEntry, tier: Tier): Promise<Outcome<Value>> {
+  private async serveStale<Value>(
+    resolved: Resolved,
+    loader: Loader<Value>,
+    options: GetOrSetOptions<Value>,
+    entry: StoredEntry,
+    tier: Tier,
+  ): Promise<Outcome<Value>> {
     const stale = entry.value as Value
     const refresh = this.refresh(resolved, loader, options, stale)
     if (options.staleWhileRevalidate !== false) return { value: stale, kind: 'stale', tier }
@@ -163,7 +187,12 @@ export class ReadPath {
    * refresh lease beside the key. Resolves the fresh value, or undefined when another
    * instance is refreshing or the loader failed (stale keeps being served).
    */
-  private refresh<Value>(resolved: Resolved, loader: Loader<Value>, options: GetOrSetOptions<Value>, stale: Value): Promise<Value | undefined> {
+  private refresh<Value>(
+    resolved: Resolved,
+    loader: Loader<Value>,
+    options: GetOrSetOptions<Value>,
+    stale: Value,
+  ): Promise<Value | undefined> {
     const { coherence, driver } = this.parts
     // A foreground load of this key is already running: it refreshes the entry (its failure is reported there).
     const loading = coherence.loads.pending<Value>(resolved.full)
@@ -197,7 +226,12 @@ export class ReadPath {
    * claimed the same way: the lease replaces exactly that entry (compare and set), so one
    * instance loads while the others wait.
    */
-  private async loadWithLease<Value>(resolved: Resolved, loader: Loader<Value>, options: GetOrSetOptions<Value>, found: Lookup): Promise<Value> {
+  private async loadWithLease<Value>(
+    resolved: Resolved,
+    loader: Loader<Value>,
+    options: GetOrSetOptions<Value>,
+    found: Lookup,
+  ): Promise<Value> {
     const { driver, loaders, reporter } = this.parts
     const deadline = Date.now() + this.parts.waitMs
     let state = found

@@ -60,7 +60,12 @@ export class CacheReporter {
   }
 
   invalid(resolved: Resolved, reason: 'schema' | 'corrupt', issues?: readonly unknown[]): void {
-    this.events.emit('invalid', issues === undefined ? { key: resolved.full, family: resolved.family, reason } : { key: resolved.full, family: resolved.family, reason, issues })
+    this.events.emit(
+      'invalid',
+      issues === undefined
+        ? { key: resolved.full, family: resolved.family, reason }
+        : { key: resolved.full, family: resolved.family, reason, issues },
+    )
   }
 
   /** The cache answered without the driver (or dropped a write). */

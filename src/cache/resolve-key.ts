@@ -35,14 +35,26 @@ export class KeyResolver {
    */
   resolve<Value>(key: CacheKeyInput<Value>, options: CacheCallOptions<Value>, needsTtl = true): Resolved {
     if (typeof key !== 'string') {
-      if (typeof key !== 'object' || key === null || typeof key.key !== 'string') throw new ValidationError('cache key must be a string or a key built by defineKeys')
-      return { full: this.namespace.key(key.key), rel: key.key, family: key.family, priority: key.priority, ttlMs: key.ttlMs, graceMs: key.graceMs, tags: key.tags, schema: key.schema }
+      if (typeof key !== 'object' || key === null || typeof key.key !== 'string')
+        throw new ValidationError('cache key must be a string or a key built by defineKeys')
+      return {
+        full: this.namespace.key(key.key),
+        rel: key.key,
+        family: key.family,
+        priority: key.priority,
+        ttlMs: key.ttlMs,
+        graceMs: key.graceMs,
+        tags: key.tags,
+        schema: key.schema,
+      }
     }
     if (key.length === 0) throw new ValidationError('cache key must not be empty')
     // A segment starting with '__' belongs to a feature of this kit, or of a kit nested below it (`prod:__lock:...`).
-    if (hasReservedSegment(key)) throw new ValidationError(`cache key ${JSON.stringify(key)}: segments starting with '__' are reserved for cachekit's own features`)
+    if (hasReservedSegment(key))
+      throw new ValidationError(`cache key ${JSON.stringify(key)}: segments starting with '__' are reserved for cachekit's own features`)
     const ttlMs = options.ttl === undefined ? this.defaults.ttlMs : parseDuration(options.ttl, 'ttl')
-    if (ttlMs === undefined && needsTtl) throw new ValidationError(`cache key ${JSON.stringify(key)} has no ttl: pass { ttl } or set the kit's defaultTtl`)
+    if (ttlMs === undefined && needsTtl)
+      throw new ValidationError(`cache key ${JSON.stringify(key)} has no ttl: pass { ttl } or set the kit's defaultTtl`)
     return {
       full: this.namespace.key(key),
       rel: key,

@@ -108,7 +108,8 @@ export class CacheStats {
 function mergeCounters(other: FamilyCounters, evicted: FamilyCounters): void {
   for (const counter of COUNTERS) other[counter] += evicted[counter]
   const held = Math.min(evicted.sampleCount, SAMPLE_SIZE)
-  for (let i = 0; i < held; i++) other.samples[other.sampleCount++ % SAMPLE_SIZE] = evicted.samples[(evicted.sampleCount - held + i) % SAMPLE_SIZE] as number
+  for (let i = 0; i < held; i++)
+    other.samples[other.sampleCount++ % SAMPLE_SIZE] = evicted.samples[(evicted.sampleCount - held + i) % SAMPLE_SIZE] as number
 }
 
 function percentiles(samples: Float64Array): FamilyStats['loadMs'] {

@@ -105,7 +105,8 @@ export interface CascadeRuntime {
 export async function runCascade(runtime: CascadeRuntime, cascades: CascadeMap, name: string, params: unknown): Promise<CascadeReport> {
   const startedAt = Date.now()
   const cascade = typeof name === 'string' && Object.hasOwn(cascades, name) ? cascades[name] : undefined
-  if (typeof cascade !== 'function') throw new ValidationError(`no cascade named ${describeValue(name)} (declare it in createCachekit({ cascades }))`)
+  if (typeof cascade !== 'function')
+    throw new ValidationError(`no cascade named ${describeValue(name)} (declare it in createCachekit({ cascades }))`)
   const targets = checkTargets(await (cascade as Cascade<unknown>)(params), name)
   const { cache } = runtime
   const keys = targets.keys ?? []
@@ -149,13 +150,16 @@ export async function runCascade(runtime: CascadeRuntime, cascades: CascadeMap, 
 }
 
 function checkTargets(targets: unknown, name: string): CascadeTargets {
-  if (typeof targets !== 'object' || targets === null) throw new ValidationError(`cascade ${JSON.stringify(name)} must return { keys?, tags?, patterns?, rebuild? }`)
+  if (typeof targets !== 'object' || targets === null)
+    throw new ValidationError(`cascade ${JSON.stringify(name)} must return { keys?, tags?, patterns?, rebuild? }`)
   for (const field of ['keys', 'tags', 'patterns', 'rebuild'] as const) {
     const value = (targets as Record<string, unknown>)[field]
-    if (value !== undefined && !Array.isArray(value)) throw new ValidationError(`cascade ${JSON.stringify(name)}: ${field} must be an array`)
+    if (value !== undefined && !Array.isArray(value))
+      throw new ValidationError(`cascade ${JSON.stringify(name)}: ${field} must be an array`)
   }
   for (const field of Object.keys(targets)) {
-    if (!['keys', 'tags', 'patterns', 'rebuild', 'tagMode'].includes(field)) throw new ValidationError(`cascade ${JSON.stringify(name)}: unknown field ${JSON.stringify(field)}`)
+    if (!['keys', 'tags', 'patterns', 'rebuild', 'tagMode'].includes(field))
+      throw new ValidationError(`cascade ${JSON.stringify(name)}: unknown field ${JSON.stringify(field)}`)
   }
   return targets as CascadeTargets
 }

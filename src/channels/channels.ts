@@ -53,7 +53,10 @@ export class Channels {
     const resolved = toChannel(channel)
     if (resolved.schema !== undefined) {
       const outcome = await validateStandard(resolved.schema, message)
-      if (outcome.issues !== undefined) throw new ValidationError(`message for channel ${JSON.stringify(resolved.name)} fails its schema: ${describeIssues(outcome.issues)}`)
+      if (outcome.issues !== undefined)
+        throw new ValidationError(
+          `message for channel ${JSON.stringify(resolved.name)} fails its schema: ${describeIssues(outcome.issues)}`,
+        )
     }
     return this.context.driver.publish(this.redisChannel(resolved.name), this.context.codec.encode(message))
   }
@@ -98,7 +101,12 @@ export class Channels {
     return `${this.context.prefix}__ch:${name}`
   }
 
-  private async deliver(channel: Channel<unknown, unknown>, raw: string, handler: ChannelHandler<unknown>, info: MessageInfo): Promise<void> {
+  private async deliver(
+    channel: Channel<unknown, unknown>,
+    raw: string,
+    handler: ChannelHandler<unknown>,
+    info: MessageInfo,
+  ): Promise<void> {
     let message: unknown
     try {
       message = this.context.codec.decode(raw)
@@ -116,7 +124,8 @@ export class Channels {
     }
     try {
       const result = handler(message, info)
-      if (result !== undefined) Promise.resolve(result).catch((error: unknown) => this.events.emit('handler-error', { channel: channel.name, error }))
+      if (result !== undefined)
+        Promise.resolve(result).catch((error: unknown) => this.events.emit('handler-error', { channel: channel.name, error }))
     } catch (error) {
       this.events.emit('handler-error', { channel: channel.name, error })
     }

@@ -37,7 +37,10 @@ const MAX_NAME_LENGTH = 256
  * @example
  * const notifications = defineChannel('notifications', z.object({ id: z.string(), text: z.string() }))
  */
-export function defineChannel<Schema extends StandardSchemaV1>(name: string, schema: Schema): Channel<InferSchemaOutput<Schema>, InferSchemaInput<Schema>>
+export function defineChannel<Schema extends StandardSchemaV1>(
+  name: string,
+  schema: Schema,
+): Channel<InferSchemaOutput<Schema>, InferSchemaInput<Schema>>
 /**
  * Defines a channel typed as `Message`, without a runtime check.
  * @example const ticks = defineChannel<{ at: Date }>('ticks')
@@ -45,14 +48,16 @@ export function defineChannel<Schema extends StandardSchemaV1>(name: string, sch
 export function defineChannel<Message = unknown>(name: string): Channel<Message>
 export function defineChannel(name: string, schema?: StandardSchemaV1): Channel {
   assertChannelName(name)
-  if (schema !== undefined && !isStandardSchema(schema)) throw new ValidationError(`channel ${JSON.stringify(name)}: the schema must be a Standard Schema (zod, valibot, arktype, ...)`)
+  if (schema !== undefined && !isStandardSchema(schema))
+    throw new ValidationError(`channel ${JSON.stringify(name)}: the schema must be a Standard Schema (zod, valibot, arktype, ...)`)
   return createChannel(name, schema)
 }
 
 /** A channel named by plain text: no schema. */
 export function toChannel(channel: Channel<unknown, unknown> | string): Channel<unknown, unknown> {
   if (typeof channel === 'string') return defineChannel(channel)
-  if (typeof channel !== 'object' || channel === null || typeof channel.name !== 'string') throw new ValidationError('a channel must be a name or a channel from defineChannel()')
+  if (typeof channel !== 'object' || channel === null || typeof channel.name !== 'string')
+    throw new ValidationError('a channel must be a name or a channel from defineChannel()')
   return channel
 }
 

@@ -50,6 +50,7 @@ export function stringOption(args: CliArguments, name: string): string | undefin
 export function integerOption(args: CliArguments, name: string, fallback: number): number {
   const value = stringOption(args, name)
   if (value === undefined) return fallback
-  if (!/^\d+$/.test(value) || Number(value) <= 0 || !Number.isSafeInteger(Number(value))) throw new ValidationError(`--${name} must be a positive integer, got ${JSON.stringify(value)}`)
+  if (!/^\d+$/.test(value) || Number(value) <= 0 || !Number.isSafeInteger(Number(value)))
+    throw new ValidationError(`--${name} must be a positive integer, got ${JSON.stringify(value)}`)
   return Number(value)
 }

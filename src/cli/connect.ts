@@ -24,16 +24,24 @@ export async function connect(args: CliArguments, env: Readonly<Record<string, s
   const url = args.options.cluster === true && given !== undefined && !given.includes('://') ? `redis://${given}` : given
   const timeoutMs = integerOption(args, 'timeout', 0) || undefined
   const timeouts = timeoutMs === undefined ? {} : { commandTimeoutMs: timeoutMs, connectTimeoutMs: timeoutMs }
-  if (url === undefined || url === '') throw new ValidationError('no server given: pass --url redis://host:port, or set REDIS_URL (or UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN)')
+  if (url === undefined || url === '')
+    throw new ValidationError(
+      'no server given: pass --url redis://host:port, or set REDIS_URL (or UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN)',
+    )
   if (url === 'memory:') return { driver: memoryDriver(), target: 'memory: (in process)', secrets: [] }
   const parsed = parseUrl(url)
   if (parsed.protocol === 'http:' || parsed.protocol === 'https:') {
     const token = stringOption(args, 'token') ?? env.UPSTASH_REDIS_REST_TOKEN
     if (!token) throw new ValidationError('an Upstash URL needs a token: pass --token or set UPSTASH_REDIS_REST_TOKEN')
     const { upstashDriver } = await import('../drivers/upstash/index.js')
-    return { driver: upstashDriver({ url, token, ...(timeoutMs === undefined ? {} : { commandTimeoutMs: timeoutMs }) }), target: `upstash ${parsed.origin}`, secrets: [token] }
+    return {
+      driver: upstashDriver({ url, token, ...(timeoutMs === undefined ? {} : { commandTimeoutMs: timeoutMs }) }),
+      target: `upstash ${parsed.origin}`,
+      secrets: [token],
+    }
   }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new ValidationError(`unsupported URL scheme ${parsed.protocol} (use redis://, rediss://, https:// or memory:)`)
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')
+    throw new ValidationError(`unsupported URL scheme ${parsed.protocol} (use redis://, rediss://, https:// or memory:)`)
   const { ioredisDriver } = await import('../drivers/ioredis/index.js')
   const secrets = [parsed.password, decodeURIComponent(parsed.password)].filter((secret) => secret.length > 0)
   const printable = `${parsed.protocol}//${parsed.host}${parsed.pathname === '/' ? '' : parsed.pathname}`
@@ -42,8 +50,14 @@ export async function connect(args: CliArguments, env: Readonly<Record<string, s
       const node = parseUrl(part.includes('://') ? part : `${parsed.protocol}//${part}`)
       return { host: node.hostname, port: Number(node.port || 6379) }
     })
-    const redisOptions = parsed.password ? { password: decodeURIComponent(parsed.password), username: decodeURIComponent(parsed.username) || undefined } : {}
-    return { driver: ioredisDriver({ cluster: nodes, clusterOptions: { redisOptions }, ...timeouts }), target: `cluster ${nodes.map((node) => `${node.host}:${node.port}`).join(',')}`, secrets }
+    const redisOptions = parsed.password
+      ? { password: decodeURIComponent(parsed.password), username: decodeURIComponent(parsed.username) || undefined }
+      : {}
+    return {
+      driver: ioredisDriver({ cluster: nodes, clusterOptions: { redisOptions }, ...timeouts }),
+      target: `cluster ${nodes.map((node) => `${node.host}:${node.port}`).join(',')}`,
+      secrets,
+    }
   }
   return { driver: ioredisDriver({ url, ...timeouts }), target: printable, secrets }
 }

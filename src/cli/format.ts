@@ -5,7 +5,11 @@ export { formatBytes } from '../guard/bytes.js'
 export function table(headers: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
   const cells = [headers, ...rows.map((row) => row.map(String))]
   const widths = headers.map((_, column) => Math.max(...cells.map((row) => (row[column] ?? '').length)))
-  const numeric = headers.map((_, column) => rows.length > 0 && rows.every((row) => typeof row[column] === 'number' || /^[\d.,%-]+( ?[KMGT]?B| ms| s)?$/.test(String(row[column]))))
+  const numeric = headers.map(
+    (_, column) =>
+      rows.length > 0 &&
+      rows.every((row) => typeof row[column] === 'number' || /^[\d.,%-]+( ?[KMGT]?B| ms| s)?$/.test(String(row[column]))),
+  )
   const line = (row: readonly string[]) =>
     row
       .map((cell, column) => (numeric[column] ? cell.padStart(widths[column] ?? 0) : cell.padEnd(widths[column] ?? 0)))

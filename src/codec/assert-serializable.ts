@@ -33,7 +33,7 @@ export function assertSerializable(value: unknown, profile: SerializableProfile)
 
 const TYPED_ARRAYS: ReadonlySet<object> = new Set(
   [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array].map(
-    (constructor) => constructor.prototype as object,
+    (type) => type.prototype as object,
   ),
 )
 
@@ -98,7 +98,8 @@ class Walker {
     const proto: unknown = Object.getPrototypeOf(value)
     if (proto === Object.prototype || proto === null) return this.visitPlainObject(value as Record<string, unknown>)
     if (proto === Array.prototype && Array.isArray(value)) return this.visitArray(value)
-    if (!this.profile.rich) return this.fail(`${typeName(value)} has no faithful JSON form${RICH_TYPES.has(proto) ? '; use superjsonCodec' : ''}`)
+    if (!this.profile.rich)
+      return this.fail(`${typeName(value)} has no faithful JSON form${RICH_TYPES.has(proto) ? '; use superjsonCodec' : ''}`)
     this.plain = false
     if (proto === Date.prototype) {
       if (Number.isNaN((value as Date).getTime())) this.fail('an invalid Date would be read back as null')
@@ -116,7 +117,9 @@ class Walker {
       for (const member of value as Set<unknown>) this.within('<set member>', member)
       return
     }
-    this.fail(`${typeName(value)} would lose its class (only plain objects, arrays, Date, RegExp, URL, Map, Set and typed arrays round-trip)`)
+    this.fail(
+      `${typeName(value)} would lose its class (only plain objects, arrays, Date, RegExp, URL, Map, Set and typed arrays round-trip)`,
+    )
   }
 
   private visitPlainObject(value: Record<string, unknown>): void {
@@ -153,7 +156,14 @@ class Walker {
   }
 }
 
-const RICH_TYPES: ReadonlySet<unknown> = new Set([Date.prototype, Map.prototype, Set.prototype, RegExp.prototype, URL.prototype, ...TYPED_ARRAYS])
+const RICH_TYPES: ReadonlySet<unknown> = new Set([
+  Date.prototype,
+  Map.prototype,
+  Set.prototype,
+  RegExp.prototype,
+  URL.prototype,
+  ...TYPED_ARRAYS,
+])
 
 function typeName(value: object): string {
   const name = (value as { constructor?: { name?: unknown } }).constructor?.name

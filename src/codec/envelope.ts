@@ -73,7 +73,9 @@ export function encodeEnvelope(codec: Codec, envelope: Envelope): string {
   checkTime(expiresAt, 'expiresAt')
   checkTime(staleUntil, 'staleUntil')
   if (expiresAt < createdAt || staleUntil < expiresAt) {
-    throw new ValidationError(`envelope times must satisfy createdAt <= expiresAt <= staleUntil, got ${createdAt}, ${expiresAt}, ${staleUntil}`)
+    throw new ValidationError(
+      `envelope times must satisfy createdAt <= expiresAt <= staleUntil, got ${createdAt}, ${expiresAt}, ${staleUntil}`,
+    )
   }
   const tagText = encodeTags(tags)
   const payload = encodePayload(codec, value)
@@ -132,7 +134,8 @@ function checkTime(time: unknown, name: string): void {
 
 function encodeTags(tags: unknown): string {
   if (tags === undefined) return ''
-  if (!Array.isArray(tags) || !tags.every((tag) => typeof tag === 'string')) throw new ValidationError('envelope tags must be an array of strings')
+  if (!Array.isArray(tags) || !tags.every((tag) => typeof tag === 'string'))
+    throw new ValidationError('envelope tags must be an array of strings')
   return tags.length === 0 ? '' : JSON.stringify(tags)
 }
 
@@ -142,7 +145,9 @@ function encodePayload(codec: Codec, value: unknown): string {
     payload = codec.encode(value)
   } catch (error) {
     if (error instanceof ValidationError) throw error
-    throw new ValidationError(`codec ${codec.id} cannot serialize the value: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+    throw new ValidationError(`codec ${codec.id} cannot serialize the value: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    })
   }
   if (typeof payload !== 'string') throw new ValidationError(`codec ${codec.id} returned ${typeof payload} instead of a string`)
   return payload

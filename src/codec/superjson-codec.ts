@@ -78,6 +78,6 @@ function isRegistered(superjson: SuperjsonInstance, value: unknown): boolean {
   if (typeof value === 'symbol') return superjson.symbolRegistry.getIdentifier(value) !== undefined
   if (superjson.customTransformerRegistry.findApplicable(value) !== undefined) return true
   if (typeof value !== 'object' || value === null) return false
-  const constructor = (value as { constructor?: unknown }).constructor
-  return typeof constructor === 'function' && superjson.classRegistry.getIdentifier(constructor as new () => unknown) !== undefined
+  const type = (value as { constructor?: unknown }).constructor
+  return typeof type === 'function' && superjson.classRegistry.getIdentifier(type as new () => unknown) !== undefined
 }

@@ -11,7 +11,9 @@ export interface ValidatingSchema {
 }
 
 /** What a Standard Schema validator answers. */
-export type ValidationOutcome = { readonly value: unknown; readonly issues?: undefined } | { readonly issues: ReadonlyArray<{ readonly message: string }> }
+export type ValidationOutcome =
+  | { readonly value: unknown; readonly issues?: undefined }
+  | { readonly issues: ReadonlyArray<{ readonly message: string }> }
 
 /**
  * Validates `value` against `schema`: the (possibly transformed) value, or the issues.

@@ -4,7 +4,8 @@ import { describeValue } from '../core/describe-value.js'
 
 /** Checks an increment: a safe integer (Redis counters are 64-bit integers; JS numbers are exact to 2^53). */
 export function checkBy(by: unknown): asserts by is number {
-  if (typeof by !== 'number' || !Number.isSafeInteger(by)) throw new ValidationError(`a counter increment must be a safe integer, got ${describeValue(by)}`)
+  if (typeof by !== 'number' || !Number.isSafeInteger(by))
+    throw new ValidationError(`a counter increment must be a safe integer, got ${describeValue(by)}`)
 }
 
 /** A stored counter as a number: 0 when missing. */

@@ -13,7 +13,14 @@ import { FamilyKeys } from './counter-keys.js'
 import { checkBy, parseCount } from './count.js'
 import { flushFamily, type FlushHandler } from './flush.js'
 import { repeatFlush, type FlushSchedule } from './flush-schedule.js'
-import { resolveCounterTtl, resolveFlushOptions, type CounterWriteOptions, type FlushOptions, type FlushResult, type ScheduleFlushOptions } from './options.js'
+import {
+  resolveCounterTtl,
+  resolveFlushOptions,
+  type CounterWriteOptions,
+  type FlushOptions,
+  type FlushResult,
+  type ScheduleFlushOptions,
+} from './options.js'
 
 /** A counter id within a family: any string or number; escaped into the key. */
 export type CounterId = ParamValue
@@ -113,7 +120,10 @@ export class CounterFamily {
    * })
    */
   async flush(handler: FlushHandler, options: FlushOptions = {}): Promise<FlushResult> {
-    if (!this.writeBehind) throw new ValidationError(`counter family ${JSON.stringify(this.name)} has no write-behind deltas to flush; declare it with { writeBehind: true }`)
+    if (!this.writeBehind)
+      throw new ValidationError(
+        `counter family ${JSON.stringify(this.name)} has no write-behind deltas to flush; declare it with { writeBehind: true }`,
+      )
     if (typeof handler !== 'function') throw new ValidationError('flush needs a handler function')
     return flushFamily(this.driver, this.giveBacks, this.keys, handler, resolveFlushOptions(options))
   }
@@ -127,14 +137,24 @@ export class CounterFamily {
    * const schedule = views.scheduleFlush((batch) => applyViews(batch), { every: '5m' })
    */
   scheduleFlush(handler: FlushHandler, options: ScheduleFlushOptions): FlushSchedule {
-    if (!this.writeBehind) throw new ValidationError(`counter family ${JSON.stringify(this.name)} has no write-behind deltas to flush; declare it with { writeBehind: true }`)
+    if (!this.writeBehind)
+      throw new ValidationError(
+        `counter family ${JSON.stringify(this.name)} has no write-behind deltas to flush; declare it with { writeBehind: true }`,
+      )
     if (typeof handler !== 'function') throw new ValidationError('scheduleFlush needs a handler function')
     if (typeof options !== 'object' || options === null) throw new ValidationError('scheduleFlush needs options with `every`')
     const everyMs = parseDuration(options.every, 'every')
     if (everyMs <= 0) throw new ValidationError('every must be positive')
     const flushOptions = resolveFlushOptions(options)
-    const onError = options.onError ?? ((error: unknown) => console.error(`cachekit: scheduled flush of counter family ${JSON.stringify(this.name)} failed`, error))
-    const repeating = repeatFlush(() => flushFamily(this.driver, this.giveBacks, this.keys, handler, flushOptions), everyMs, options.onFlush, onError)
+    const onError =
+      options.onError ??
+      ((error: unknown) => console.error(`cachekit: scheduled flush of counter family ${JSON.stringify(this.name)} failed`, error))
+    const repeating = repeatFlush(
+      () => flushFamily(this.driver, this.giveBacks, this.keys, handler, flushOptions),
+      everyMs,
+      options.onFlush,
+      onError,
+    )
     const schedule: FlushSchedule = {
       stop: async () => {
         this.schedules.delete(schedule)

@@ -27,10 +27,12 @@ const FORBIDDEN = /[\x00-\x20\x7f*?[\]\\{}|]/
  */
 export function checkName(name: unknown, what: string): string {
   if (typeof name !== 'string' || name.length === 0) throw new ValidationError(`${what} must be a non-empty string`)
-  if (name.startsWith(':') || name.endsWith(':') || name.includes('::')) throw new ValidationError(`${what} ${JSON.stringify(name)} has an empty ':' segment`)
+  if (name.startsWith(':') || name.endsWith(':') || name.includes('::'))
+    throw new ValidationError(`${what} ${JSON.stringify(name)} has an empty ':' segment`)
   if (!name.isWellFormed()) throw new ValidationError(`${what} contains a lone UTF-16 surrogate`)
   const bad = FORBIDDEN.exec(name)
-  if (bad !== null) throw new ValidationError(`${what} ${JSON.stringify(name)} must not contain ${JSON.stringify(bad[0])}; pass user input as a family id`)
+  if (bad !== null)
+    throw new ValidationError(`${what} ${JSON.stringify(name)} must not contain ${JSON.stringify(bad[0])}; pass user input as a family id`)
   return name
 }
 

@@ -17,7 +17,15 @@ import { CounterFamily } from './counter-family.js'
 import { checkBy, parseCount } from './count.js'
 import type { FlushSchedule } from './flush-schedule.js'
 import { Leaderboard } from './leaderboard.js'
-import { COUNTER_DEFAULTS, COUNTER_LIMITS, integerIn, resolveCounterTtl, type CounterFamilyOptions, type CounterWriteOptions, type TrendingOptions } from './options.js'
+import {
+  COUNTER_DEFAULTS,
+  COUNTER_LIMITS,
+  integerIn,
+  resolveCounterTtl,
+  type CounterFamilyOptions,
+  type CounterWriteOptions,
+  type TrendingOptions,
+} from './options.js'
 import { Trending } from './trending.js'
 
 /** The counter service of a kit. */
@@ -113,7 +121,14 @@ export class Counters {
       }
       return known
     }
-    const family = new CounterFamily(this.driver, new FamilyKeys(this.prefix, name, shards), writeBehind, ttlMs, this.schedules, this.giveBacks)
+    const family = new CounterFamily(
+      this.driver,
+      new FamilyKeys(this.prefix, name, shards),
+      writeBehind,
+      ttlMs,
+      this.schedules,
+      this.giveBacks,
+    )
     this.families.set(name, family)
     return family
   }

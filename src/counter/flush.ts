@@ -62,10 +62,20 @@ export type FlushHandler = (batch: CounterBatch) => Promise<void> | void
 const MAX_ORPHANS_PER_SHARD = 100
 
 /** Flushes one family (see the module comment). Rejects with `LockNotAcquiredError` when another process is flushing it. */
-export async function flushFamily(driver: Driver, giveBacks: GiveBacks, keys: FamilyKeys, handler: FlushHandler, options: ResolvedFlushOptions): Promise<FlushResult> {
+export async function flushFamily(
+  driver: Driver,
+  giveBacks: GiveBacks,
+  keys: FamilyKeys,
+  handler: FlushHandler,
+  options: ResolvedFlushOptions,
+): Promise<FlushResult> {
   const lease = lockLease(driver, giveBacks, `${keys.family} (counter flush)`, keys.flushLock())
   const lock = await acquireLease(lease, resolveAcquireOptions({ ttl: options.lockTtlMs, wait: options.waitMs }))
-  return runHolding(lock, (held) => new Flush(driver, keys, handler, options, held).run(), Math.max(1, Math.floor(lock.ttlMs / LOCK_DEFAULTS.extendDivisor)))
+  return runHolding(
+    lock,
+    (held) => new Flush(driver, keys, handler, options, held).run(),
+    Math.max(1, Math.floor(lock.ttlMs / LOCK_DEFAULTS.extendDivisor)),
+  )
 }
 
 class Flush {
@@ -107,7 +117,8 @@ class Flush {
       this.lock.signal.throwIfAborted()
       const deltas: CounterDelta[] = []
       for (const shard of shards) {
-        for (const { member, score } of await this.driver.zrangeWithScores(this.keys.batch(shard, batchId), 0, -1)) deltas.push({ id: member, delta: score })
+        for (const { member, score } of await this.driver.zrangeWithScores(this.keys.batch(shard, batchId), 0, -1))
+          deltas.push({ id: member, delta: score })
       }
       if (deltas.length === 0) await this.commit(batchId, shards)
       else await this.apply(batchId, shards, deltas, true)
@@ -132,14 +143,23 @@ class Flush {
   }
 
   private async apply(batchId: string, shards: number[], deltas: CounterDelta[], recovered: boolean): Promise<void> {
-    const batch: CounterBatch = { id: batchId, family: this.keys.family, deltas, recovered, signal: this.lock.signal, fencingToken: this.lock.fencingToken }
+    const batch: CounterBatch = {
+      id: batchId,
+      family: this.keys.family,
+      deltas,
+      recovered,
+      signal: this.lock.signal,
+      fencingToken: this.lock.fencingToken,
+    }
     try {
       await this.handler(batch)
     } catch (error) {
       // A failed restore leaves the batch listed: the next flush recovers it instead.
       await Promise.all(
         shards.map((shard) =>
-          this.driver.eval(counterRestore, [this.keys.pending(shard), this.keys.batches(shard), this.keys.batch(shard, batchId)], [batchId]).catch(() => 0),
+          this.driver
+            .eval(counterRestore, [this.keys.pending(shard), this.keys.batches(shard), this.keys.batch(shard, batchId)], [batchId])
+            .catch(() => 0),
         ),
       )
       throw error
@@ -151,6 +171,8 @@ class Flush {
   }
 
   private async commit(batchId: string, shards: number[]): Promise<void> {
-    await Promise.all(shards.map((shard) => this.driver.eval(counterCommit, [this.keys.batches(shard), this.keys.batch(shard, batchId)], [batchId])))
+    await Promise.all(
+      shards.map((shard) => this.driver.eval(counterCommit, [this.keys.batches(shard), this.keys.batch(shard, batchId)], [batchId])),
+    )
   }
 }

@@ -30,7 +30,8 @@ export class Leaderboard {
    */
   async incrScore(member: string, by = 1): Promise<number> {
     checkMember(member)
-    if (typeof by !== 'number' || !Number.isFinite(by)) throw new ValidationError(`a score increment must be a finite number, got ${String(by)}`)
+    if (typeof by !== 'number' || !Number.isFinite(by))
+      throw new ValidationError(`a score increment must be a finite number, got ${String(by)}`)
     return this.driver.zincrBy(this.key, member, by)
   }
 
@@ -40,7 +41,8 @@ export class Leaderboard {
    */
   async setScore(member: string, score: number): Promise<void> {
     checkMember(member)
-    if (typeof score !== 'number' || !Number.isFinite(score)) throw new ValidationError(`a score must be a finite number, got ${String(score)}`)
+    if (typeof score !== 'number' || !Number.isFinite(score))
+      throw new ValidationError(`a score must be a finite number, got ${String(score)}`)
     await this.driver.zadd(this.key, [{ member, score }])
   }
 

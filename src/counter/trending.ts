@@ -52,7 +52,8 @@ export class Trending {
    */
   async incr(member: string, by = 1): Promise<number> {
     checkMember(member)
-    if (typeof by !== 'number' || !Number.isFinite(by)) throw new ValidationError(`a trending increment must be a finite number, got ${String(by)}`)
+    if (typeof by !== 'number' || !Number.isFinite(by))
+      throw new ValidationError(`a trending increment must be a finite number, got ${String(by)}`)
     const now = Date.now()
     const era = Math.floor(now / this.eraMs)
     const eraStart = era * this.eraMs

@@ -35,7 +35,15 @@ export { compareAndDelete, compareAndExpire, incrWithTtl } from '../scripts/inde
 export { derivedKey, hashSlot, sameSlot } from '../core/slot.js'
 
 // What the cache stores
-export { decodeEnvelope, encodeEnvelope, envelopeState, type DecodeEnvelopeResult, type Envelope, type EnvelopeState, type InvalidEnvelopeReason } from '../codec/index.js'
+export {
+  decodeEnvelope,
+  encodeEnvelope,
+  envelopeState,
+  type DecodeEnvelopeResult,
+  type Envelope,
+  type EnvelopeState,
+  type InvalidEnvelopeReason,
+} from '../codec/index.js'
 export type { EntryCodec } from '../cache/cache-service.js'
 export type { StoredEntry } from '../cache/types.js'
 export { createNamespace, type NamespaceOptions } from '../keys/index.js'

@@ -148,4 +148,3 @@ function errorCode(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code
   return typeof code === 'string' ? code : error instanceof Error ? error.name : typeof error
 }
-

@@ -17,7 +17,16 @@
  */
 import { CircuitOpenError, CommandError, DriverClosedError, DriverError } from '../core/errors/index.js'
 import type { Script, ScoredMember } from '../core/script.js'
-import type { Driver, MessageHandler, ScanOptions, SetOptions, SubscribeOptions, Unsubscribe, ZRangeByScoreOptions, ZRangeOptions } from './driver.js'
+import type {
+  Driver,
+  MessageHandler,
+  ScanOptions,
+  SetOptions,
+  SubscribeOptions,
+  Unsubscribe,
+  ZRangeByScoreOptions,
+  ZRangeOptions,
+} from './driver.js'
 
 /** Breaker states. */
 export type CircuitState = 'closed' | 'open' | 'half-open'
@@ -419,5 +428,10 @@ class Breaker {
 }
 
 function countsAsOutage(error: unknown): boolean {
-  return error instanceof DriverError && !(error instanceof CommandError) && !(error instanceof DriverClosedError) && !(error instanceof CircuitOpenError)
+  return (
+    error instanceof DriverError &&
+    !(error instanceof CommandError) &&
+    !(error instanceof DriverClosedError) &&
+    !(error instanceof CircuitOpenError)
+  )
 }

@@ -45,7 +45,8 @@ export function assertFields(fields: unknown): asserts fields is Readonly<Record
 
 /** A TTL: positive, finite, at most {@link MAX_TTL_MS}. Fractions round up to whole milliseconds. */
 export function normalizeTtl(ttlMs: unknown, what = 'ttlMs'): number {
-  if (typeof ttlMs !== 'number' || Number.isNaN(ttlMs)) throw new ValidationError(`${what} must be a number of milliseconds, got ${describeValue(ttlMs)}`)
+  if (typeof ttlMs !== 'number' || Number.isNaN(ttlMs))
+    throw new ValidationError(`${what} must be a number of milliseconds, got ${describeValue(ttlMs)}`)
   if (!(ttlMs > 0)) throw new ValidationError(`${what} must be positive, got ${ttlMs}; delete the key instead of expiring it now`)
   if (ttlMs > MAX_TTL_MS) throw new ValidationError(`${what} must be at most ${MAX_TTL_MS} ms, got ${ttlMs}`)
   return Math.ceil(ttlMs)
@@ -54,7 +55,8 @@ export function normalizeTtl(ttlMs: unknown, what = 'ttlMs'): number {
 /** Validates SET options and returns the TTL in whole milliseconds (or undefined). */
 export function normalizeSetOptions(options: unknown): number | undefined {
   if (options === undefined) return undefined
-  if (typeof options !== 'object' || options === null) throw new ValidationError(`set options must be an object, got ${describeValue(options)}`)
+  if (typeof options !== 'object' || options === null)
+    throw new ValidationError(`set options must be an object, got ${describeValue(options)}`)
   const { ttlMs, nx, xx, keepTtl } = options as Record<string, unknown>
   if (nx && xx) throw new ValidationError('set: nx and xx cannot be combined')
   if (keepTtl && ttlMs !== undefined) throw new ValidationError('set: keepTtl and ttlMs cannot be combined')
@@ -63,29 +65,34 @@ export function normalizeSetOptions(options: unknown): number | undefined {
 
 /** An integer increment within JavaScript's safe range. */
 export function assertIncrement(by: unknown, what = 'increment'): asserts by is number {
-  if (typeof by !== 'number' || !Number.isSafeInteger(by)) throw new ValidationError(`${what} must be a safe integer, got ${describeValue(by)}`)
+  if (typeof by !== 'number' || !Number.isSafeInteger(by))
+    throw new ValidationError(`${what} must be a safe integer, got ${describeValue(by)}`)
 }
 
 /** A finite score (sorted sets). */
 export function assertScore(score: unknown, what = 'score'): asserts score is number {
-  if (typeof score !== 'number' || !Number.isFinite(score)) throw new ValidationError(`${what} must be a finite number, got ${describeValue(score)}`)
+  if (typeof score !== 'number' || !Number.isFinite(score))
+    throw new ValidationError(`${what} must be a finite number, got ${describeValue(score)}`)
 }
 
 /** A score bound: finite or ±Infinity, never NaN. */
 export function assertBound(bound: unknown, what: string): asserts bound is number {
-  if (typeof bound !== 'number' || Number.isNaN(bound)) throw new ValidationError(`${what} must be a number (Infinity allowed), got ${describeValue(bound)}`)
+  if (typeof bound !== 'number' || Number.isNaN(bound))
+    throw new ValidationError(`${what} must be a number (Infinity allowed), got ${describeValue(bound)}`)
 }
 
 /** A rank index (may be negative, counting from the end). */
 export function assertIndex(index: unknown, what: string): asserts index is number {
-  if (typeof index !== 'number' || !Number.isSafeInteger(index)) throw new ValidationError(`${what} must be an integer, got ${describeValue(index)}`)
+  if (typeof index !== 'number' || !Number.isSafeInteger(index))
+    throw new ValidationError(`${what} must be an integer, got ${describeValue(index)}`)
 }
 
 /** Sorted-set entries. */
 export function assertEntries(entries: unknown): asserts entries is readonly ScoredMember[] {
   if (!Array.isArray(entries)) throw new ValidationError(`entries must be an array of { member, score }, got ${describeValue(entries)}`)
   for (const entry of entries) {
-    if (typeof entry !== 'object' || entry === null) throw new ValidationError(`entries[] must be { member, score }, got ${describeValue(entry)}`)
+    if (typeof entry !== 'object' || entry === null)
+      throw new ValidationError(`entries[] must be { member, score }, got ${describeValue(entry)}`)
     assertValue((entry as ScoredMember).member, 'entries[].member')
     assertScore((entry as ScoredMember).score, 'entries[].score')
   }
@@ -119,7 +126,10 @@ export function normalizeScanCount(count: unknown): number {
 export function assertRangeLimit(options: unknown): void {
   if (options === undefined) return
   const { offset, count } = options as { offset?: unknown; count?: unknown }
-  for (const [name, value] of [['offset', offset], ['count', count]] as const) {
+  for (const [name, value] of [
+    ['offset', offset],
+    ['count', count],
+  ] as const) {
     if (value !== undefined && !(typeof value === 'number' && Number.isSafeInteger(value) && value >= 0)) {
       throw new ValidationError(`${name} must be a non-negative integer, got ${describeValue(value)}`)
     }
@@ -134,9 +144,11 @@ export function assertHandler(handler: unknown): void {
 /** Checks the options of `subscribe`; `{}` when none were given. */
 export function subscribeOptions(options: unknown): SubscribeOptions {
   if (options === undefined) return {}
-  if (typeof options !== 'object' || options === null) throw new ValidationError(`subscribe options must be an object, got ${describeValue(options)}`)
+  if (typeof options !== 'object' || options === null)
+    throw new ValidationError(`subscribe options must be an object, got ${describeValue(options)}`)
   const { onStatus } = options as SubscribeOptions
-  if (onStatus !== undefined && typeof onStatus !== 'function') throw new ValidationError(`onStatus must be a function, got ${describeValue(onStatus)}`)
+  if (onStatus !== undefined && typeof onStatus !== 'function')
+    throw new ValidationError(`onStatus must be a function, got ${describeValue(onStatus)}`)
   return options as SubscribeOptions
 }
 
@@ -144,4 +156,3 @@ export function subscribeOptions(options: unknown): SubscribeOptions {
 export function failOption(message: string): never {
   throw new ValidationError(message)
 }
-

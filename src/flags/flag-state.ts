@@ -54,7 +54,9 @@ const MAX_MESSAGE = 2_000
 /** @throws {ValidationError} unless `name` is 1-128 characters of letters, digits, `_ . : -`, starting with a letter or digit. */
 export function assertFlagName(name: unknown): asserts name is string {
   if (typeof name !== 'string' || !NAME.test(name)) {
-    throw new ValidationError(`a flag name must be 1-128 characters of letters, digits, '_', '.', ':' or '-', starting with a letter or digit; got ${describeValue(name)}`)
+    throw new ValidationError(
+      `a flag name must be 1-128 characters of letters, digits, '_', '.', ':' or '-', starting with a letter or digit; got ${describeValue(name)}`,
+    )
   }
 }
 

@@ -139,9 +139,7 @@ export class Flags {
       const stored = await this.context.driver.hget(this.tableKey, name)
       const current = stored === null ? undefined : decodeFlag(stored)?.state
       const next: FlagInput =
-        typeof patch === 'function'
-          ? patch(current)
-          : { ...toInput(current, this.context.options.defaults.get(name) ?? false), ...patch }
+        typeof patch === 'function' ? patch(current) : { ...toInput(current, this.context.options.defaults.get(name) ?? false), ...patch }
       const json = encodeFlagInput(next, Date.now())
       const reply = await this.context.driver.eval(flagUpdate, [this.tableKey], [name, String(current?.revision ?? 0), json])
       if (reply.written) return this.written(name, json, reply.revision)
@@ -231,7 +229,11 @@ export class Flags {
       const flags = new Map<string, CompiledFlag>()
       for (const [name, stored] of Object.entries(table)) {
         const flag = decodeFlag(stored)
-        if (flag === null) this.context.onDegraded({ operation: 'flags.load', error: new ValidationError(`flag ${JSON.stringify(name)} holds a malformed state; it reads as its default`) })
+        if (flag === null)
+          this.context.onDegraded({
+            operation: 'flags.load',
+            error: new ValidationError(`flag ${JSON.stringify(name)} holds a malformed state; it reads as its default`),
+          })
         else flags.set(name, flag)
       }
       this.snapshot = flags
@@ -248,18 +250,20 @@ export class Flags {
     if (this.subscription !== undefined || this.closed || !this.context.driver.capabilities.pubsub) return
     // Announcements lost while delivery was interrupted are made up for by a reload once it resumes.
     const onStatus = (status: SubscriptionStatus) => (status === 'active' ? void this.load() : undefined)
-    this.subscription = this.context.driver.subscribe(this.channel, () => void this.load(), { onStatus }).then(
-      (unsubscribe) => {
-        if (this.closed) void unsubscribe().catch(() => undefined)
-        return unsubscribe
-      },
-      (error: unknown) => {
-        // Retried at the next load; until then updates arrive by the refresh interval.
-        this.subscription = undefined
-        this.context.onDegraded({ operation: 'flags.subscribe', error })
-        return undefined
-      },
-    )
+    this.subscription = this.context.driver
+      .subscribe(this.channel, () => void this.load(), { onStatus })
+      .then(
+        (unsubscribe) => {
+          if (this.closed) void unsubscribe().catch(() => undefined)
+          return unsubscribe
+        },
+        (error: unknown) => {
+          // Retried at the next load; until then updates arrive by the refresh interval.
+          this.subscription = undefined
+          this.context.onDegraded({ operation: 'flags.subscribe', error })
+          return undefined
+        },
+      )
   }
 
   /** After a write: tell the others, reload, and make sure this copy shows the write even if the reload failed. */
@@ -272,7 +276,9 @@ export class Flags {
   }
 
   private async announceAndReload(name: string): Promise<void> {
-    this.context.driver.publish(this.channel, name).catch((error: unknown) => this.context.onDegraded({ operation: 'flags.publish', error }))
+    this.context.driver
+      .publish(this.channel, name)
+      .catch((error: unknown) => this.context.onDegraded({ operation: 'flags.publish', error }))
     await this.load()
   }
 }

@@ -39,13 +39,15 @@ export async function checkConfiguration(
   if (usage.maxmemory > 0 && usage.policy === 'noeviction') {
     warnings.push({
       check: 'noeviction',
-      message: 'maxmemory-policy is noeviction: once Redis is full every write fails (OOM) instead of evicting cache entries; use allkeys-lru or volatile-lru',
+      message:
+        'maxmemory-policy is noeviction: once Redis is full every write fails (OOM) instead of evicting cache entries; use allkeys-lru or volatile-lru',
     })
   }
   if (usage.maxmemory === 0 && usage.limitSource !== 'budget') {
     warnings.push({
       check: 'no-maxmemory',
-      message: 'maxmemory is 0 and the guard has no budget: Redis grows until the host runs out of memory; set maxmemory (or guard.budget where the provider hides it)',
+      message:
+        'maxmemory is 0 and the guard has no budget: Redis grows until the host runs out of memory; set maxmemory (or guard.budget where the provider hides it)',
     })
   }
   const noTtl = await sampleWithoutTtl(driver, namespace, families, sampleKeys)

@@ -27,7 +27,12 @@ export interface EvictionLimits {
 }
 
 /** Deletes the keys of `families` under `namespace`, at most `limits.maxEvictions`. */
-export async function evictFamilies(driver: Driver, namespace: Namespace, families: readonly FamilyInfo[], limits: EvictionLimits): Promise<EvictionReport> {
+export async function evictFamilies(
+  driver: Driver,
+  namespace: Namespace,
+  families: readonly FamilyInfo[],
+  limits: EvictionLimits,
+): Promise<EvictionReport> {
   const started = Date.now()
   const byFamily: Record<string, number> = {}
   let total = 0
@@ -48,7 +53,13 @@ export async function evictFamilies(driver: Driver, namespace: Namespace, famili
   return { byFamily, total, batches, complete, durationMs: Date.now() - started }
 }
 
-async function evictFamily(driver: Driver, namespace: Namespace, family: FamilyInfo, batchSize: number, budget: number): Promise<{ deleted: number; batches: number; complete: boolean }> {
+async function evictFamily(
+  driver: Driver,
+  namespace: Namespace,
+  family: FamilyInfo,
+  batchSize: number,
+  budget: number,
+): Promise<{ deleted: number; batches: number; complete: boolean }> {
   let deleted = 0
   let batches = 0
   let taken = 0

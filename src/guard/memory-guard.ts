@@ -48,7 +48,12 @@ export interface GuardStatus {
   readonly checks: number
   /** Findings of the last configuration check. */
   readonly warnings: readonly ConfigWarning[]
-  readonly thresholds: { readonly warnAt: number; readonly criticalAt: number; readonly hysteresis: number; readonly budgetBytes: number | null }
+  readonly thresholds: {
+    readonly warnAt: number
+    readonly criticalAt: number
+    readonly hysteresis: number
+    readonly budgetBytes: number | null
+  }
 }
 
 /** Events of `kit.guard.events`. */
@@ -79,7 +84,10 @@ export class MemoryGuard {
   private report: GuardReport | null = null
   private warnings_: readonly ConfigWarning[] = []
   // Skipped writes come from any family, plain keys' too: bounded like the cache's stats.
-  private readonly skipped = new FamilyTable<{ count: number }>({ create: () => ({ count: 0 }), merge: (other, evicted) => void (other.count += evicted.count) })
+  private readonly skipped = new FamilyTable<{ count: number }>({
+    create: () => ({ count: 0 }),
+    merge: (other, evicted) => void (other.count += evicted.count),
+  })
   // Evictions are only ever of the configured (defineKeys) families: bounded by the configuration.
   private readonly evicted = new Map<string, number>()
   private checks = 0
@@ -145,7 +153,12 @@ export class MemoryGuard {
 
   /** Evicts the low-priority families now, whatever the state. Rejects when Redis fails. */
   async evict(): Promise<EvictionReport> {
-    const report = await evictFamilies(this.context.driver, this.context.namespace, familiesWithPriority(this.context.families, EVICTED_PRIORITIES), this.options)
+    const report = await evictFamilies(
+      this.context.driver,
+      this.context.namespace,
+      familiesWithPriority(this.context.families, EVICTED_PRIORITIES),
+      this.options,
+    )
     for (const [family, count] of Object.entries(report.byFamily)) this.evicted.set(family, (this.evicted.get(family) ?? 0) + count)
     if (report.total > 0) this.events.emit('evicted', report)
     return report
@@ -221,7 +234,13 @@ export class MemoryGuard {
 
   private async runConfiguration(): Promise<readonly ConfigWarning[]> {
     const usage = await readMemoryUsage(this.context.driver, this.options.budgetBytes)
-    const warnings = await checkConfiguration(this.context.driver, this.context.namespace, this.context.families, usage, this.options.sampleKeys)
+    const warnings = await checkConfiguration(
+      this.context.driver,
+      this.context.namespace,
+      this.context.families,
+      usage,
+      this.options.sampleKeys,
+    )
     const known = new Set(this.warnings_.map((warning) => warning.check))
     this.warnings_ = warnings
     for (const warning of warnings) if (!known.has(warning.check)) this.events.emit('warning', warning)
@@ -235,7 +254,11 @@ export class MemoryGuard {
 }
 
 /** The next state for a usage ratio, with hysteresis on the way down. */
-export function nextState(state: GuardState, ratio: number | null, thresholds: { warnAt: number; criticalAt: number; hysteresis: number }): GuardState {
+export function nextState(
+  state: GuardState,
+  ratio: number | null,
+  thresholds: { warnAt: number; criticalAt: number; hysteresis: number },
+): GuardState {
   if (ratio === null) return 'ok'
   const { warnAt, criticalAt, hysteresis } = thresholds
   if (ratio >= criticalAt || (state === 'critical' && ratio >= criticalAt - hysteresis)) return 'critical'

@@ -39,7 +39,11 @@ export async function readMemoryUsage(driver: Driver, budgetBytes: number | unde
 }
 
 /** The same, from INFO already parsed (`statsNodes` may be the same nodes when INFO held every section). */
-export function memoryUsageFromInfo(memoryNodes: readonly InfoNode[], statsNodes: readonly InfoNode[], budgetBytes: number | undefined): MemoryUsage {
+export function memoryUsageFromInfo(
+  memoryNodes: readonly InfoNode[],
+  statsNodes: readonly InfoNode[],
+  budgetBytes: number | undefined,
+): MemoryUsage {
   const evictedKeys = statsNodes.reduce((sum, node) => sum + (infoNumber(node, 'evicted_keys') ?? 0), 0)
   return fullest(memoryNodes.map((node) => usageOf(node, budgetBytes, evictedKeys, memoryNodes.length)))
 }
@@ -73,7 +77,17 @@ function usageOf(node: InfoNode, budgetBytes: number | undefined, evictedKeys: n
 function fullest(usages: MemoryUsage[]): MemoryUsage {
   const [first, ...rest] = usages
   if (!first) {
-    return { usedBytes: 0, limitBytes: null, ratio: null, limitSource: 'none', maxmemory: 0, policy: undefined, evictedKeys: 0, node: undefined, nodes: 0 }
+    return {
+      usedBytes: 0,
+      limitBytes: null,
+      ratio: null,
+      limitSource: 'none',
+      maxmemory: 0,
+      policy: undefined,
+      evictedKeys: 0,
+      node: undefined,
+      nodes: 0,
+    }
   }
   return rest.reduce((worst, usage) => {
     const fuller = (usage.ratio ?? -1) - (worst.ratio ?? -1)

@@ -82,8 +82,12 @@ export function resolveGuardOptions(options: GuardOptions = {}): ResolvedGuardOp
   const warnAt = options.warnAt ?? GUARD_DEFAULTS.warnAt
   const criticalAt = options.criticalAt ?? GUARD_DEFAULTS.criticalAt
   const hysteresis = options.hysteresis ?? Math.min(GUARD_DEFAULTS.hysteresis, (typeof warnAt === 'number' ? warnAt : 0) / 2)
-  for (const [name, value] of [['guard.warnAt', warnAt], ['guard.criticalAt', criticalAt]] as const) {
-    if (!(typeof value === 'number' && value > 0 && value <= 1)) throw new ValidationError(`${name} must be a fraction in (0, 1], got ${String(value)}`)
+  for (const [name, value] of [
+    ['guard.warnAt', warnAt],
+    ['guard.criticalAt', criticalAt],
+  ] as const) {
+    if (!(typeof value === 'number' && value > 0 && value <= 1))
+      throw new ValidationError(`${name} must be a fraction in (0, 1], got ${String(value)}`)
   }
   if (criticalAt < warnAt) throw new ValidationError(`guard.criticalAt (${criticalAt}) must not be below guard.warnAt (${warnAt})`)
   if (!(typeof hysteresis === 'number' && hysteresis >= 0 && hysteresis < warnAt)) {
@@ -95,7 +99,8 @@ export function resolveGuardOptions(options: GuardOptions = {}): ResolvedGuardOp
     sampleKeys: options.sampleKeys ?? GUARD_DEFAULTS.sampleKeys,
   }
   for (const [name, value] of Object.entries(counts)) {
-    if (!Number.isSafeInteger(value) || value <= 0) throw new ValidationError(`guard.${name} must be a positive integer, got ${String(value)}`)
+    if (!Number.isSafeInteger(value) || value <= 0)
+      throw new ValidationError(`guard.${name} must be a positive integer, got ${String(value)}`)
   }
   const intervalMs = parseDuration(options.interval ?? GUARD_DEFAULTS.intervalMs, 'guard.interval')
   if (intervalMs <= 0) throw new ValidationError('guard.interval must be positive')

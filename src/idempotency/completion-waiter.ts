@@ -34,9 +34,11 @@ export class CompletionChannels {
     if (listening === undefined) {
       const wakers = new Set<() => void>()
       const subscribed = this.driver.capabilities.pubsub
-        ? this.driver.subscribe(channel, () => {
-            for (const wake of [...wakers]) wake()
-          }).catch(() => undefined)
+        ? this.driver
+            .subscribe(channel, () => {
+              for (const wake of [...wakers]) wake()
+            })
+            .catch(() => undefined)
         : Promise.resolve(undefined)
       listening = { wakers, subscribed }
       this.channels.set(channel, listening)

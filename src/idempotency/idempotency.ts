@@ -10,7 +10,15 @@
  * with a `DriverError` and the operation does not run.
  */
 import type { Codec } from '../codec/codec.js'
-import { CachekitError, CommandError, DriverClosedError, DriverError, IdempotencyConflictError, IdempotencyInProgressError, ValidationError } from '../core/errors/index.js'
+import {
+  CachekitError,
+  CommandError,
+  DriverClosedError,
+  DriverError,
+  IdempotencyConflictError,
+  IdempotencyInProgressError,
+  ValidationError,
+} from '../core/errors/index.js'
 import { randomToken } from '../core/web-crypto.js'
 import type { Driver } from '../drivers/driver.js'
 import { escapeParam } from '../keys/escape.js'
@@ -101,7 +109,8 @@ export class Idempotency {
     try {
       for (;;) {
         const reply = await this.begin(redisKey, owner, fingerprint, resolved.leaseMs, waiter !== undefined)
-        if (reply.state === 'run') return { value: await this.runOwned(name, redisKey, owner, fingerprint, operation, resolved, storeErrors), replayed: false }
+        if (reply.state === 'run')
+          return { value: await this.runOwned(name, redisKey, owner, fingerprint, operation, resolved, storeErrors), replayed: false }
         if (reply.state === 'conflict') throw new IdempotencyConflictError(name)
         if (reply.state === 'done') return { value: this.replay<T>(name, reply.kind, reply.payload), replayed: true }
         const waitedMs = Date.now() - startedAt
@@ -126,7 +135,13 @@ export class Idempotency {
    * dropped connection) counts as "still running" until `wait` is over: the duplicate
    * already knows the operation is in progress elsewhere.
    */
-  private async begin(redisKey: string, owner: string, fingerprint: string, leaseMs: number, waiting: boolean): Promise<IdempotencyBeginReply | { state: 'unknown'; error: unknown }> {
+  private async begin(
+    redisKey: string,
+    owner: string,
+    fingerprint: string,
+    leaseMs: number,
+    waiting: boolean,
+  ): Promise<IdempotencyBeginReply | { state: 'unknown'; error: unknown }> {
     try {
       return await this.context.driver.eval(idempotencyBegin, [redisKey], [owner, fingerprint, String(leaseMs)])
     } catch (error) {
@@ -169,7 +184,9 @@ export class Idempotency {
       payload = this.context.codec.encode(value)
     } catch (error) {
       await this.release(redisKey, owner)
-      throw new ValidationError(`the result of idempotency key ${JSON.stringify(name)} cannot be stored: ${(error as Error).message}`, { cause: error })
+      throw new ValidationError(`the result of idempotency key ${JSON.stringify(name)} cannot be stored: ${(error as Error).message}`, {
+        cause: error,
+      })
     }
     await this.store(name, redisKey, owner, fingerprint, 'v', payload, options.ttlMs)
     return value
@@ -201,11 +218,21 @@ export class Idempotency {
   }
 
   /** Stores an outcome and wakes waiting duplicates. Failures are reported, never thrown: the operation already ran. */
-  private async store(name: string, redisKey: string, owner: string, fingerprint: string, kind: 'v' | 'e', payload: string, ttlMs: number): Promise<void> {
+  private async store(
+    name: string,
+    redisKey: string,
+    owner: string,
+    fingerprint: string,
+    kind: 'v' | 'e',
+    payload: string,
+    ttlMs: number,
+  ): Promise<void> {
     try {
       const stored = await this.context.driver.eval(idempotencyComplete, [redisKey], [owner, fingerprint, kind, payload, String(ttlMs)])
       if (!stored) {
-        const lost = new CachekitError(`idempotency key ${JSON.stringify(name)}: the lease ran out and another caller took the key over; this outcome was not stored`)
+        const lost = new CachekitError(
+          `idempotency key ${JSON.stringify(name)}: the lease ran out and another caller took the key over; this outcome was not stored`,
+        )
         this.context.onDegraded({ key: redisKey, operation: 'idempotency.complete', error: lost })
       }
     } catch (error) {
@@ -241,7 +268,9 @@ export class Idempotency {
         (held) => {
           if (stopped) return
           if (held) return schedule()
-          controller.abort(new CachekitError(`idempotency key ${JSON.stringify(name)}: the lease was lost; another caller may run the operation`))
+          controller.abort(
+            new CachekitError(`idempotency key ${JSON.stringify(name)}: the lease was lost; another caller may run the operation`),
+          )
         },
         // A failed extension is retried at the next tick; the lease may still run out meanwhile.
         () => {
@@ -264,7 +293,10 @@ export class Idempotency {
     try {
       decoded = this.context.codec.decode(payload)
     } catch (error) {
-      throw new CachekitError(`the stored outcome of idempotency key ${JSON.stringify(name)} cannot be decoded (written with another codec?)`, { cause: error })
+      throw new CachekitError(
+        `the stored outcome of idempotency key ${JSON.stringify(name)} cannot be decoded (written with another codec?)`,
+        { cause: error },
+      )
     }
     if (kind === 'e') throw reviveError(decoded as StoredError)
     return decoded as T
@@ -280,7 +312,8 @@ function keyText(key: IdempotencyKey): string {
     if (!Number.isFinite(key)) throw new ValidationError(`an idempotency key must be a finite number, got ${key}`)
     return String(key)
   }
-  if (typeof key !== 'string') throw new ValidationError(`an idempotency key must be a string or a number, got ${key === null ? 'null' : typeof key}`)
+  if (typeof key !== 'string')
+    throw new ValidationError(`an idempotency key must be a string or a number, got ${key === null ? 'null' : typeof key}`)
   if (key.length > MAX_KEY_LENGTH) throw new ValidationError(`an idempotency key must be at most ${MAX_KEY_LENGTH} characters`)
   return key
 }

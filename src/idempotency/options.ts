@@ -58,7 +58,10 @@ export const IDEMPOTENCY_DEFAULTS: ResolvedIdempotencyOptions = Object.freeze({ 
  * Resolves options over `base` (the kit's, or {@link IDEMPOTENCY_DEFAULTS}).
  * @throws {ValidationError} for a malformed duration, or a TTL or lease of 0.
  */
-export function resolveIdempotencyOptions(options: IdempotencyOptions = {}, base: ResolvedIdempotencyOptions = IDEMPOTENCY_DEFAULTS): ResolvedIdempotencyOptions {
+export function resolveIdempotencyOptions(
+  options: IdempotencyOptions = {},
+  base: ResolvedIdempotencyOptions = IDEMPOTENCY_DEFAULTS,
+): ResolvedIdempotencyOptions {
   if (typeof options !== 'object' || options === null) throw new ValidationError('idempotency options must be an object')
   const ttlMs = options.ttl === undefined ? base.ttlMs : parseDuration(options.ttl, 'idempotency ttl')
   const leaseMs = options.lease === undefined ? base.leaseMs : parseDuration(options.lease, 'idempotency lease')

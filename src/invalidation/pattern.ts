@@ -68,7 +68,11 @@ export interface PatternTarget {
  * starting with `__` (reserved for cachekit's own keys), a kit without a namespace
  * prefix (the pattern would reach every key on the server), or a bad `batchSize`.
  */
-export async function deleteByPattern(target: PatternTarget, relativePattern: string, options: PatternInvalidationOptions = {}): Promise<PatternInvalidationReport> {
+export async function deleteByPattern(
+  target: PatternTarget,
+  relativePattern: string,
+  options: PatternInvalidationOptions = {},
+): Promise<PatternInvalidationReport> {
   const startedAt = Date.now()
   const pattern = qualifyPattern(target.namespace, relativePattern)
   const batchSize = resolveBatchSize(options.batchSize)
@@ -114,10 +118,14 @@ export async function deleteByPattern(target: PatternTarget, relativePattern: st
 export function qualifyPattern(namespace: Namespace, relativePattern: string): string {
   if (typeof relativePattern !== 'string' || relativePattern.length === 0) throw new ValidationError('pattern must be a non-empty string')
   if (hasReservedSegment(relativePattern)) {
-    throw new ValidationError(`pattern ${JSON.stringify(relativePattern)}: keys starting with '__' are reserved for cachekit's own features`)
+    throw new ValidationError(
+      `pattern ${JSON.stringify(relativePattern)}: keys starting with '__' are reserved for cachekit's own features`,
+    )
   }
   if (namespace.prefix === '') {
-    throw new ValidationError('pattern invalidation needs a kit with a prefix: without one, a pattern would reach every key on the server (createCachekit({ prefix }))')
+    throw new ValidationError(
+      'pattern invalidation needs a kit with a prefix: without one, a pattern would reach every key on the server (createCachekit({ prefix }))',
+    )
   }
   return namespace.pattern(relativePattern)
 }

@@ -48,7 +48,10 @@ export interface TagInvalidationReport {
  *
  * @throws {ValidationError} when `tags` is not an array of non-empty strings or `mode` is unknown.
  */
-export function resolveTagInvalidation(tags: unknown, options: TagInvalidationOptions): { tags: string[]; mode: TagInvalidationMode; label: 'delete' | 'expire' } {
+export function resolveTagInvalidation(
+  tags: unknown,
+  options: TagInvalidationOptions,
+): { tags: string[]; mode: TagInvalidationMode; label: 'delete' | 'expire' } {
   if (!Array.isArray(tags)) throw new ValidationError('invalidateTags takes an array of tags')
   for (const tag of tags) {
     if (!isTag(tag)) throw new ValidationError(`tags must be non-empty strings, got ${JSON.stringify(tag)}`)

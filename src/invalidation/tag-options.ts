@@ -27,8 +27,10 @@ export interface TagOptions {
 
 /** Resolves `options.tags` against the key table. */
 export function resolveTagOptions(option: TagOptions | undefined, keys: unknown): { tagMaxAgeMs: number; tagTrustMs: number | undefined } {
-  if (option !== undefined && (typeof option !== 'object' || option === null)) throw new ValidationError('tags must be an object: { maxAge?, localTtl? }')
-  const tagMaxAgeMs = option?.maxAge === undefined ? (longestLifetime(keys) ?? TAG_DEFAULTS.maxAgeMs) : parseDuration(option.maxAge, 'tags.maxAge')
+  if (option !== undefined && (typeof option !== 'object' || option === null))
+    throw new ValidationError('tags must be an object: { maxAge?, localTtl? }')
+  const tagMaxAgeMs =
+    option?.maxAge === undefined ? (longestLifetime(keys) ?? TAG_DEFAULTS.maxAgeMs) : parseDuration(option.maxAge, 'tags.maxAge')
   if (tagMaxAgeMs <= 0) throw new ValidationError('tags.maxAge must be positive')
   return { tagMaxAgeMs, tagTrustMs: option?.localTtl === undefined ? undefined : parseDuration(option.localTtl, 'tags.localTtl') }
 }
@@ -39,7 +41,8 @@ function longestLifetime(keys: unknown): number | undefined {
   let longest: number | undefined
   for (const family of Object.values(keys)) {
     const { ttlMs, graceMs } = family as { ttlMs?: unknown; graceMs?: unknown }
-    if (typeof family === 'function' && typeof ttlMs === 'number' && typeof graceMs === 'number') longest = Math.max(longest ?? 0, ttlMs + graceMs)
+    if (typeof family === 'function' && typeof ttlMs === 'number' && typeof graceMs === 'number')
+      longest = Math.max(longest ?? 0, ttlMs + graceMs)
   }
   return longest
 }

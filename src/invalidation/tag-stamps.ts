@@ -150,20 +150,31 @@ export class TagStamps {
       }),
     )
     const pinned = this.pinned.size === 0 ? [] : tags.flatMap((tag) => this.pinned.get(tag) ?? [])
-    return [...stamps, ...pinned].reduce<TagStampReply>((max, s) => ({ hardAt: Math.max(max.hardAt, s.hardAt), softAt: Math.max(max.softAt, s.softAt) }), NEVER)
+    return [...stamps, ...pinned].reduce<TagStampReply>(
+      (max, s) => ({ hardAt: Math.max(max.hardAt, s.hardAt), softAt: Math.max(max.softAt, s.softAt) }),
+      NEVER,
+    )
   }
 
   /** Keeps applying an invalidation Redis does not have yet, until {@link unpin}. */
   pin(tag: string, mode: TagInvalidationMode, stampMs: number): void {
     const pin = this.pinned.get(tag) ?? { hardAt: 0, softAt: 0 }
-    this.pinned.set(tag, mode === 'hard' ? { hardAt: Math.max(pin.hardAt, stampMs), softAt: pin.softAt } : { hardAt: pin.hardAt, softAt: Math.max(pin.softAt, stampMs) })
+    this.pinned.set(
+      tag,
+      mode === 'hard'
+        ? { hardAt: Math.max(pin.hardAt, stampMs), softAt: pin.softAt }
+        : { hardAt: pin.hardAt, softAt: Math.max(pin.softAt, stampMs) },
+    )
   }
 
   /** Redis has the invalidation now (stored with a stamp at least `stampMs`): reads can rely on it again. */
   unpin(tag: string, mode: TagInvalidationMode, stampMs: number): void {
     const pin = this.pinned.get(tag)
     if (pin === undefined) return
-    const left = mode === 'hard' ? { hardAt: pin.hardAt > stampMs ? pin.hardAt : 0, softAt: pin.softAt } : { hardAt: pin.hardAt, softAt: pin.softAt > stampMs ? pin.softAt : 0 }
+    const left =
+      mode === 'hard'
+        ? { hardAt: pin.hardAt > stampMs ? pin.hardAt : 0, softAt: pin.softAt }
+        : { hardAt: pin.hardAt, softAt: pin.softAt > stampMs ? pin.softAt : 0 }
     if (left.hardAt === 0 && left.softAt === 0) this.pinned.delete(tag)
     else this.pinned.set(tag, left)
   }
@@ -174,11 +185,22 @@ export class TagStamps {
    * treating the entries as invalidated, until a later `invalidate` stores it. Resolves
    * the tags that failed and the first error (none: `failed` is empty).
    */
-  async invalidate(tags: readonly string[], mode: TagInvalidationMode, stampMs: number, ttlMs: number): Promise<{ failed: string[]; error: unknown }> {
+  async invalidate(
+    tags: readonly string[],
+    mode: TagInvalidationMode,
+    stampMs: number,
+    ttlMs: number,
+  ): Promise<{ failed: string[]; error: unknown }> {
     // Until Redis has it, this process must keep applying it, even past a forget().
     for (const tag of tags) this.pin(tag, mode, stampMs)
     const results = await Promise.allSettled(
-      tags.map((tag) => this.options.driver.eval(invalidateTag, [this.keyOf(tag)], [mode, String(stampMs), String(ttlMs), String(Date.now() + this.skewMs)])),
+      tags.map((tag) =>
+        this.options.driver.eval(
+          invalidateTag,
+          [this.keyOf(tag)],
+          [mode, String(stampMs), String(ttlMs), String(Date.now() + this.skewMs)],
+        ),
+      ),
     )
     const now = Date.now()
     const failed: string[] = []
@@ -234,7 +256,9 @@ export class TagStamps {
     // Entries created before this fetch began count as invalidated; a load that starts after
     // it (the next step of the read that found the forgery) must not land in the same millisecond.
     const invalidatedAt = startedAt - 1
-    this.options.driver.eval(invalidateTag, [this.keyOf(tag)], ['hard', String(invalidatedAt), String(this.options.maxAgeMs), String(now + this.skewMs)]).catch(() => undefined)
+    this.options.driver
+      .eval(invalidateTag, [this.keyOf(tag)], ['hard', String(invalidatedAt), String(this.options.maxAgeMs), String(now + this.skewMs)])
+      .catch(() => undefined)
     return this.merge(tag, { hardAt: invalidatedAt, softAt: 0 }, startedAt, 0, true)
   }
 

@@ -129,7 +129,8 @@ export function defineKeys<const Templates extends Record<string, string>, const
 function resolveFamily(family: string, definition: unknown): KeyFamilySpec {
   const at = `keys.${family}`
   if (RESERVED.has(family)) throw new ValidationError(`${at}: "${family}" is reserved for keys.${family}(); choose another family name`)
-  if (typeof definition !== 'object' || definition === null) throw new ValidationError(`${at} must be an object with at least template and ttl`)
+  if (typeof definition !== 'object' || definition === null)
+    throw new ValidationError(`${at} must be an object with at least template and ttl`)
   for (const option of Object.keys(definition)) {
     if (!OPTIONS.has(option)) throw new ValidationError(`${at}: unknown option ${JSON.stringify(option)}`)
   }

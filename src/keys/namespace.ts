@@ -52,7 +52,8 @@ export function createNamespace(options: NamespaceOptions = {}): Namespace {
   if (prefix !== undefined) checkSegments(prefix, 'prefix')
   if (environment !== undefined) {
     checkSegments(environment, 'environment')
-    if (environment.includes(':')) throw new ValidationError(`environment must be one segment without ':', got ${JSON.stringify(environment)}`)
+    if (environment.includes(':'))
+      throw new ValidationError(`environment must be one segment without ':', got ${JSON.stringify(environment)}`)
   }
   const head = [prefix, environment].filter((part) => part !== undefined).join(':')
   const qualified = head === '' ? '' : `${head}:`

@@ -42,8 +42,18 @@ function sharedSegment(a: Segment, b: Segment): string | null {
   if ('literal' in a && 'literal' in b) return a.literal === b.literal ? a.literal : null
   if ('literal' in a) return literalMatches(a.literal, b as Exclude<Segment, { literal: string }>) ? a.literal : null
   if ('literal' in b) return literalMatches(b.literal, a) ? b.literal : null
-  const prefix = longerCompatible(a.prefix, b.prefix, (long, short) => long.startsWith(short), (long, short) => long.slice(short.length))
-  const suffix = longerCompatible(a.suffix, b.suffix, (long, short) => long.endsWith(short), (long, short) => long.slice(0, long.length - short.length))
+  const prefix = longerCompatible(
+    a.prefix,
+    b.prefix,
+    (long, short) => long.startsWith(short),
+    (long, short) => long.slice(short.length),
+  )
+  const suffix = longerCompatible(
+    a.suffix,
+    b.suffix,
+    (long, short) => long.endsWith(short),
+    (long, short) => long.slice(0, long.length - short.length),
+  )
   // Any unreserved character between the longer prefix and suffix completes a shared key.
   return prefix === null || suffix === null ? null : `${prefix}x${suffix}`
 }

@@ -24,7 +24,8 @@ export function buildPattern(
   let pattern = literals[0] as string
   for (let i = 0; i < names.length; i++) {
     const value = params[names[i] as string]
-    pattern += (value === undefined ? '*' : escapeInSegment(value, contexts[i] as SegmentContext, labels[i] as string)) + (literals[i + 1] as string)
+    pattern +=
+      (value === undefined ? '*' : escapeInSegment(value, contexts[i] as SegmentContext, labels[i] as string)) + (literals[i + 1] as string)
   }
   return pattern
 }

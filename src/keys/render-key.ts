@@ -48,9 +48,15 @@ export function escapeInSegment(value: ParamValue, context: SegmentContext, what
 }
 
 /** The key for `values` (in template order). `labels[i]` names parameter `i` in errors. */
-export function renderKey(compiled: CompiledTemplate, contexts: readonly SegmentContext[], values: readonly ParamValue[], labels: readonly string[]): string {
+export function renderKey(
+  compiled: CompiledTemplate,
+  contexts: readonly SegmentContext[],
+  values: readonly ParamValue[],
+  labels: readonly string[],
+): string {
   const { literals } = compiled
   let key = literals[0] as string
-  for (let i = 0; i < values.length; i++) key += escapeInSegment(values[i] as ParamValue, contexts[i] as SegmentContext, labels[i] as string) + (literals[i + 1] as string)
+  for (let i = 0; i < values.length; i++)
+    key += escapeInSegment(values[i] as ParamValue, contexts[i] as SegmentContext, labels[i] as string) + (literals[i + 1] as string)
   return key
 }

@@ -7,9 +7,7 @@ import type { ParamValue } from './escape.js'
 import { hasReservedSegment } from './reserved.js'
 
 /** The parameter names of a template, as a union: `ParamNames<'a:{x}:{y}'>` is `'x' | 'y'`. */
-export type ParamNames<Template extends string> = Template extends `${string}{${infer Name}}${infer Rest}`
-  ? Name | ParamNames<Rest>
-  : never
+export type ParamNames<Template extends string> = Template extends `${string}{${infer Name}}${infer Rest}` ? Name | ParamNames<Rest> : never
 
 /**
  * The parameters object a template takes: `KeyParams<'user:{id}'>` is
@@ -51,7 +49,10 @@ export function compileTemplate(template: string, hashTag: readonly string[] = [
   // cachekit's own features (rate limits, locks, counters, tags...) keep their keys under
   // `__`-prefixed segments of the namespace, so user families can never collide with them.
   // Any segment: a kit nested below this one keeps its feature keys one segment down.
-  if (hasReservedSegment(template)) throw new ValidationError(`${what} ${JSON.stringify(template)}: templates starting with '__' (or with a segment starting with '__') are reserved for cachekit's own keys`)
+  if (hasReservedSegment(template))
+    throw new ValidationError(
+      `${what} ${JSON.stringify(template)}: templates starting with '__' (or with a segment starting with '__') are reserved for cachekit's own keys`,
+    )
   const { names, literals } = split(template, what)
   checkSegments(template, names, literals, what)
   return { template, names, literals: withHashTag(names, literals, hashTag, what) }
@@ -79,7 +80,9 @@ function split(template: string, what: string): { names: string[]; literals: str
     const name = template.slice(i + 1, close)
     if (name.length === 0) throw new ValidationError(`${what} ${JSON.stringify(template)}: empty parameter name at ${i}`)
     if (!NAME.test(name) || name === '__proto__') {
-      throw new ValidationError(`${what} ${JSON.stringify(template)}: parameter name ${JSON.stringify(name)} must be an identifier ([A-Za-z_][A-Za-z0-9_]*) other than __proto__`)
+      throw new ValidationError(
+        `${what} ${JSON.stringify(template)}: parameter name ${JSON.stringify(name)} must be an identifier ([A-Za-z_][A-Za-z0-9_]*) other than __proto__`,
+      )
     }
     if (names.includes(name)) throw new ValidationError(`${what} ${JSON.stringify(template)}: duplicate parameter {${name}}`)
     names.push(name)

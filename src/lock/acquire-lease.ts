@@ -39,7 +39,14 @@ export async function acquireLease(spec: LeaseSpec, options: ResolvedAcquireOpti
       throw error
     })
     if (reply.acquired) {
-      return new HeldLock({ resource: spec.resource, token, fencingToken: reply.fencingToken, ttlMs: options.ttlMs, sentAtMs, backend: spec.backend })
+      return new HeldLock({
+        resource: spec.resource,
+        token,
+        fencingToken: reply.fencingToken,
+        ttlMs: options.ttlMs,
+        sentAtMs,
+        backend: spec.backend,
+      })
     }
     const now = Date.now()
     if (now >= deadlineMs) throw new LockNotAcquiredError(spec.resource, now - startedAtMs, { retryAfterMs: reply.remainingMs })

@@ -111,7 +111,8 @@ export function resolveAcquireOptions(options: WithLockOptions = {}, fallbackTtl
   const initialDelayMs = Math.max(1, parseDuration(retry.initialDelay ?? LOCK_DEFAULTS.initialDelayMs, 'retry.initialDelay'))
   const maxDelayMs = Math.max(initialDelayMs, parseDuration(retry.maxDelay ?? LOCK_DEFAULTS.maxDelayMs, 'retry.maxDelay'))
   const factor = retry.factor ?? LOCK_DEFAULTS.factor
-  if (typeof factor !== 'number' || !Number.isFinite(factor) || factor < 1) throw new ValidationError(`retry.factor must be a finite number >= 1, got ${String(factor)}`)
+  if (typeof factor !== 'number' || !Number.isFinite(factor) || factor < 1)
+    throw new ValidationError(`retry.factor must be a finite number >= 1, got ${String(factor)}`)
   const autoExtend = options.autoExtend ?? LOCK_DEFAULTS.autoExtend
   if (typeof autoExtend !== 'boolean') throw new ValidationError('autoExtend must be a boolean')
   return { ttlMs, waitMs, initialDelayMs, maxDelayMs, factor, autoExtend }
@@ -120,7 +121,8 @@ export function resolveAcquireOptions(options: WithLockOptions = {}, fallbackTtl
 /** Parses a lock or permit TTL: positive and at most {@link MAX_LOCK_TTL_MS}. */
 export function resolveTtl(ttl: Duration, what: string): number {
   const ttlMs = parseDuration(ttl, what)
-  if (ttlMs <= 0 || ttlMs > MAX_LOCK_TTL_MS) throw new ValidationError(`${what} must be between 1 ms and ${MAX_LOCK_TTL_MS} ms, got ${ttlMs}`)
+  if (ttlMs <= 0 || ttlMs > MAX_LOCK_TTL_MS)
+    throw new ValidationError(`${what} must be between 1 ms and ${MAX_LOCK_TTL_MS} ms, got ${ttlMs}`)
   return ttlMs
 }
 

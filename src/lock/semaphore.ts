@@ -13,7 +13,15 @@ import { semaphoreRelease } from '../scripts/semaphore-release.js'
 import { acquireLease, type LeaseSpec } from './acquire-lease.js'
 import type { Lock } from './lock.js'
 import type { LeaseKeys } from './lock-keys.js'
-import { LOCK_DEFAULTS, resolveAcquireOptions, resolveLimit, resolveTtl, type AcquireOptions, type SemaphoreOptions, type WithLockOptions } from './options.js'
+import {
+  LOCK_DEFAULTS,
+  resolveAcquireOptions,
+  resolveLimit,
+  resolveTtl,
+  type AcquireOptions,
+  type SemaphoreOptions,
+  type WithLockOptions,
+} from './options.js'
 import { runHolding } from './run-holding.js'
 
 /** What `kit.locks.semaphore(resource, { limit })` returns. */

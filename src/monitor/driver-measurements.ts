@@ -17,11 +17,23 @@ export interface DriverCallStats {
   /** Calls that failed because of the server or the network (timeouts, connection errors; not refused commands). */
   readonly errors: number
   /** Over the recent window (see `window`). */
-  readonly recent: { readonly calls: number; readonly errors: number; readonly errorRate: number; readonly p50Ms: number; readonly p99Ms: number; readonly maxMs: number }
+  readonly recent: {
+    readonly calls: number
+    readonly errors: number
+    readonly errorRate: number
+    readonly p50Ms: number
+    readonly p99Ms: number
+    readonly maxMs: number
+  }
   /** Per method: calls and errors since start. */
   readonly byCommand: Readonly<Record<string, { readonly calls: number; readonly errors: number }>>
   /** Cumulative latency histogram: `counts[i]` calls took at most `bucketsMs[i]` (not cumulative per bucket); the last entry counts the rest. */
-  readonly histogram: { readonly bucketsMs: readonly number[]; readonly counts: readonly number[]; readonly sumMs: number; readonly count: number }
+  readonly histogram: {
+    readonly bucketsMs: readonly number[]
+    readonly counts: readonly number[]
+    readonly sumMs: number
+    readonly count: number
+  }
 }
 
 /** Listener for each finished driver call. */

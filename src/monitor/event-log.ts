@@ -30,23 +30,59 @@ export class EventLog {
   /** Starts logging the kit's and the guard's events; returns a function that stops. */
   attach(events: Emitter<NoteworthyEvents>, guardEvents: Emitter<GuardEvents>): () => void {
     const stops = [
-      events.on('degraded', (event) => this.add('degraded', 'warning', `${event.operation}${event.family ? ` (${event.family})` : ''} answered without the driver: ${errorText(event.error)}`)),
+      events.on('degraded', (event) =>
+        this.add(
+          'degraded',
+          'warning',
+          `${event.operation}${event.family ? ` (${event.family})` : ''} answered without the driver: ${errorText(event.error)}`,
+        ),
+      ),
       events.on('outage', (event) =>
         event.state === 'started'
           ? this.add('outage', 'critical', `driver unavailable since ${event.operation} failed: ${errorText(event.error)}`)
-          : this.add('outage', 'info', `driver back after ${event.durationMs} ms: ${event.failedCalls} calls failed, ${Object.values(event.degraded).reduce((sum, n) => sum + n, 0)} answers without it`),
+          : this.add(
+              'outage',
+              'info',
+              `driver back after ${event.durationMs} ms: ${event.failedCalls} calls failed, ${Object.values(event.degraded).reduce((sum, n) => sum + n, 0)} answers without it`,
+            ),
       ),
-      events.on('bus', (event) => this.add('bus', event.state === 'interrupted' ? 'warning' : 'info', `cache bus ${event.previous} -> ${event.state}`)),
-      events.on('circuit', (event) => this.add('circuit', event.state === 'open' ? 'critical' : 'info', `circuit ${event.previous} -> ${event.state}`)),
-      events.on('load-error', (event) => this.add('load-error', 'warning', `loader of ${event.family} failed${event.servedStale ? ' (stale value served)' : ''}: ${errorText(event.error)}`)),
-      events.on('invalid', (event) => this.add('invalid', 'warning', `invalid entry in ${event.family} (${event.reason}), treated as a miss`)),
+      events.on('bus', (event) =>
+        this.add('bus', event.state === 'interrupted' ? 'warning' : 'info', `cache bus ${event.previous} -> ${event.state}`),
+      ),
+      events.on('circuit', (event) =>
+        this.add('circuit', event.state === 'open' ? 'critical' : 'info', `circuit ${event.previous} -> ${event.state}`),
+      ),
+      events.on('load-error', (event) =>
+        this.add(
+          'load-error',
+          'warning',
+          `loader of ${event.family} failed${event.servedStale ? ' (stale value served)' : ''}: ${errorText(event.error)}`,
+        ),
+      ),
+      events.on('invalid', (event) =>
+        this.add('invalid', 'warning', `invalid entry in ${event.family} (${event.reason}), treated as a miss`),
+      ),
       events.on('warning', (event) => this.add('config', 'warning', `${event.code}: ${event.message}`)),
       guardEvents.on('state', (event) =>
-        this.add('guard', event.state === 'critical' ? 'critical' : event.state === 'warn' ? 'warning' : 'info', `guard ${event.previous} -> ${event.state} at ${percent(event.usage.ratio)} of memory`),
+        this.add(
+          'guard',
+          event.state === 'critical' ? 'critical' : event.state === 'warn' ? 'warning' : 'info',
+          `guard ${event.previous} -> ${event.state} at ${percent(event.usage.ratio)} of memory`,
+        ),
       ),
-      guardEvents.on('evicted', (event) => this.add('evicted', 'warning', `guard evicted ${event.total} keys (${Object.entries(event.byFamily).map(([family, count]) => `${family}: ${count}`).join(', ')})`)),
+      guardEvents.on('evicted', (event) =>
+        this.add(
+          'evicted',
+          'warning',
+          `guard evicted ${event.total} keys (${Object.entries(event.byFamily)
+            .map(([family, count]) => `${family}: ${count}`)
+            .join(', ')})`,
+        ),
+      ),
       guardEvents.on('warning', (event) => this.add('config', 'warning', event.message)),
-      guardEvents.on('check-failed', (event) => this.add('guard-check', 'warning', `guard could not read the server: ${errorText(event.error)}`)),
+      guardEvents.on('check-failed', (event) =>
+        this.add('guard-check', 'warning', `guard could not read the server: ${errorText(event.error)}`),
+      ),
     ]
     return () => {
       for (const stop of stops) stop()

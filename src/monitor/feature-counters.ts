@@ -11,7 +11,10 @@ import type { Monitor } from './monitor.js'
 interface RateLimitsLike {
   limit(policy: never, identifier: never, options?: never): Promise<{ allowed: boolean }>
   limitOrThrow(policy: never, identifier: never, options?: never): Promise<unknown>
-  limiter(policy: never): { limit(identifier: never, options?: never): Promise<{ allowed: boolean }>; limitOrThrow(identifier: never, options?: never): Promise<unknown> }
+  limiter(policy: never): {
+    limit(identifier: never, options?: never): Promise<{ allowed: boolean }>
+    limitOrThrow(identifier: never, options?: never): Promise<unknown>
+  }
 }
 
 /** The parts of `kit.locks` that are counted. */
@@ -50,15 +53,18 @@ export function countRateLimits<R extends RateLimitsLike>(rateLimits: R, monitor
     help: 'Rate-limit decisions per policy: allowed, denied, or error (the driver failed; the policy decided).',
     type: 'counter',
     labelNames: ['policy', 'outcome'],
-    collect: () => [...counts].map(([key, value]): MetricSample => {
-      const [policy, outcome] = key.split('\u0000') as [string, string]
-      return { labels: { policy, outcome }, value }
-    }),
+    collect: () =>
+      [...counts].map(([key, value]): MetricSample => {
+        const [policy, outcome] = key.split('\u0000') as [string, string]
+        return { labels: { policy, outcome }, value }
+      }),
   })
   const original = rateLimits as unknown as Record<string, (...args: unknown[]) => unknown>
   const counted = Object.create(rateLimits) as Record<string, unknown>
-  counted.limit = (policy: string, ...rest: unknown[]) => observe(policy, original.limit!.call(rateLimits, policy, ...rest) as Promise<unknown>)
-  counted.limitOrThrow = (policy: string, ...rest: unknown[]) => observe(policy, original.limitOrThrow!.call(rateLimits, policy, ...rest) as Promise<unknown>)
+  counted.limit = (policy: string, ...rest: unknown[]) =>
+    observe(policy, original.limit!.call(rateLimits, policy, ...rest) as Promise<unknown>)
+  counted.limitOrThrow = (policy: string, ...rest: unknown[]) =>
+    observe(policy, original.limitOrThrow!.call(rateLimits, policy, ...rest) as Promise<unknown>)
   counted.limiter = (policy: string) => {
     const limiter = original.limiter!.call(rateLimits, policy) as Record<string, (...args: unknown[]) => unknown>
     const countedLimiter = Object.create(limiter) as Record<string, unknown>
@@ -79,9 +85,13 @@ export function countLocks<L extends LocksLike>(locks: L, monitor: Monitor): L {
   let waitMs = 0
   let lost = 0
   const watch = (lock: { readonly signal: AbortSignal }) => {
-    lock.signal.addEventListener('abort', () => {
-      if (CachekitError.is(lock.signal.reason, 'LOCK_LOST')) lost++
-    }, { once: true })
+    lock.signal.addEventListener(
+      'abort',
+      () => {
+        if (CachekitError.is(lock.signal.reason, 'LOCK_LOST')) lost++
+      },
+      { once: true },
+    )
   }
   const timed = <T>(pending: Promise<T>, started: number, acquired: (value: T) => boolean): Promise<T> =>
     pending.then(
@@ -105,8 +115,20 @@ export function countLocks<L extends LocksLike>(locks: L, monitor: Monitor): L {
     labelNames: ['outcome'],
     collect: () => Object.entries(outcomes).map(([outcome, value]) => ({ labels: { outcome }, value })),
   })
-  monitor.register({ name: 'cachekit_lock_wait_seconds_total', help: 'Time spent acquiring locks.', type: 'counter', labelNames: [], collect: () => [{ labels: {}, value: waitMs / 1000 }] })
-  monitor.register({ name: 'cachekit_lock_lost_total', help: 'Locks this process learned it had lost while holding them.', type: 'counter', labelNames: [], collect: () => [{ labels: {}, value: lost }] })
+  monitor.register({
+    name: 'cachekit_lock_wait_seconds_total',
+    help: 'Time spent acquiring locks.',
+    type: 'counter',
+    labelNames: [],
+    collect: () => [{ labels: {}, value: waitMs / 1000 }],
+  })
+  monitor.register({
+    name: 'cachekit_lock_lost_total',
+    help: 'Locks this process learned it had lost while holding them.',
+    type: 'counter',
+    labelNames: [],
+    collect: () => [{ labels: {}, value: lost }],
+  })
   const original = locks as unknown as Record<string, (...args: unknown[]) => unknown>
   const counted = Object.create(locks) as Record<string, unknown>
   counted.acquire = (...args: unknown[]) => {

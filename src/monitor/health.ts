@@ -41,7 +41,14 @@ export interface HealthThresholds {
   minCalls?: number
 }
 
-export const HEALTH_DEFAULTS = Object.freeze({ memory: 0.85, hitRate: 0.7, p99LatencyMs: 100, errorRate: 0.01, minReads: 100, minCalls: 100 })
+export const HEALTH_DEFAULTS = Object.freeze({
+  memory: 0.85,
+  hitRate: 0.7,
+  p99LatencyMs: 100,
+  errorRate: 0.01,
+  minReads: 100,
+  minCalls: 100,
+})
 
 export type ResolvedHealthThresholds = Readonly<Required<HealthThresholds>>
 
@@ -50,11 +57,13 @@ export function resolveHealthThresholds(thresholds: HealthThresholds = {}): Reso
   const resolved = { ...HEALTH_DEFAULTS, ...thresholds }
   for (const name of ['memory', 'hitRate', 'errorRate'] as const) {
     const value = resolved[name]
-    if (!(typeof value === 'number' && value >= 0 && value <= 1)) throw new ValidationError(`health.${name} must be a fraction between 0 and 1, got ${String(value)}`)
+    if (!(typeof value === 'number' && value >= 0 && value <= 1))
+      throw new ValidationError(`health.${name} must be a fraction between 0 and 1, got ${String(value)}`)
   }
   for (const name of ['p99LatencyMs', 'minReads', 'minCalls'] as const) {
     const value = resolved[name]
-    if (!(typeof value === 'number' && Number.isFinite(value) && value >= 0)) throw new ValidationError(`health.${name} must be a non-negative number, got ${String(value)}`)
+    if (!(typeof value === 'number' && Number.isFinite(value) && value >= 0))
+      throw new ValidationError(`health.${name} must be a non-negative number, got ${String(value)}`)
   }
   return Object.freeze(resolved)
 }
@@ -141,9 +150,12 @@ export interface HealthInputs {
 /** Judges the inputs against the thresholds. Pure: the Monitor gathers the inputs. */
 export function judgeHealth(inputs: HealthInputs, thresholds: ResolvedHealthThresholds, now = Date.now()): HealthReport {
   const issues: HealthIssue[] = []
-  if (!inputs.ping.ok) issues.push({ check: 'ping', severity: 'critical', message: `the server does not answer PING (${inputs.ping.error})` })
-  if (inputs.circuit === 'open') issues.push({ check: 'circuit', severity: 'critical', message: 'the circuit breaker is open: calls skip the server until it recovers' })
-  if (inputs.circuit === 'half-open') issues.push({ check: 'circuit', severity: 'warning', message: 'the circuit breaker is probing whether the server is back' })
+  if (!inputs.ping.ok)
+    issues.push({ check: 'ping', severity: 'critical', message: `the server does not answer PING (${inputs.ping.error})` })
+  if (inputs.circuit === 'open')
+    issues.push({ check: 'circuit', severity: 'critical', message: 'the circuit breaker is open: calls skip the server until it recovers' })
+  if (inputs.circuit === 'half-open')
+    issues.push({ check: 'circuit', severity: 'warning', message: 'the circuit breaker is probing whether the server is back' })
   const bus = inputs.bus
   // A bus still making its first attempt is booting, not failing.
   if (bus !== null && (bus.state === 'interrupted' || (bus.state === 'subscribing' && bus.lastError !== null))) {
@@ -163,21 +175,55 @@ export function judgeHealth(inputs: HealthInputs, thresholds: ResolvedHealthThre
   }
   const ratio = inputs.memory?.ratio ?? null
   if (ratio !== null && ratio > thresholds.memory) {
-    issues.push({ check: 'memory', severity: 'warning', message: `memory at ${pct(ratio)} of the limit (alert above ${pct(thresholds.memory)})`, value: ratio, threshold: thresholds.memory })
+    issues.push({
+      check: 'memory',
+      severity: 'warning',
+      message: `memory at ${pct(ratio)} of the limit (alert above ${pct(thresholds.memory)})`,
+      value: ratio,
+      threshold: thresholds.memory,
+    })
   }
-  if (inputs.guard === 'critical') issues.push({ check: 'guard', severity: 'critical', message: 'the memory guard is critical: only high-priority writes go through, low-priority families are evicted' })
-  if (inputs.guard === 'warn') issues.push({ check: 'guard', severity: 'warning', message: 'the memory guard is in warn: writes of low-priority families are skipped' })
+  if (inputs.guard === 'critical')
+    issues.push({
+      check: 'guard',
+      severity: 'critical',
+      message: 'the memory guard is critical: only high-priority writes go through, low-priority families are evicted',
+    })
+  if (inputs.guard === 'warn')
+    issues.push({
+      check: 'guard',
+      severity: 'warning',
+      message: 'the memory guard is in warn: writes of low-priority families are skipped',
+    })
   const hitRate = inputs.reads >= thresholds.minReads && inputs.reads > 0 ? inputs.hits / inputs.reads : null
   if (hitRate !== null && hitRate < thresholds.hitRate) {
-    issues.push({ check: 'hit-rate', severity: 'warning', message: `hit rate ${pct(hitRate)} is below ${pct(thresholds.hitRate)}`, value: hitRate, threshold: thresholds.hitRate })
+    issues.push({
+      check: 'hit-rate',
+      severity: 'warning',
+      message: `hit rate ${pct(hitRate)} is below ${pct(thresholds.hitRate)}`,
+      value: hitRate,
+      threshold: thresholds.hitRate,
+    })
   }
   const judged = inputs.recent.calls >= thresholds.minCalls && inputs.recent.calls > 0
   if (judged && inputs.recent.p99Ms > thresholds.p99LatencyMs) {
-    issues.push({ check: 'latency', severity: 'warning', message: `p99 driver latency ${inputs.recent.p99Ms.toFixed(1)} ms is above ${thresholds.p99LatencyMs} ms`, value: inputs.recent.p99Ms, threshold: thresholds.p99LatencyMs })
+    issues.push({
+      check: 'latency',
+      severity: 'warning',
+      message: `p99 driver latency ${inputs.recent.p99Ms.toFixed(1)} ms is above ${thresholds.p99LatencyMs} ms`,
+      value: inputs.recent.p99Ms,
+      threshold: thresholds.p99LatencyMs,
+    })
   }
   const errorRate = judged ? inputs.recent.errors / inputs.recent.calls : null
   if (errorRate !== null && errorRate > thresholds.errorRate) {
-    issues.push({ check: 'error-rate', severity: 'warning', message: `${pct(errorRate)} of recent driver calls failed (alert above ${pct(thresholds.errorRate)})`, value: errorRate, threshold: thresholds.errorRate })
+    issues.push({
+      check: 'error-rate',
+      severity: 'warning',
+      message: `${pct(errorRate)} of recent driver calls failed (alert above ${pct(thresholds.errorRate)})`,
+      value: errorRate,
+      threshold: thresholds.errorRate,
+    })
   }
   for (const warning of inputs.configWarnings) issues.push({ check: 'config', severity: 'warning', message: warning.message })
   const status = issues.some((issue) => issue.severity === 'critical') ? 'unhealthy' : issues.length > 0 ? 'degraded' : 'healthy'

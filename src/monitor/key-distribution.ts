@@ -76,8 +76,13 @@ export async function keyDistribution(
   const sampleSize = options.sample ?? KEY_DISTRIBUTION_DEFAULTS.sample
   const maxScan = options.maxScan ?? KEY_DISTRIBUTION_DEFAULTS.maxScan
   const maxFamilies = options.maxFamilies ?? KEY_DISTRIBUTION_DEFAULTS.maxFamilies
-  for (const [name, value] of [['sample', sampleSize], ['maxScan', maxScan], ['maxFamilies', maxFamilies]] as const) {
-    if (!Number.isSafeInteger(value) || value <= 0) throw new ValidationError(`keyDistribution: ${name} must be a positive integer, got ${String(value)}`)
+  for (const [name, value] of [
+    ['sample', sampleSize],
+    ['maxScan', maxScan],
+    ['maxFamilies', maxFamilies],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value <= 0)
+      throw new ValidationError(`keyDistribution: ${name} must be a positive integer, got ${String(value)}`)
   }
   const started = Date.now()
   const only = options.family === undefined ? undefined : families.find((family) => family.family === options.family)
@@ -109,7 +114,10 @@ export async function keyDistribution(
   }
   const kept = topFamilies(counts, maxFamilies)
   for (const entry of reservoir) if (!kept.has(entry.family)) entry.family = OTHER_FAMILY
-  const probes = await probeAll(driver, reservoir.map((entry) => entry.key))
+  const probes = await probeAll(
+    driver,
+    reservoir.map((entry) => entry.key),
+  )
   const byFamily = new Map<string, { sampled: number; bytes: number[]; ttls: number[]; withoutTtl: number; types: Set<string> }>()
   reservoir.forEach((entry, index) => {
     const probe = probes[index]

@@ -42,19 +42,27 @@ const GUARD_STATES = ['ok', 'warn', 'critical'] as const
  * @example formatPrometheus(metricFamilies(await kit.monitor.metrics()))
  */
 export function metricFamilies(snapshot: MetricsSnapshot): MetricFamily[] {
-  return [...cacheFamilies(snapshot), ...driverFamilies(snapshot), ...guardFamilies(snapshot), ...serverFamilies(snapshot), ...snapshot.features.map(featureFamily)]
+  return [
+    ...cacheFamilies(snapshot),
+    ...driverFamilies(snapshot),
+    ...guardFamilies(snapshot),
+    ...serverFamilies(snapshot),
+    ...snapshot.features.map(featureFamily),
+  ]
 }
 
 function cacheFamilies(snapshot: MetricsSnapshot): MetricFamily[] {
   const families = Object.entries(snapshot.cache.families)
   return [
-    ...CACHE_COUNTERS.map(([field, name, help]): MetricFamily => ({
-      name,
-      help,
-      type: 'counter',
-      labelNames: ['family'],
-      samples: families.map(([family, stats]) => ({ labels: { family }, value: stats[field] })),
-    })),
+    ...CACHE_COUNTERS.map(
+      ([field, name, help]): MetricFamily => ({
+        name,
+        help,
+        type: 'counter',
+        labelNames: ['family'],
+        samples: families.map(([family, stats]) => ({ labels: { family }, value: stats[field] })),
+      }),
+    ),
     {
       name: 'cachekit_cache_hit_ratio',
       help: 'Fresh hits / reads per key family, since start.',
@@ -68,7 +76,10 @@ function cacheFamilies(snapshot: MetricsSnapshot): MetricFamily[] {
       type: 'gauge',
       labelNames: ['family', 'quantile'],
       samples: families.flatMap(([family, stats]) =>
-        (['p50', 'p95', 'p99'] as const).map((quantile) => ({ labels: { family, quantile: `0.${quantile.slice(1)}` }, value: stats.loadMs[quantile] / 1000 })),
+        (['p50', 'p95', 'p99'] as const).map((quantile) => ({
+          labels: { family, quantile: `0.${quantile.slice(1)}` },
+          value: stats.loadMs[quantile] / 1000,
+        })),
       ),
     },
   ]
@@ -83,7 +94,13 @@ function driverFamilies(snapshot: MetricsSnapshot): MetricFamily[] {
     return { suffix: '_bucket', labels: { le: String(boundMs / 1000) }, value: cumulative }
   })
   return [
-    { name: 'cachekit_driver_calls_total', help: 'Driver calls per method.', type: 'counter', labelNames: ['method'], samples: byCommand.map(([method, entry]) => ({ labels: { method }, value: entry.calls })) },
+    {
+      name: 'cachekit_driver_calls_total',
+      help: 'Driver calls per method.',
+      type: 'counter',
+      labelNames: ['method'],
+      samples: byCommand.map(([method, entry]) => ({ labels: { method }, value: entry.calls })),
+    },
     {
       name: 'cachekit_driver_errors_total',
       help: 'Driver calls that failed for server or network reasons, per method.',
@@ -117,7 +134,13 @@ function guardFamilies(snapshot: MetricsSnapshot): MetricFamily[] {
   const guard = snapshot.guard
   const memory = snapshot.memory
   return [
-    { name: 'cachekit_guard_state', help: 'Memory guard state (1 for the current one).', type: 'gauge', labelNames: ['state'], samples: GUARD_STATES.map((state) => ({ labels: { state }, value: guard.state === state ? 1 : 0 })) },
+    {
+      name: 'cachekit_guard_state',
+      help: 'Memory guard state (1 for the current one).',
+      type: 'gauge',
+      labelNames: ['state'],
+      samples: GUARD_STATES.map((state) => ({ labels: { state }, value: guard.state === state ? 1 : 0 })),
+    },
     {
       name: 'cachekit_guard_skipped_writes_total',
       help: 'Cache writes the memory guard skipped, per key family.',
@@ -132,7 +155,13 @@ function guardFamilies(snapshot: MetricsSnapshot): MetricFamily[] {
       labelNames: ['family'],
       samples: Object.entries(guard.evictedKeys).map(([family, value]) => ({ labels: { family }, value })),
     },
-    { name: 'cachekit_memory_used_bytes', help: 'used_memory of the fullest node.', type: 'gauge', labelNames: [], samples: memory ? [{ labels: {}, value: memory.usedBytes }] : [] },
+    {
+      name: 'cachekit_memory_used_bytes',
+      help: 'used_memory of the fullest node.',
+      type: 'gauge',
+      labelNames: [],
+      samples: memory ? [{ labels: {}, value: memory.usedBytes }] : [],
+    },
     {
       name: 'cachekit_memory_limit_bytes',
       help: 'The limit memory is judged against: maxmemory or the guard budget, whichever is smaller.',
@@ -145,7 +174,12 @@ function guardFamilies(snapshot: MetricsSnapshot): MetricFamily[] {
 
 function serverFamilies(snapshot: MetricsSnapshot): MetricFamily[] {
   const nodes = snapshot.server?.nodes ?? []
-  const perNode = (name: string, help: string, type: 'counter' | 'gauge', pick: (node: (typeof nodes)[number]) => number): MetricFamily => ({
+  const perNode = (
+    name: string,
+    help: string,
+    type: 'counter' | 'gauge',
+    pick: (node: (typeof nodes)[number]) => number,
+  ): MetricFamily => ({
     name,
     help,
     type,
@@ -155,8 +189,18 @@ function serverFamilies(snapshot: MetricsSnapshot): MetricFamily[] {
   return [
     perNode('cachekit_redis_used_memory_bytes', 'INFO used_memory per node.', 'gauge', (node) => node.memory.usedBytes),
     perNode('cachekit_redis_maxmemory_bytes', 'INFO maxmemory per node (0: unlimited).', 'gauge', (node) => node.memory.maxBytes),
-    perNode('cachekit_redis_keyspace_hits_total', 'INFO keyspace_hits per node (all clients).', 'counter', (node) => node.stats.keyspaceHits),
-    perNode('cachekit_redis_keyspace_misses_total', 'INFO keyspace_misses per node (all clients).', 'counter', (node) => node.stats.keyspaceMisses),
+    perNode(
+      'cachekit_redis_keyspace_hits_total',
+      'INFO keyspace_hits per node (all clients).',
+      'counter',
+      (node) => node.stats.keyspaceHits,
+    ),
+    perNode(
+      'cachekit_redis_keyspace_misses_total',
+      'INFO keyspace_misses per node (all clients).',
+      'counter',
+      (node) => node.stats.keyspaceMisses,
+    ),
     perNode('cachekit_redis_evicted_keys_total', 'INFO evicted_keys per node.', 'counter', (node) => node.stats.evictedKeys),
     perNode('cachekit_redis_expired_keys_total', 'INFO expired_keys per node.', 'counter', (node) => node.stats.expiredKeys),
     perNode('cachekit_redis_ops_per_second', 'INFO instantaneous_ops_per_sec per node.', 'gauge', (node) => node.stats.opsPerSec),
@@ -167,7 +211,9 @@ function serverFamilies(snapshot: MetricsSnapshot): MetricFamily[] {
       help: 'Keys per node and database (INFO keyspace).',
       type: 'gauge',
       labelNames: ['node', 'db'],
-      samples: nodes.flatMap((node) => Object.entries(node.keyspace).map(([db, entry]) => ({ labels: { node: node.node ?? 'standalone', db }, value: entry.keys }))),
+      samples: nodes.flatMap((node) =>
+        Object.entries(node.keyspace).map(([db, entry]) => ({ labels: { node: node.node ?? 'standalone', db }, value: entry.keys })),
+      ),
     },
   ]
 }

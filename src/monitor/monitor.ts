@@ -33,7 +33,15 @@ export interface MetricsSnapshot {
   readonly memory: MemoryUsage | null
   readonly cache: {
     readonly families: Readonly<Record<string, FamilyStats>>
-    readonly totals: { readonly hits: number; readonly staleHits: number; readonly misses: number; readonly loads: number; readonly loadErrors: number; readonly errors: number; readonly hitRate: number | null }
+    readonly totals: {
+      readonly hits: number
+      readonly staleHits: number
+      readonly misses: number
+      readonly loads: number
+      readonly loadErrors: number
+      readonly errors: number
+      readonly hitRate: number | null
+    }
   }
   /** Client-side driver call latency and errors. */
   readonly driverCalls: DriverCallStats
@@ -148,7 +156,8 @@ export class Monitor {
    * @param count entries to return (1..1000).
    */
   async slowlog(count = 10): Promise<SlowlogReport> {
-    if (!Number.isSafeInteger(count) || count <= 0 || count > 1000) throw new ValidationError(`slowlog count must be an integer from 1 to 1000, got ${String(count)}`)
+    if (!Number.isSafeInteger(count) || count <= 0 || count > 1000)
+      throw new ValidationError(`slowlog count must be an integer from 1 to 1000, got ${String(count)}`)
     return readSlowlog(this.context.driver, this.context.namespace, count)
   }
 

@@ -12,7 +12,13 @@ import { resolveGuardOptions, type GuardOptions, type ResolvedGuardOptions } fro
 import { familiesOf, type FamilyInfo } from '../keys/classify-key.js'
 import type { Namespace } from '../keys/namespace.js'
 import { DriverMeasurements, measuredDriver } from './driver-measurements.js'
-import { resolveHealthThresholds, type BusHealth, type HealthThresholds, type PendingInvalidations, type ResolvedHealthThresholds } from './health.js'
+import {
+  resolveHealthThresholds,
+  type BusHealth,
+  type HealthThresholds,
+  type PendingInvalidations,
+  type ResolvedHealthThresholds,
+} from './health.js'
 import type { NoteworthyEvents } from './event-log.js'
 import { Monitor } from './monitor.js'
 

@@ -49,11 +49,14 @@ export class MetricsRegistry {
    * @throws {ValidationError} for a malformed name or label, or a name already taken.
    */
   register(metric: FeatureMetric): () => void {
-    if (typeof metric !== 'object' || metric === null || typeof metric.collect !== 'function') throw new ValidationError('a metric needs name, help, type, labelNames and collect()')
+    if (typeof metric !== 'object' || metric === null || typeof metric.collect !== 'function')
+      throw new ValidationError('a metric needs name, help, type, labelNames and collect()')
     if (!NAME.test(metric.name)) throw new ValidationError(`metric name ${JSON.stringify(metric.name)} must match ${NAME}`)
-    if (metric.type !== 'counter' && metric.type !== 'gauge') throw new ValidationError(`metric ${metric.name}: type must be 'counter' or 'gauge'`)
+    if (metric.type !== 'counter' && metric.type !== 'gauge')
+      throw new ValidationError(`metric ${metric.name}: type must be 'counter' or 'gauge'`)
     for (const label of metric.labelNames) {
-      if (!LABEL.test(label) || label.startsWith('__')) throw new ValidationError(`metric ${metric.name}: label ${JSON.stringify(label)} must match ${LABEL} and not start with __`)
+      if (!LABEL.test(label) || label.startsWith('__'))
+        throw new ValidationError(`metric ${metric.name}: label ${JSON.stringify(label)} must match ${LABEL} and not start with __`)
     }
     if (this.metrics.has(metric.name)) throw new ValidationError(`metric ${metric.name} is already registered`)
     this.metrics.set(metric.name, metric)

@@ -45,7 +45,9 @@ export async function readSlowlog(driver: Driver, namespace: Namespace, count: n
   let supported = true
   const routes = routingKeys(namespace, driver.capabilities.cluster ? SLOT_RANGES : 1)
   for (let start = 0; start < routes.length && seen.size < nodes; start += PROBES_AT_ONCE) {
-    const logs = await Promise.all(routes.slice(start, start + PROBES_AT_ONCE).map((key) => driver.eval(slowlogGet, [key], [String(count)])))
+    const logs = await Promise.all(
+      routes.slice(start, start + PROBES_AT_ONCE).map((key) => driver.eval(slowlogGet, [key], [String(count)])),
+    )
     for (const log of logs) {
       if (log === null) supported = false
       else if (!seen.has(log.nodeId)) seen.set(log.nodeId, log)
@@ -71,7 +73,7 @@ function routingKeys(namespace: Namespace, ranges: number): string[] {
   const width = 16384 / ranges
   const keys: string[] = []
   for (let range = 0, candidate = 0; range < ranges; range++) {
-    for (;; candidate++) {
+    for (; ; candidate++) {
       const key = namespace.key(`__probe:{${candidate}}`)
       if (Math.floor(hashSlot(key) / width) === range || ranges === 1) {
         keys.push(key)

@@ -46,7 +46,11 @@ export function wrapDriver<D extends Driver>(driver: D, intercept: DriverInterce
 
 function propertyNames(driver: object): string[] {
   const names = new Set<string>()
-  for (let level: object | null = driver; level !== null && level !== Object.prototype; level = Object.getPrototypeOf(level) as object | null) {
+  for (
+    let level: object | null = driver;
+    level !== null && level !== Object.prototype;
+    level = Object.getPrototypeOf(level) as object | null
+  ) {
     for (const name of Object.getOwnPropertyNames(level)) if (name !== 'constructor') names.add(name)
   }
   return [...names]

@@ -23,7 +23,11 @@ export function traceLoads(kit: { readonly events: Emitter<KitEvents> }, options
       const span = tracer.startSpan(`cachekit load ${event.family}`, {
         kind: SpanKind.INTERNAL,
         startTime: endTime - event.durationMs,
-        attributes: { 'cachekit.family': event.family, 'cachekit.load.duration_ms': event.durationMs, ...(options.recordKeys ? { 'cachekit.key': event.key } : {}) },
+        attributes: {
+          'cachekit.family': event.family,
+          'cachekit.load.duration_ms': event.durationMs,
+          ...(options.recordKeys ? { 'cachekit.key': event.key } : {}),
+        },
       })
       span.end(endTime)
     }),
@@ -31,7 +35,11 @@ export function traceLoads(kit: { readonly events: Emitter<KitEvents> }, options
       // The event carries no duration: the span marks when the failure was seen.
       const span = tracer.startSpan(`cachekit load ${event.family}`, {
         kind: SpanKind.INTERNAL,
-        attributes: { 'cachekit.family': event.family, 'cachekit.load.served_stale': event.servedStale, ...(options.recordKeys ? { 'cachekit.key': event.key } : {}) },
+        attributes: {
+          'cachekit.family': event.family,
+          'cachekit.load.served_stale': event.servedStale,
+          ...(options.recordKeys ? { 'cachekit.key': event.key } : {}),
+        },
       })
       span.recordException(event.error instanceof Error ? event.error : String(event.error))
       span.setStatus({ code: SpanStatusCode.ERROR, message: 'loader failed' })

@@ -74,9 +74,11 @@ const LOADER_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
  */
 export async function registerCachekitMetrics(kit: PrometheusKit, options: PrometheusOptions): Promise<RegisteredMetrics> {
   const registry = options?.registry
-  if (!registry || typeof registry.registerMetric !== 'function') throw new ValidationError('registerCachekitMetrics needs options.registry, a prom-client Registry')
+  if (!registry || typeof registry.registerMetric !== 'function')
+    throw new ValidationError('registerCachekitMetrics needs options.registry, a prom-client Registry')
   const snapshotMs = options.snapshotMs ?? 0
-  if (!Number.isFinite(snapshotMs) || snapshotMs < 0) throw new ValidationError(`snapshotMs must be a non-negative number, got ${String(snapshotMs)}`)
+  if (!Number.isFinite(snapshotMs) || snapshotMs < 0)
+    throw new ValidationError(`snapshotMs must be a non-negative number, got ${String(snapshotMs)}`)
 
   // One snapshot per scrape: every metric's collect() starts in the same tick and shares
   // the pending snapshot; a settled one is reused for `snapshotMs`.
@@ -149,7 +151,9 @@ export async function registerCachekitMetrics(kit: PrometheusKit, options: Prome
     maxFamilies: options.maxFamilies ?? FAMILY_TABLE_DEFAULTS.maxFamilies,
   })
   const stops = [
-    kit.monitor.onDriverCall((method, durationMs, error) => driverHistogram.observe({ method, outcome: error === undefined ? 'ok' : 'error' }, durationMs / 1000)),
+    kit.monitor.onDriverCall((method, durationMs, error) =>
+      driverHistogram.observe({ method, outcome: error === undefined ? 'ok' : 'error' }, durationMs / 1000),
+    ),
     kit.events.on('load', (event) => loaderHistogram.observe(loaderFamilies.row(event.family).labels, event.durationMs / 1000)),
   ]
 

@@ -14,7 +14,11 @@ import type { RateLimitResult } from './result.js'
  * const result = await kit.rateLimits.limit('api', userId)
  * for (const [name, value] of Object.entries(rateLimitHeaders(result, kit.rateLimits.limiter('api').policy))) res.setHeader(name, value)
  */
-export function rateLimitHeaders(result: RateLimitResult, policy: Pick<ResolvedRateLimitPolicy, 'algorithm' | 'limit' | 'windowMs' | 'refillRate'>, nowMs = Date.now()): Record<string, string> {
+export function rateLimitHeaders(
+  result: RateLimitResult,
+  policy: Pick<ResolvedRateLimitPolicy, 'algorithm' | 'limit' | 'windowMs' | 'refillRate'>,
+  nowMs = Date.now(),
+): Record<string, string> {
   const headers: Record<string, string> = {
     'RateLimit-Policy': `${policy.limit};w=${seconds(quotaWindowMs(policy))}`,
     'RateLimit-Limit': String(result.limit),

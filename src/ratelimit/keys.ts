@@ -24,7 +24,9 @@ export function escapeIdentifier(identifier: RateLimitIdentifier): string {
     throw new ValidationError(`rate limit identifier must be a string or a number, got ${identifier === null ? 'null' : typeof identifier}`)
   }
   if (typeof identifier === 'string' && identifier.length > RATE_LIMIT_DEFAULTS.maxIdentifierLength) {
-    throw new ValidationError(`rate limit identifier must be at most ${RATE_LIMIT_DEFAULTS.maxIdentifierLength} characters, got ${identifier.length}; hash longer ones first`)
+    throw new ValidationError(
+      `rate limit identifier must be at most ${RATE_LIMIT_DEFAULTS.maxIdentifierLength} characters, got ${identifier.length}; hash longer ones first`,
+    )
   }
   return escapeParam(identifier, 'rate limit identifier')
 }

@@ -177,27 +177,51 @@ export function resolvePolicy(name: string, policy: unknown): ResolvedRateLimitP
     throw new ValidationError(`rate limit policy name ${JSON.stringify(name)} must be 1 to 64 letters, digits, '_', '.' or '-'`)
   }
   const at = `rateLimits.${name}`
-  if (typeof policy !== 'object' || policy === null || Array.isArray(policy)) throw new ValidationError(`${at} must be a policy object, got ${describeValue(policy)}`)
+  if (typeof policy !== 'object' || policy === null || Array.isArray(policy))
+    throw new ValidationError(`${at} must be a policy object, got ${describeValue(policy)}`)
   const given = policy as Record<string, unknown>
   const algorithm = given.algorithm as RateLimitAlgorithmName
   if (!ALGORITHMS.includes(algorithm)) {
-    throw new ValidationError(`${at}.algorithm must be one of ${ALGORITHMS.map((a) => `'${a}'`).join(', ')}, got ${describeValue(given.algorithm)}`)
+    throw new ValidationError(
+      `${at}.algorithm must be one of ${ALGORITHMS.map((a) => `'${a}'`).join(', ')}, got ${describeValue(given.algorithm)}`,
+    )
   }
   const unknown = Object.keys(given).filter((option) => !OPTIONS[algorithm].includes(option))
   if (unknown.length > 0) {
-    throw new ValidationError(`${at} has unknown option(s) ${unknown.map((o) => `'${o}'`).join(', ')} for '${algorithm}'; it takes ${OPTIONS[algorithm].join(', ')}`)
+    throw new ValidationError(
+      `${at} has unknown option(s) ${unknown.map((o) => `'${o}'`).join(', ')} for '${algorithm}'; it takes ${OPTIONS[algorithm].join(', ')}`,
+    )
   }
   const maxLimit = algorithm === 'sliding-log' ? RATE_LIMIT_DEFAULTS.maxSlidingLogLimit : RATE_LIMIT_DEFAULTS.maxLimit
   const limit = positiveInteger(given.limit, `${at}.limit`, maxLimit)
-  const windowMs = window(algorithm === 'token-bucket' ? given.interval : given.window, `${at}.${algorithm === 'token-bucket' ? 'interval' : 'window'}`)
-  const refillRate = algorithm === 'token-bucket' ? positiveInteger(given.refillRate, `${at}.refillRate`, limit, 'limit: the bucket never holds more than limit tokens') : undefined
-  const blockForMs = given.blockFor === undefined ? RATE_LIMIT_DEFAULTS.blockForMs : parseDuration(given.blockFor as Duration, `${at}.blockFor`)
-  if (blockForMs > RATE_LIMIT_DEFAULTS.maxWindowMs) throw new ValidationError(`${at}.blockFor must be at most 366 days, got ${blockForMs} ms`)
+  const windowMs = window(
+    algorithm === 'token-bucket' ? given.interval : given.window,
+    `${at}.${algorithm === 'token-bucket' ? 'interval' : 'window'}`,
+  )
+  const refillRate =
+    algorithm === 'token-bucket'
+      ? positiveInteger(given.refillRate, `${at}.refillRate`, limit, 'limit: the bucket never holds more than limit tokens')
+      : undefined
+  const blockForMs =
+    given.blockFor === undefined ? RATE_LIMIT_DEFAULTS.blockForMs : parseDuration(given.blockFor as Duration, `${at}.blockFor`)
+  if (blockForMs > RATE_LIMIT_DEFAULTS.maxWindowMs)
+    throw new ValidationError(`${at}.blockFor must be at most 366 days, got ${blockForMs} ms`)
   const onError = given.onError ?? RATE_LIMIT_DEFAULTS.onError
-  if (onError !== 'allow' && onError !== 'deny') throw new ValidationError(`${at}.onError must be 'allow' or 'deny', got ${describeValue(onError)}`)
+  if (onError !== 'allow' && onError !== 'deny')
+    throw new ValidationError(`${at}.onError must be 'allow' or 'deny', got ${describeValue(onError)}`)
   const blockCache = given.blockCache ?? RATE_LIMIT_DEFAULTS.blockCache
   if (typeof blockCache !== 'boolean') throw new ValidationError(`${at}.blockCache must be a boolean, got ${describeValue(blockCache)}`)
-  return Object.freeze({ name, algorithm, limit, windowMs, refillRate, blockForMs, onError, insuranceLimit: insuranceLimit(given.insurance, limit, at), blockCache })
+  return Object.freeze({
+    name,
+    algorithm,
+    limit,
+    windowMs,
+    refillRate,
+    blockForMs,
+    onError,
+    insuranceLimit: insuranceLimit(given.insurance, limit, at),
+    blockCache,
+  })
 }
 
 function insuranceLimit(insurance: unknown, limit: number, at: string): number | undefined {
@@ -207,7 +231,8 @@ function insuranceLimit(insurance: unknown, limit: number, at: string): number |
     throw new ValidationError(`${at}.insurance must be a boolean or { limit }, got ${describeValue(insurance)}`)
   }
   const unknown = Object.keys(insurance).filter((option) => option !== 'limit')
-  if (unknown.length > 0) throw new ValidationError(`${at}.insurance has unknown option(s) ${unknown.map((o) => `'${o}'`).join(', ')}; it takes limit`)
+  if (unknown.length > 0)
+    throw new ValidationError(`${at}.insurance has unknown option(s) ${unknown.map((o) => `'${o}'`).join(', ')}; it takes limit`)
   const given = (insurance as { limit?: unknown }).limit
   return given === undefined ? limit : positiveInteger(given, `${at}.insurance.limit`, limit, 'the policy limit')
 }
@@ -221,8 +246,9 @@ function window(value: unknown, what: string): number {
 }
 
 function positiveInteger(value: unknown, what: string, max: number, maxName = String(max)): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) throw new ValidationError(`${what} must be a positive integer, got ${describeValue(value)}`)
-  if (value > max) throw new ValidationError(`${what} must be at most ${maxName === String(max) ? max : `${max} (${maxName})`}, got ${value}`)
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0)
+    throw new ValidationError(`${what} must be a positive integer, got ${describeValue(value)}`)
+  if (value > max)
+    throw new ValidationError(`${what} must be at most ${maxName === String(max) ? max : `${max} (${maxName})`}, got ${value}`)
   return value
 }
-

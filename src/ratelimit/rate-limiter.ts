@@ -126,33 +126,55 @@ export class PolicyLimiter implements RateLimiter {
     const nowMs = Date.now()
     if (this.insurance) {
       const { driver, algorithm } = this.insurance
-      const reply = await driver.eval(algorithm.script, algorithm.keys(base), algorithm.args({ cost: Math.min(cost, this.policy.insuranceLimit as number), peek }))
+      const reply = await driver.eval(
+        algorithm.script,
+        algorithm.keys(base),
+        algorithm.args({ cost: Math.min(cost, this.policy.insuranceLimit as number), peek }),
+      )
       return { ...toResult(reply, this.policy.insuranceLimit as number, nowMs), degraded: true }
     }
     const { limit } = this.policy
-    if (this.policy.onError === 'allow') return { allowed: true, limit, remaining: peek ? limit : limit - cost, resetAt: nowMs, retryAfterMs: 0, degraded: true }
-    const retryAfterMs = error instanceof CircuitOpenError && error.retryAt > nowMs ? error.retryAt - nowMs : RATE_LIMIT_DEFAULTS.degradedRetryAfterMs
+    if (this.policy.onError === 'allow')
+      return { allowed: true, limit, remaining: peek ? limit : limit - cost, resetAt: nowMs, retryAfterMs: 0, degraded: true }
+    const retryAfterMs =
+      error instanceof CircuitOpenError && error.retryAt > nowMs ? error.retryAt - nowMs : RATE_LIMIT_DEFAULTS.degradedRetryAfterMs
     return { allowed: false, limit, remaining: 0, resetAt: nowMs + retryAfterMs, retryAfterMs, degraded: true }
   }
 
   private cachedDenial(denial: { untilMs: number; resetAt: number; blocked: boolean }): RateLimitResult {
     const nowMs = Date.now()
-    const result = { allowed: false, limit: this.policy.limit, remaining: 0, resetAt: Math.max(denial.resetAt, nowMs), retryAfterMs: denial.untilMs - nowMs }
+    const result = {
+      allowed: false,
+      limit: this.policy.limit,
+      remaining: 0,
+      resetAt: Math.max(denial.resetAt, nowMs),
+      retryAfterMs: denial.untilMs - nowMs,
+    }
     return denial.blocked ? { ...result, blocked: true } : result
   }
 
   private checkCost(options: RateLimitCallOptions | undefined): number {
-    if (options !== undefined && (typeof options !== 'object' || options === null)) throw new ValidationError(`rate limit options must be an object, got ${String(options)}`)
+    if (options !== undefined && (typeof options !== 'object' || options === null))
+      throw new ValidationError(`rate limit options must be an object, got ${String(options)}`)
     const cost = options?.cost ?? 1
-    if (typeof cost !== 'number' || !Number.isSafeInteger(cost) || cost <= 0) throw new ValidationError(`rate limit cost must be a positive integer, got ${String(cost)}`)
+    if (typeof cost !== 'number' || !Number.isSafeInteger(cost) || cost <= 0)
+      throw new ValidationError(`rate limit cost must be a positive integer, got ${String(cost)}`)
     if (cost > this.policy.limit) {
-      throw new ValidationError(`rate limit cost ${cost} exceeds the limit of policy "${this.policy.name}" (${this.policy.limit}); such a request could never be allowed`)
+      throw new ValidationError(
+        `rate limit cost ${cost} exceeds the limit of policy "${this.policy.name}" (${this.policy.limit}); such a request could never be allowed`,
+      )
     }
     return cost
   }
 }
 
 function toResult(reply: RateLimitReply, limit: number, nowMs: number): RateLimitResult {
-  const result = { allowed: reply.allowed, limit, remaining: reply.remaining, resetAt: nowMs + reply.resetInMs, retryAfterMs: reply.retryAfterMs }
+  const result = {
+    allowed: reply.allowed,
+    limit,
+    remaining: reply.remaining,
+    resetAt: nowMs + reply.resetInMs,
+    retryAfterMs: reply.retryAfterMs,
+  }
   return reply.blocked ? { ...result, blocked: true } : result
 }

@@ -21,7 +21,13 @@ export interface CachekitWarning {
  * client wrote (`FORGEABLE_KEY`), a response larger than its response cache's `maxBodyBytes`,
  * sent but not stored (`RESPONSE_TOO_LARGE`, docs/security.md).
  */
-export type CachekitWarningCode = 'CLIENT_IP_UNDEFINED' | 'UNTRUSTED_FORWARDED_FOR' | 'PERMISSIVE_TRUST_PROXY' | 'UNGROUPED_IPV6_KEY' | 'FORGEABLE_KEY' | 'RESPONSE_TOO_LARGE'
+export type CachekitWarningCode =
+  | 'CLIENT_IP_UNDEFINED'
+  | 'UNTRUSTED_FORWARDED_FOR'
+  | 'PERMISSIVE_TRUST_PROXY'
+  | 'UNGROUPED_IPV6_KEY'
+  | 'FORGEABLE_KEY'
+  | 'RESPONSE_TOO_LARGE'
 
 /** The warning event (part of the kit's events). */
 export interface WarningEvents {

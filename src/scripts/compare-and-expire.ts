@@ -14,7 +14,6 @@ export const compareAndExpire = defineScript<boolean>({
 end
 return 0`,
   sha1: 'b8781a7c50e72ae869ca41c3fe9f504e365f3881',
-  run: (ctx, [key], [expected, ttlMs]) =>
-    ctx.get(key as string) === expected ? (ctx.pexpire(key as string, Number(ttlMs)) ? 1 : 0) : 0,
+  run: (ctx, [key], [expected, ttlMs]) => (ctx.get(key as string) === expected ? (ctx.pexpire(key as string, Number(ttlMs)) ? 1 : 0) : 0),
   parse: (reply) => reply === 1,
 })

@@ -38,6 +38,10 @@ function bump(ctx: ScriptContext, key: string, member: string, increment: number
   const score = ctx.zincrBy(key, member, increment)
   ctx.pexpire(key, ttlMs)
   const extra = ctx.zcard(key) - maxMembers
-  if (extra > 0) ctx.zrem(key, ctx.zrangeWithScores(key, 0, extra - 1).map((item) => item.member))
+  if (extra > 0)
+    ctx.zrem(
+      key,
+      ctx.zrangeWithScores(key, 0, extra - 1).map((item) => item.member),
+    )
   return score
 }

@@ -1,5 +1,13 @@
 import { defineScript } from '../core/script.js'
-import { activeBlock, decodeArgs, deny, luaToNumber, parseRateLimitReply, RATE_LIMIT_PRELUDE, type RateLimitReply } from './rate-limit-shared.js'
+import {
+  activeBlock,
+  decodeArgs,
+  deny,
+  luaToNumber,
+  parseRateLimitReply,
+  RATE_LIMIT_PRELUDE,
+  type RateLimitReply,
+} from './rate-limit-shared.js'
 
 /**
  * Fixed window. KEYS: [state hash, block]. The window starts with an identifier's first
@@ -43,7 +51,8 @@ return {1, limit - count - cost, windowEnd - now, 0, 0}`,
       count = luaToNumber(ctx.hget(stateKey as string, 'count')) ?? 0
       windowEnd = storedEnd
     }
-    if (count + a.cost > a.limit) return deny(ctx, blockKey as string, a, Math.max(0, a.limit - count), windowEnd - a.now, windowEnd - a.now)
+    if (count + a.cost > a.limit)
+      return deny(ctx, blockKey as string, a, Math.max(0, a.limit - count), windowEnd - a.now, windowEnd - a.now)
     if (a.peek) return [1, a.limit - count, count > 0 ? windowEnd - a.now : 0, 0, 0]
     ctx.hset(stateKey as string, { count: String(count + a.cost), end: String(windowEnd) })
     ctx.pexpire(stateKey as string, windowEnd - a.now)

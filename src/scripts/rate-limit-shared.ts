@@ -93,7 +93,13 @@ export function parseRateLimitReply(reply: ScriptReply): RateLimitReply {
     throw new ValidationError(`rate-limit script: unexpected reply ${JSON.stringify(reply)}`)
   }
   const [allowed, remaining, resetInMs, retryAfterMs, blocked] = reply as number[]
-  return { allowed: allowed === 1, remaining: remaining as number, resetInMs: resetInMs as number, retryAfterMs: retryAfterMs as number, blocked: blocked === 1 }
+  return {
+    allowed: allowed === 1,
+    remaining: remaining as number,
+    resetInMs: resetInMs as number,
+    retryAfterMs: retryAfterMs as number,
+    blocked: blocked === 1,
+  }
 }
 
 /** The twin's view of ARGV, decoded as the Lua prelude decodes it. */
@@ -133,7 +139,14 @@ export function activeBlock(ctx: ScriptContext, blockKey: string, a: DecodedArgs
 }
 
 /** The Lua `deny` function: the denial, starting the penalty block when one is configured. */
-export function deny(ctx: ScriptContext, blockKey: string, a: DecodedArgs, remaining: number, resetIn: number, retryIn: number): ScriptReply {
+export function deny(
+  ctx: ScriptContext,
+  blockKey: string,
+  a: DecodedArgs,
+  remaining: number,
+  resetIn: number,
+  retryIn: number,
+): ScriptReply {
   if (a.peek || a.blockFor === 0) return [0, remaining, resetIn, retryIn, 0]
   ctx.set(blockKey, String(a.now + a.blockFor), { ttlMs: a.blockFor })
   return [0, 0, Math.max(resetIn, a.blockFor), Math.max(retryIn, a.blockFor), 1]

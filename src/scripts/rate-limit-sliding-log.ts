@@ -1,5 +1,13 @@
 import { defineScript } from '../core/script.js'
-import { activeBlock, decodeArgs, deny, luaToNumber, parseRateLimitReply, RATE_LIMIT_PRELUDE, type RateLimitReply } from './rate-limit-shared.js'
+import {
+  activeBlock,
+  decodeArgs,
+  deny,
+  luaToNumber,
+  parseRateLimitReply,
+  RATE_LIMIT_PRELUDE,
+  type RateLimitReply,
+} from './rate-limit-shared.js'
 
 /**
  * Sliding log: exact, for small limits. KEYS: [log sorted set, block, sequence]. Each

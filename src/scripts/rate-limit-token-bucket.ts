@@ -1,5 +1,13 @@
 import { defineScript } from '../core/script.js'
-import { activeBlock, decodeArgs, deny, luaToNumber, parseRateLimitReply, RATE_LIMIT_PRELUDE, type RateLimitReply } from './rate-limit-shared.js'
+import {
+  activeBlock,
+  decodeArgs,
+  deny,
+  luaToNumber,
+  parseRateLimitReply,
+  RATE_LIMIT_PRELUDE,
+  type RateLimitReply,
+} from './rate-limit-shared.js'
 
 /**
  * Token bucket. KEYS: [state hash, block]; ARGV windowMs is the refill interval and
@@ -67,7 +75,8 @@ return {1, tokens, fullIn(tokens), 0, 0}`,
       }
     }
     const fullIn = (left: number) => (left >= limit ? 0 : refilledAt + Math.ceil((limit - left) / rate) * window - now)
-    if (tokens < cost) return deny(ctx, blockKey as string, a, tokens, fullIn(tokens), refilledAt + Math.ceil((cost - tokens) / rate) * window - now)
+    if (tokens < cost)
+      return deny(ctx, blockKey as string, a, tokens, fullIn(tokens), refilledAt + Math.ceil((cost - tokens) / rate) * window - now)
     if (a.peek) return [1, tokens, fullIn(tokens), 0, 0]
     tokens -= cost
     ctx.hset(stateKey as string, { tokens: String(tokens), refilledAt: String(refilledAt) })

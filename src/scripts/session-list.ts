@@ -53,7 +53,12 @@ return reply`,
     const flat = reply as (string | number)[]
     const entries: SessionListEntry[] = []
     for (let index = 0; index + 3 < flat.length; index += 4) {
-      entries.push({ handle: flat[index] as string, expiresAt: flat[index + 1] as number, meta: flat[index + 2] as string, data: flat[index + 3] as string })
+      entries.push({
+        handle: flat[index] as string,
+        expiresAt: flat[index + 1] as number,
+        meta: flat[index + 2] as string,
+        data: flat[index + 3] as string,
+      })
     }
     return entries
   },

@@ -1,6 +1,14 @@
 import { defineScript } from '../core/script.js'
 import { indent, NOW_FROM_ARGV1 } from './fragments.js'
-import { dropSession, expireWithLongest, type MetaFields, scriptNow, SESSION_DROP, SESSION_EXPIRE_WITH_LONGEST, splitMeta } from './session-shared.js'
+import {
+  dropSession,
+  expireWithLongest,
+  type MetaFields,
+  scriptNow,
+  SESSION_DROP,
+  SESSION_EXPIRE_WITH_LONGEST,
+  splitMeta,
+} from './session-shared.js'
 
 /** What {@link sessionRead} answers for a live session. */
 export interface SessionReadReply {

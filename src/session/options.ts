@@ -63,10 +63,16 @@ const MAX_TTL_MS = 10 * 365 * 86_400_000
  * @throws {ValidationError} for a TTL that is zero, negative, malformed or over ten years,
  * or a cap outside 1..1000.
  */
-export function resolveSessionOptions(options: SessionOptions | CreateSessionOptions = {}, base: ResolvedSessionOptions = SESSION_DEFAULTS): ResolvedSessionOptions {
+export function resolveSessionOptions(
+  options: SessionOptions | CreateSessionOptions = {},
+  base: ResolvedSessionOptions = SESSION_DEFAULTS,
+): ResolvedSessionOptions {
   if (typeof options !== 'object' || options === null) throw new ValidationError('session options must be an object')
   const ttlMs = options.ttl === undefined ? base.ttlMs : checkTtl(parseDuration(options.ttl, 'sessions.ttl'), 'sessions.ttl')
-  const absoluteTtlMs = options.absoluteTtl === undefined ? base.absoluteTtlMs : checkTtl(parseDuration(options.absoluteTtl, 'sessions.absoluteTtl'), 'sessions.absoluteTtl')
+  const absoluteTtlMs =
+    options.absoluteTtl === undefined
+      ? base.absoluteTtlMs
+      : checkTtl(parseDuration(options.absoluteTtl, 'sessions.absoluteTtl'), 'sessions.absoluteTtl')
   const maxPerUser = 'maxPerUser' in options && options.maxPerUser !== undefined ? options.maxPerUser : base.maxPerUser
   if (!Number.isSafeInteger(maxPerUser) || maxPerUser < 1 || maxPerUser > MAX_PER_USER) {
     throw new ValidationError(`sessions.maxPerUser must be an integer from 1 to ${MAX_PER_USER}, got ${String(maxPerUser)}`)

@@ -68,11 +68,20 @@ export class Sessions<Data = unknown> {
    */
   async create(userId: SessionUserId, data: Data, options?: CreateSessionOptions): Promise<string> {
     const user = userIdText(userId)
-    const { ttlMs, absoluteTtlMs, maxPerUser } = options === undefined ? this.context.options : resolveSessionOptions(options, this.context.options)
+    const { ttlMs, absoluteTtlMs, maxPerUser } =
+      options === undefined ? this.context.options : resolveSessionOptions(options, this.context.options)
     const encoded = await this.encode(data)
     const token = newToken(await userTag(user))
     const keys = sessionKeys(this.context.prefix, token.tag)
-    await this.context.driver.eval(sessionCreate, keys, ['', await handleOf(token.secret), user, encoded, String(ttlMs), String(absoluteTtlMs), String(maxPerUser)])
+    await this.context.driver.eval(sessionCreate, keys, [
+      '',
+      await handleOf(token.secret),
+      user,
+      encoded,
+      String(ttlMs),
+      String(absoluteTtlMs),
+      String(maxPerUser),
+    ])
     return token.text
   }
 
@@ -113,7 +122,11 @@ export class Sessions<Data = unknown> {
     const parsed = parseTokenArgument(token)
     const encoded = await this.encode(data)
     if (parsed === null) return false
-    return this.context.driver.eval(sessionUpdate, sessionKeys(this.context.prefix, parsed.tag), ['', await handleOf(parsed.secret), encoded])
+    return this.context.driver.eval(sessionUpdate, sessionKeys(this.context.prefix, parsed.tag), [
+      '',
+      await handleOf(parsed.secret),
+      encoded,
+    ])
   }
 
   /**
@@ -140,7 +153,9 @@ export class Sessions<Data = unknown> {
     const user = userIdText(userId)
     const keys = sessionKeys(this.context.prefix, await userTag(user))
     const entries = await this.context.driver.eval(sessionList, keys, ['', user])
-    const sessions = await Promise.all(entries.map((entry) => this.toSession(keys[1], entry.handle, entry.meta, entry.data, entry.expiresAt)))
+    const sessions = await Promise.all(
+      entries.map((entry) => this.toSession(keys[1], entry.handle, entry.meta, entry.data, entry.expiresAt)),
+    )
     return sessions.filter((session): session is Session<Data> => session !== null).sort((a, b) => b.createdAt - a.createdAt)
   }
 
@@ -246,7 +261,8 @@ function userIdText(userId: SessionUserId): string {
     if (!Number.isFinite(userId)) throw new ValidationError(`userId must be a finite number, got ${userId}`)
     return String(userId)
   }
-  if (typeof userId !== 'string') throw new ValidationError(`userId must be a string or a number, got ${userId === null ? 'null' : typeof userId}`)
+  if (typeof userId !== 'string')
+    throw new ValidationError(`userId must be a string or a number, got ${userId === null ? 'null' : typeof userId}`)
   if (userId.length === 0) throw new ValidationError('userId must not be empty')
   if (userId.length > MAX_USER_ID_LENGTH) throw new ValidationError(`userId must be at most ${MAX_USER_ID_LENGTH} characters`)
   if (!userId.isWellFormed()) throw new ValidationError('userId contains a lone UTF-16 surrogate')
@@ -255,6 +271,7 @@ function userIdText(userId: SessionUserId): string {
 
 /** A token from the outside world: any string is accepted (garbage is no session), other types are a bug. */
 function parseTokenArgument(token: unknown): ReturnType<typeof parseToken> {
-  if (typeof token !== 'string') throw new ValidationError(`a session token must be a string, got ${token === null ? 'null' : typeof token}`)
+  if (typeof token !== 'string')
+    throw new ValidationError(`a session token must be a string, got ${token === null ? 'null' : typeof token}`)
   return parseToken(token)
 }

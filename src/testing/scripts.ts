@@ -49,7 +49,12 @@ return {redis.call('HGET', KEYS[1], 'f'), redis.call('SCARD', KEYS[2]), top[1] o
   sha1: '69762bead73a669ae91a1596e60cefd6f9a87d7f',
   run: (ctx, [hash, set, zset]) => {
     const top = ctx.zrangeWithScores(zset as string, 0, 0)[0]
-    return [ctx.hget(hash as string, 'f'), ctx.scard(set as string), top?.member ?? null, top === undefined ? null : formatRedisDouble(top.score)]
+    return [
+      ctx.hget(hash as string, 'f'),
+      ctx.scard(set as string),
+      top?.member ?? null,
+      top === undefined ? null : formatRedisDouble(top.score),
+    ]
   },
 })
 

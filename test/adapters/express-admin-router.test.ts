@@ -142,18 +142,29 @@ describe('adminRouter and request bodies', () => {
   it('takes a smaller maxBodyBytes, and refuses a bad one at setup', async () => {
     const base = await serve({ maxBodyBytes: 1024 })
     await kit.cache.set('video:1', { id: 1 }, { ttl: '1m' })
-    const tooLong = await streamPost(`${base}/invalidate`, { bytes: 2048, tail: JSON.stringify({ key: 'video:1' }), headers: jsonHeaders() })
+    const tooLong = await streamPost(`${base}/invalidate`, {
+      bytes: 2048,
+      tail: JSON.stringify({ key: 'video:1' }),
+      headers: jsonHeaders(),
+    })
     expect(tooLong.status).toBe(413)
     expect(await kit.cache.get('video:1')).toEqual({ id: 1 })
     for (const maxBodyBytes of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 * MiB, '64kb']) {
-      expect(() => adminRouter(kit, { authorize: () => true, maxBodyBytes: maxBodyBytes as number }), String(maxBodyBytes)).toThrow(ValidationError)
+      expect(() => adminRouter(kit, { authorize: () => true, maxBodyBytes: maxBodyBytes as number }), String(maxBodyBytes)).toThrow(
+        ValidationError,
+      )
     }
   })
 
   it.each([false, true])('still invalidates with a chunked body just under the cap (body parser before it: %s)', async (parseJson) => {
     const base = await serve({ parseJson })
     await kit.cache.set('video:1', { id: 1 }, { ttl: '1m' })
-    const response = await streamPost(`${base}/invalidate`, { bytes: CAP, tail: JSON.stringify({ key: 'video:1' }), chunkBytes: 4096, headers: jsonHeaders() })
+    const response = await streamPost(`${base}/invalidate`, {
+      bytes: CAP,
+      tail: JSON.stringify({ key: 'video:1' }),
+      chunkBytes: 4096,
+      headers: jsonHeaders(),
+    })
     expect(response.status).toBe(200)
     expect(JSON.parse(response.body)).toEqual({ ok: true, kind: 'key', deleted: 1 })
     expect(response.headers.connection).not.toBe('close')
@@ -179,7 +190,10 @@ describe('adminRouter and request bodies', () => {
     }
     app.use('/admin/cache', adminRouter(kit, { authorize }))
     server = await listen(app)
-    const client = httpRequest(`${server.url}/admin/cache/invalidate`, { method: 'POST', headers: { 'content-type': 'application/json', origin: server.url } })
+    const client = httpRequest(`${server.url}/admin/cache/invalidate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: server.url },
+    })
     client.on('error', () => undefined)
     client.write('{"key":')
     await vi.waitFor(() => expect(authorizing).toBe(true))

@@ -33,8 +33,12 @@ describe.each(targets('memory', 'redis'))('cacheResponse on $name', ({ createDri
   })
 
   it('runs the route on a miss, then answers from the cache without it', async () => {
-    const route = vi.fn((req: express.Request, res: express.Response) => void res.json({ page: Number(req.query.page), at: route.mock.calls.length }))
-    const http = await serve((app) => app.get('/videos', cacheResponse(kit, { key: (req) => `page:videos:${Number(req.query.page ?? 1)}`, ttl: '1m' }), route))
+    const route = vi.fn(
+      (req: express.Request, res: express.Response) => void res.json({ page: Number(req.query.page), at: route.mock.calls.length }),
+    )
+    const http = await serve((app) =>
+      app.get('/videos', cacheResponse(kit, { key: (req) => `page:videos:${Number(req.query.page ?? 1)}`, ttl: '1m' }), route),
+    )
 
     const miss = await request(http).get('/videos?page=2')
     const hit = await request(http).get('/videos?page=2')
@@ -49,7 +53,9 @@ describe.each(targets('memory', 'redis'))('cacheResponse on $name', ({ createDri
   })
 
   it('answers 304 to a matching If-None-Match, on a hit and on a miss', async () => {
-    const http = await serve((app) => app.get('/about', cacheResponse(kit, { key: () => 'page:about', ttl: '1m' }), (_req, res) => void res.type('text').send('about us')))
+    const http = await serve((app) =>
+      app.get('/about', cacheResponse(kit, { key: () => 'page:about', ttl: '1m' }), (_req, res) => void res.type('text').send('about us')),
+    )
     const first = await request(http).get('/about')
     const etag = first.headers.etag as string
     expect(etag).toMatch(/^W\/"/)
@@ -75,7 +81,11 @@ describe.each(targets('memory', 'redis'))('cacheResponse on $name', ({ createDri
       res.json({ rendered: true })
     })
     const http = await serve((app) => app.get('/slow', cacheResponse(kit, { key: () => 'page:slow', ttl: '1m' }), route))
-    const crowd = Array.from({ length: 10 }, () => request(http).get('/slow').then((response) => response))
+    const crowd = Array.from({ length: 10 }, () =>
+      request(http)
+        .get('/slow')
+        .then((response) => response),
+    )
     await vi.waitFor(() => expect(route).toHaveBeenCalledTimes(1))
     release()
     const responses = await Promise.all(crowd)
@@ -86,13 +96,18 @@ describe.each(targets('memory', 'redis'))('cacheResponse on $name', ({ createDri
 
   it('stores binary bodies faithfully', async () => {
     const bytes = Buffer.from([0, 255, 1, 254, 128, 10, 13])
-    const http = await serve((app) => app.get('/logo', cacheResponse(kit, { key: () => 'asset:logo', ttl: '1m' }), (_req, res) => void res.type('image/png').send(bytes)))
+    const http = await serve((app) =>
+      app.get('/logo', cacheResponse(kit, { key: () => 'asset:logo', ttl: '1m' }), (_req, res) => void res.type('image/png').send(bytes)),
+    )
     await request(http).get('/logo')
-    const hit = await request(http).get('/logo').buffer(true).parse((res, done) => {
-      const chunks: Buffer[] = []
-      res.on('data', (chunk: Buffer) => chunks.push(chunk))
-      res.on('end', () => done(null, Buffer.concat(chunks)))
-    })
+    const hit = await request(http)
+      .get('/logo')
+      .buffer(true)
+      .parse((res, done) => {
+        const chunks: Buffer[] = []
+        res.on('data', (chunk: Buffer) => chunks.push(chunk))
+        res.on('end', () => done(null, Buffer.concat(chunks)))
+      })
     expect(hit.headers['x-cache']).toBe('HIT')
     expect(Buffer.compare(hit.body as Buffer, bytes)).toBe(0)
   })
@@ -125,7 +140,11 @@ describe.each(targets('memory', 'redis'))('cacheResponse on $name', ({ createDri
 
   it('keys by the headers named in vary, and says Vary', async () => {
     const http = await serve((app) =>
-      app.get('/greeting', cacheResponse(kit, { key: () => 'page:greeting', ttl: '1m', vary: ['Accept-Language'] }), (req, res) => void res.json({ text: req.get('accept-language') === 'fr' ? 'bonjour' : 'hello' })),
+      app.get(
+        '/greeting',
+        cacheResponse(kit, { key: () => 'page:greeting', ttl: '1m', vary: ['Accept-Language'] }),
+        (req, res) => void res.json({ text: req.get('accept-language') === 'fr' ? 'bonjour' : 'hello' }),
+      ),
     )
     await request(http).get('/greeting').set('Accept-Language', 'fr')
     const english = await request(http).get('/greeting').set('Accept-Language', 'en')
@@ -140,10 +159,20 @@ describe.each(targets('memory', 'redis'))('cacheResponse on $name', ({ createDri
   it('refuses any Cookie or Authorization header when user names nobody, unless the route is shared', async () => {
     const http = await serve((app) => {
       app.get('/dashboard', cacheResponse(kit, { key: () => 'page:dashboard', ttl: '1m' }), (_req, res) => void res.json({ ok: true }))
-      app.get('/catalogue', cacheResponse(kit, { key: () => 'page:catalogue', ttl: '1m', shared: true }), (_req, res) => void res.json({ ok: true }))
+      app.get(
+        '/catalogue',
+        cacheResponse(kit, { key: () => 'page:catalogue', ttl: '1m', shared: true }),
+        (_req, res) => void res.json({ ok: true }),
+      )
     })
-    for (const [name, value] of [['Cookie', 'connect.sid=s%3Aabc'], ['Cookie', 'theme=dark'], ['Authorization', 'Basic YWRhOnB3']]) {
-      const refused = await request(http).get('/dashboard').set(name as string, value as string)
+    for (const [name, value] of [
+      ['Cookie', 'connect.sid=s%3Aabc'],
+      ['Cookie', 'theme=dark'],
+      ['Authorization', 'Basic YWRhOnB3'],
+    ]) {
+      const refused = await request(http)
+        .get('/dashboard')
+        .set(name as string, value as string)
       expect(refused.status, value).toBe(500)
       expect(refused.body.message).toContain('carries credentials (a Cookie or Authorization header) but no user was found')
       expect(refused.body.message).toContain('run your auth middleware before cacheResponse')
@@ -159,11 +188,18 @@ describe.each(targets('memory', 'redis'))('cacheResponse on $name', ({ createDri
         Object.assign(req, { account: { name: req.get('authorization') } })
         next()
       })
-      app.get('/me', cacheResponse(kit, { key: () => 'page:me', ttl: '1m', user: (req) => (req as express.Request & { account: never }).account }), route)
+      app.get(
+        '/me',
+        cacheResponse(kit, { key: () => 'page:me', ttl: '1m', user: (req) => (req as express.Request & { account: never }).account }),
+        route,
+      )
     })
     const refused = await request(http).get('/me').set('Authorization', 'Bearer ada')
     expect(refused.status).toBe(500)
-    expect(refused.body).toMatchObject({ error: 'ValidationError', message: expect.stringContaining('`user` must return a string or number id') })
+    expect(refused.body).toMatchObject({
+      error: 'ValidationError',
+      message: expect.stringContaining('`user` must return a string or number id'),
+    })
     expect(route).not.toHaveBeenCalled()
   })
 
@@ -208,9 +244,13 @@ describe.each(targets('memory', 'redis'))('cacheResponse on $name', ({ createDri
     it("keeps user 1's personalised page away from anonymous visitors, although the key ends in :1", async () => {
       const http = await serve((app) => {
         bearer(app)
-        app.get('/videos', cacheResponse(kit, { key: (req) => `page:videos:${Number(req.query.page ?? 1)}`, ttl: '1m' }), (req: AuthedRequest, res) => {
-          res.json({ page: Number(req.query.page ?? 1), greeting: req.user ? `welcome back, user ${req.user.id}` : 'hello, stranger' })
-        })
+        app.get(
+          '/videos',
+          cacheResponse(kit, { key: (req) => `page:videos:${Number(req.query.page ?? 1)}`, ttl: '1m' }),
+          (req: AuthedRequest, res) => {
+            res.json({ page: Number(req.query.page ?? 1), greeting: req.user ? `welcome back, user ${req.user.id}` : 'hello, stranger' })
+          },
+        )
       })
       const one = await request(http).get('/videos?page=1').set('Authorization', 'Bearer 1')
       const anonymous = await request(http).get('/videos?page=1')
@@ -230,8 +270,18 @@ describe.each(targets('memory', 'redis'))('cacheResponse on $name', ({ createDri
       const grace = await request(http).get('/me/feed').set('Authorization', 'Bearer grace')
       const anonymous = await request(http).get('/me/feed')
       const adaAgain = await request(http).get('/me/feed').set('Authorization', 'Bearer ada')
-      expect([ada.body, grace.body, anonymous.body, adaAgain.body]).toEqual([{ for: 'ada' }, { for: 'grace' }, { for: 'anonymous' }, { for: 'ada' }])
-      expect([ada.headers['x-cache'], grace.headers['x-cache'], anonymous.headers['x-cache'], adaAgain.headers['x-cache']]).toEqual(['MISS', 'MISS', 'MISS', 'HIT'])
+      expect([ada.body, grace.body, anonymous.body, adaAgain.body]).toEqual([
+        { for: 'ada' },
+        { for: 'grace' },
+        { for: 'anonymous' },
+        { for: 'ada' },
+      ])
+      expect([ada.headers['x-cache'], grace.headers['x-cache'], anonymous.headers['x-cache'], adaAgain.headers['x-cache']]).toEqual([
+        'MISS',
+        'MISS',
+        'MISS',
+        'HIT',
+      ])
       expect(route).toHaveBeenCalledTimes(3)
     })
 
@@ -252,19 +302,33 @@ describe.each(targets('memory', 'redis'))('cacheResponse on $name', ({ createDri
     it('serves a signed-out visitor with a consent cookie the anonymous page when user returns null', async () => {
       const http = await serve((app) => {
         bearer(app)
-        app.get('/', cacheResponse(kit, { key: () => 'page:home', ttl: '1m', user: (req: AuthedRequest) => req.user?.id ?? null }), (req: AuthedRequest, res) => {
-          res.json({ greeting: req.user ? `welcome back, ${req.user.id}` : 'hello, stranger' })
-        })
+        app.get(
+          '/',
+          cacheResponse(kit, { key: () => 'page:home', ttl: '1m', user: (req: AuthedRequest) => req.user?.id ?? null }),
+          (req: AuthedRequest, res) => {
+            res.json({ greeting: req.user ? `welcome back, ${req.user.id}` : 'hello, stranger' })
+          },
+        )
       })
       const ada = await request(http).get('/').set('Authorization', 'Bearer ada').set('Cookie', 'consent=yes')
       const visitor = await request(http).get('/').set('Cookie', 'consent=yes')
       const another = await request(http).get('/')
-      expect([ada.body.greeting, visitor.body.greeting, another.body.greeting]).toEqual(['welcome back, ada', 'hello, stranger', 'hello, stranger'])
+      expect([ada.body.greeting, visitor.body.greeting, another.body.greeting]).toEqual([
+        'welcome back, ada',
+        'hello, stranger',
+        'hello, stranger',
+      ])
       expect([ada.headers['x-cache'], visitor.headers['x-cache'], another.headers['x-cache']]).toEqual(['MISS', 'MISS', 'HIT'])
     })
 
     it('serves a credentialed request from the shared key space when the route says shared: true', async () => {
-      const http = await serve((app) => app.get('/catalogue', cacheResponse(kit, { key: () => 'page:catalogue', ttl: '1m', shared: true }), (_req, res) => void res.json({ ok: true })))
+      const http = await serve((app) =>
+        app.get(
+          '/catalogue',
+          cacheResponse(kit, { key: () => 'page:catalogue', ttl: '1m', shared: true }),
+          (_req, res) => void res.json({ ok: true }),
+        ),
+      )
       expect((await request(http).get('/catalogue').set('Cookie', 'uid=ada')).headers['x-cache']).toBe('MISS')
       expect((await request(http).get('/catalogue')).headers['x-cache']).toBe('HIT')
     })
@@ -296,7 +360,9 @@ describe.each(targets('memory', 'redis'))('cacheResponse on $name', ({ createDri
         res.vary('Accept-Language')
         res.json({ text: req.get('accept-language') === 'fr' ? 'bonjour' : 'hello' })
       })
-      const http = await serve((app) => app.get('/greeting', cacheResponse(kit, { key: () => 'page:greeting', ttl: '1m', vary: ['accept-language'] }), route))
+      const http = await serve((app) =>
+        app.get('/greeting', cacheResponse(kit, { key: () => 'page:greeting', ttl: '1m', vary: ['accept-language'] }), route),
+      )
       await request(http).get('/greeting').set('Accept-Language', 'fr')
       const english = await request(http).get('/greeting').set('Accept-Language', 'en')
       const french = await request(http).get('/greeting').set('Accept-Language', 'fr')
@@ -308,7 +374,10 @@ describe.each(targets('memory', 'redis'))('cacheResponse on $name', ({ createDri
     it('runs the route uncached when an earlier middleware set a Vary outside `vary` (Vary: Origin from CORS)', async () => {
       const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
       try {
-        const route = vi.fn((req: express.Request, res: express.Response) => void res.set('Access-Control-Allow-Origin', req.get('origin') ?? '').json({ ok: true }))
+        const route = vi.fn(
+          (req: express.Request, res: express.Response) =>
+            void res.set('Access-Control-Allow-Origin', req.get('origin') ?? '').json({ ok: true }),
+        )
         const http = await serve((app) => {
           app.use((_req, res, next) => {
             res.vary('Origin')
@@ -355,7 +424,9 @@ describe.each(targets('memory', 'redis'))('cacheResponse on $name', ({ createDri
 
     it('sends a streamed body over maxBodyBytes whole, stores nothing, runs the route again next time, and warns once', async () => {
       const route = vi.fn(streamed(64))
-      const http = await serve((app) => app.get('/export', cacheResponse(kit, { key: () => 'page:export', ttl: '1m', maxBodyBytes: 64 * 1024 }), route))
+      const http = await serve((app) =>
+        app.get('/export', cacheResponse(kit, { key: () => 'page:export', ttl: '1m', maxBodyBytes: 64 * 1024 }), route),
+      )
       const warnings = warningsOf()
 
       const first = await binary(request(http).get('/export'))
@@ -364,11 +435,15 @@ describe.each(targets('memory', 'redis'))('cacheResponse on $name', ({ createDri
       for (const answer of [first, second]) {
         expect(answer.status).toBe(200)
         expect(answer.headers['x-cache']).toBe('MISS')
-        expect(Buffer.compare(answer.body as Buffer, Buffer.concat(Array.from({ length: 64 }, (_, index) => Buffer.alloc(16 * 1024, index))))).toBe(0)
+        expect(
+          Buffer.compare(answer.body as Buffer, Buffer.concat(Array.from({ length: 64 }, (_, index) => Buffer.alloc(16 * 1024, index)))),
+        ).toBe(0)
       }
       expect(route).toHaveBeenCalledTimes(2)
       expect(await kit.cache.get('http:page%3Aexport:~anon')).toBeUndefined()
-      expect(warnings).toEqual([{ code: 'RESPONSE_TOO_LARGE', route: 'page:export', message: expect.stringContaining('larger than maxBodyBytes (65536 bytes)') }])
+      expect(warnings).toEqual([
+        { code: 'RESPONSE_TOO_LARGE', route: 'page:export', message: expect.stringContaining('larger than maxBodyBytes (65536 bytes)') },
+      ])
     })
 
     it('passes res.send of a body one byte over the default 1 MiB through, and stores it when the cap allows it', async () => {
@@ -394,7 +469,9 @@ describe.each(targets('memory', 'redis'))('cacheResponse on $name', ({ createDri
 
     it('stores a body under the cap', async () => {
       const route = vi.fn(streamed(3))
-      const http = await serve((app) => app.get('/small', cacheResponse(kit, { key: () => 'page:small', ttl: '1m', maxBodyBytes: 64 * 1024 }), route))
+      const http = await serve((app) =>
+        app.get('/small', cacheResponse(kit, { key: () => 'page:small', ttl: '1m', maxBodyBytes: 64 * 1024 }), route),
+      )
       const warnings = warningsOf()
       await request(http).get('/small')
       const hit = await binary(request(http).get('/small'))
@@ -408,7 +485,11 @@ describe.each(targets('memory', 'redis'))('cacheResponse on $name', ({ createDri
       vi.useFakeTimers({ toFake: ['Date'] })
       try {
         let chunks = 1
-        const http = await serve((app) => app.get('/grown', cacheResponse(kit, { key: () => 'page:grown', ttl: '1m', grace: '1h', maxBodyBytes: 64 * 1024 }), (req, res) => streamed(chunks)(req, res)))
+        const http = await serve((app) =>
+          app.get('/grown', cacheResponse(kit, { key: () => 'page:grown', ttl: '1m', grace: '1h', maxBodyBytes: 64 * 1024 }), (req, res) =>
+            streamed(chunks)(req, res),
+          ),
+        )
         expect(((await binary(request(http).get('/grown'))).body as Buffer).length).toBe(16 * 1024)
         vi.setSystemTime(Date.now() + 2 * 60_000)
         chunks = 8
@@ -430,7 +511,13 @@ describe.each(targets('memory', 'redis'))('cacheResponse on $name', ({ createDri
           this.push(Buffer.alloc(64 * 1024, 1))
         },
       })
-      const http = await serve((app) => app.get('/dump', cacheResponse(kit, { key: () => 'page:dump', ttl: '1m', maxBodyBytes: 256 * 1024 }), (_req, res) => void source.pipe(res.type('application/octet-stream'))))
+      const http = await serve((app) =>
+        app.get(
+          '/dump',
+          cacheResponse(kit, { key: () => 'page:dump', ttl: '1m', maxBodyBytes: 256 * 1024 }),
+          (_req, res) => void source.pipe(res.type('application/octet-stream')),
+        ),
+      )
 
       const client = httpGet(`${server.url}/dump`)
       const answer = await client.response
@@ -445,7 +532,9 @@ describe.each(targets('memory', 'redis'))('cacheResponse on $name', ({ createDri
   })
 
   it('passes other methods through untouched', async () => {
-    const http = await serve((app) => app.all('/things', cacheResponse(kit, { key: () => 'page:things', ttl: '1m' }), (req, res) => void res.json({ method: req.method })))
+    const http = await serve((app) =>
+      app.all('/things', cacheResponse(kit, { key: () => 'page:things', ttl: '1m' }), (req, res) => void res.json({ method: req.method })),
+    )
     const posted = await request(http).post('/things')
     expect(posted.body).toEqual({ method: 'POST' })
     expect(posted.headers['x-cache']).toBeUndefined()
@@ -482,7 +571,9 @@ describe('cacheResponse setup', () => {
 
   it('refuses a maxBodyBytes that is not a positive integer', () => {
     for (const maxBodyBytes of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '1mb', null]) {
-      expect(() => cacheResponse(kit, { key: () => 'k', ttl: '1m', maxBodyBytes: maxBodyBytes as never }), String(maxBodyBytes)).toThrow(/maxBodyBytes/)
+      expect(() => cacheResponse(kit, { key: () => 'k', ttl: '1m', maxBodyBytes: maxBodyBytes as never }), String(maxBodyBytes)).toThrow(
+        /maxBodyBytes/,
+      )
       expect(() => cacheResponse(kit, { key: () => 'k', ttl: '1m', maxBodyBytes: maxBodyBytes as never })).toThrow(ValidationError)
     }
     expect(() => cacheResponse(kit, { key: () => 'k', ttl: '1m', maxBodyBytes: 1 })).not.toThrow()

@@ -17,7 +17,14 @@ describe.each(targets('memory', 'redis', 'upstash'))('expressRateLimitStore on $
   let server: Listening
   const serve = async (limiterOptions: Parameters<typeof rateLimit>[0] & object, storeOptions?: { prefix?: string }) => {
     kit = createCachekit({ driver: createDriver(), prefix: uniquePrefix() })
-    const limiter = rateLimit({ windowMs: 60_000, limit: 2, standardHeaders: 'draft-8', legacyHeaders: false, ...limiterOptions, store: expressRateLimitStore(kit, storeOptions) })
+    const limiter = rateLimit({
+      windowMs: 60_000,
+      limit: 2,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      ...limiterOptions,
+      store: expressRateLimitStore(kit, storeOptions),
+    })
     const app = express()
     app.get('/api', limiter, (_req, res) => void res.json({ ok: true }))
     app.get('/reset', async (req, res) => {
@@ -55,7 +62,11 @@ describe.each(targets('memory', 'redis', 'upstash'))('expressRateLimitStore on $
   it('shares counters between two apps on one store key space', async () => {
     const http = await serve({})
     const second = express()
-    second.get('/api', rateLimit({ windowMs: 60_000, limit: 2, store: expressRateLimitStore(kit) }), (_req, res) => void res.json({ ok: true }))
+    second.get(
+      '/api',
+      rateLimit({ windowMs: 60_000, limit: 2, store: expressRateLimitStore(kit) }),
+      (_req, res) => void res.json({ ok: true }),
+    )
     const other = await listen(second)
     try {
       expect((await request(http).get('/api')).status).toBe(200)

@@ -30,7 +30,10 @@ async function serve(made: Kit, build: (app: Express) => void) {
   kit = made
   const app = express()
   build(app)
-  app.use((error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => void res.status(500).json({ error: error.name }))
+  app.use(
+    (error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) =>
+      void res.status(500).json({ error: error.name }),
+  )
   server = await listen(app)
   return server.server
 }
@@ -44,7 +47,13 @@ afterEach(async () => {
 describe.each(targets('memory', 'redis'))('Express rateLimit on $name', (target) => {
   it('lets requests through under the limit with the IETF headers, then answers 429 with Retry-After', async () => {
     const made = makeKit(target)
-    const http = await serve(made, (app) => app.get('/api', rateLimit(made, { policy: 'api', key: (req) => String(req.get('x-api-key')) }), (_req, res) => void res.json({ ok: true })))
+    const http = await serve(made, (app) =>
+      app.get(
+        '/api',
+        rateLimit(made, { policy: 'api', key: (req) => String(req.get('x-api-key')) }),
+        (_req, res) => void res.json({ ok: true }),
+      ),
+    )
     const first = await request(http).get('/api').set('x-api-key', 'k1')
     expect(first.status).toBe(200)
     expect(first.headers['ratelimit-policy']).toBe('"api";q=2;w=60')
@@ -63,7 +72,13 @@ describe.each(targets('memory', 'redis'))('Express rateLimit on $name', (target)
     const http = await serve(made, (app) =>
       app.get(
         '/api',
-        rateLimit(made, { policy: 'api', key: () => 'same', cost: 2, headers: 'draft-6', onLimited: (_req, res, _next, result) => void res.status(503).send(`slow down, ${result.remaining} left`) }),
+        rateLimit(made, {
+          policy: 'api',
+          key: () => 'same',
+          cost: 2,
+          headers: 'draft-6',
+          onLimited: (_req, res, _next, result) => void res.status(503).send(`slow down, ${result.remaining} left`),
+        }),
         (_req, res) => void res.send('ok'),
       ),
     )
@@ -78,7 +93,11 @@ describe.each(targets('memory', 'redis'))('Express rateLimit on $name', (target)
   it('passes a failing key function and a bad identifier to next(err)', async () => {
     const made = makeKit(target)
     const http = await serve(made, (app) => {
-      app.get('/throws', rateLimit(made, { policy: 'api', key: async () => Promise.reject(new TypeError('no user')) }), (_req, res) => void res.send('ok'))
+      app.get(
+        '/throws',
+        rateLimit(made, { policy: 'api', key: async () => Promise.reject(new TypeError('no user')) }),
+        (_req, res) => void res.send('ok'),
+      )
       app.get('/empty', rateLimit(made, { policy: 'api', key: () => '' }), (_req, res) => void res.send('ok'))
     })
     expect((await request(http).get('/throws')).body).toEqual({ error: 'TypeError' })
@@ -106,7 +125,11 @@ describe('Express rateLimit while Redis is away', () => {
   afterEach(() => proxy.restore())
 
   it("fails open for a policy with onError 'allow' and closed for one with 'deny', within the command timeout", async () => {
-    const made = createCachekit({ driver: ioredisDriver({ url: proxy.url, commandTimeoutMs: 200 }), prefix: uniquePrefix('rl-away'), rateLimits })
+    const made = createCachekit({
+      driver: ioredisDriver({ url: proxy.url, commandTimeoutMs: 200 }),
+      prefix: uniquePrefix('rl-away'),
+      rateLimits,
+    })
     const route = vi.fn((_req: express.Request, res: express.Response) => void res.send('ok'))
     const http = await serve(made, (app) => {
       app.get('/api', rateLimit(made, { policy: 'api', key: () => 'u' }), route)

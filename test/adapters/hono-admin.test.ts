@@ -31,7 +31,10 @@ describe('createAdminHandler in a Hono app', () => {
   async function serve() {
     kit = createCachekit({ prefix: uniquePrefix('hono-admin') })
     bytesReadAtResponse = []
-    const handler = createAdminHandler(kit, { basePath: '/admin/cache', authorize: (request) => request.headers.get('authorization') === AUTH.authorization })
+    const handler = createAdminHandler(kit, {
+      basePath: '/admin/cache',
+      authorize: (request) => request.headers.get('authorization') === AUTH.authorization,
+    })
     const app = new Hono<{ Bindings: HttpBindings }>()
     app.all('/admin/cache/*', async (c) => {
       const response = await handler(c.req.raw)
@@ -75,7 +78,12 @@ describe('createAdminHandler in a Hono app', () => {
   it('still invalidates with a chunked body just under the cap', async () => {
     const base = await serve()
     await kit.cache.set('video:1', { id: 1 }, { ttl: '1m' })
-    const response = await streamPost(`${base}/invalidate`, { bytes: CAP, tail: JSON.stringify({ key: 'video:1' }), chunkBytes: 4096, headers: jsonHeaders() })
+    const response = await streamPost(`${base}/invalidate`, {
+      bytes: CAP,
+      tail: JSON.stringify({ key: 'video:1' }),
+      chunkBytes: 4096,
+      headers: jsonHeaders(),
+    })
     expect(response.status).toBe(200)
     expect(JSON.parse(response.body)).toEqual({ ok: true, kind: 'key', deleted: 1 })
     expect(await kit.cache.get('video:1')).toBeUndefined()

@@ -30,8 +30,12 @@ describe.each(targets('memory', 'upstash'))('Hono cacheResponse on $name', ({ cr
   })
 
   it('runs the handler on a miss, then answers from the cache with an ETag and 304', async () => {
-    const handler = vi.fn((c: { json: (value: unknown) => Response; req: { query: (name: string) => string | undefined } }) => c.json({ page: c.req.query('page') }))
-    const url = await serve((app) => app.get('/videos', cacheResponse(kit, { key: (c) => `page:videos:${c.req.query('page') ?? 1}`, ttl: '1m' }), handler))
+    const handler = vi.fn((c: { json: (value: unknown) => Response; req: { query: (name: string) => string | undefined } }) =>
+      c.json({ page: c.req.query('page') }),
+    )
+    const url = await serve((app) =>
+      app.get('/videos', cacheResponse(kit, { key: (c) => `page:videos:${c.req.query('page') ?? 1}`, ttl: '1m' }), handler),
+    )
 
     const miss = await fetch(`${url}/videos?page=3`)
     const hit = await fetch(`${url}/videos?page=3`)
@@ -57,7 +61,9 @@ describe.each(targets('memory', 'upstash'))('Hono cacheResponse on $name', ({ cr
 
   it("stores each user's response in that user's key space, and refuses credentials without a user", async () => {
     const url = await serve((app) => {
-      app.get('/me', cacheResponse(kit, { key: () => 'page:me', ttl: '1m', user: (c) => c.req.header('x-user') }), (c) => c.json({ me: c.req.header('x-user') }))
+      app.get('/me', cacheResponse(kit, { key: () => 'page:me', ttl: '1m', user: (c) => c.req.header('x-user') }), (c) =>
+        c.json({ me: c.req.header('x-user') }),
+      )
     })
     await fetch(`${url}/me`, { headers: { 'x-user': 'ada', authorization: 'Bearer ada' } })
     const grace = await fetch(`${url}/me`, { headers: { 'x-user': 'grace', authorization: 'Bearer grace' } })
@@ -109,10 +115,14 @@ describe.each(targets('memory', 'redis'))('Hono cacheResponse cross-user safety 
     const chunk = (index: number) => new Uint8Array(16 * 1024).fill(index % 256)
     const handler = vi.fn((c: Context) => {
       let index = 0
-      const body = new ReadableStream<Uint8Array>({ pull: (controller) => (index === 256 ? controller.close() : controller.enqueue(chunk(index++))) })
+      const body = new ReadableStream<Uint8Array>({
+        pull: (controller) => (index === 256 ? controller.close() : controller.enqueue(chunk(index++))),
+      })
       return c.body(body, 200, { 'content-type': 'application/octet-stream' })
     })
-    const url = await serve((app) => app.get('/export', cacheResponse(kit, { key: () => 'page:export', ttl: '1m', maxBodyBytes: 64 * 1024 }), handler))
+    const url = await serve((app) =>
+      app.get('/export', cacheResponse(kit, { key: () => 'page:export', ttl: '1m', maxBodyBytes: 64 * 1024 }), handler),
+    )
     const warnings: CachekitWarning[] = []
     kit.events.on('warning', (warning) => warnings.push(warning))
 
@@ -141,7 +151,9 @@ describe.each(targets('memory', 'redis'))('Hono cacheResponse cross-user safety 
   })
 
   it('refuses a request with a custom auth cookie (uid) when `user` names nobody', async () => {
-    const handler = vi.fn((c: { json: (value: unknown) => Response; req: { header: (name: string) => string | undefined } }) => c.json({ for: /uid=([^;]+)/.exec(c.req.header('cookie') ?? '')?.[1] ?? 'anonymous' }))
+    const handler = vi.fn((c: { json: (value: unknown) => Response; req: { header: (name: string) => string | undefined } }) =>
+      c.json({ for: /uid=([^;]+)/.exec(c.req.header('cookie') ?? '')?.[1] ?? 'anonymous' }),
+    )
     const url = await serve((app) => app.get('/me/feed', cacheResponse(kit, { key: () => 'page:feed', ttl: '1m' }), handler))
     const ada = await fetch(`${url}/me/feed`, { headers: { cookie: 'uid=ada' } })
     expect(ada.status).toBe(500)

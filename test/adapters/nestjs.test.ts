@@ -24,7 +24,15 @@ import { APP_INTERCEPTOR } from '@nestjs/core'
 import { Test } from '@nestjs/testing'
 import request from 'supertest'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { Cached, CACHEKIT, CachekitInterceptor, CachekitModule, CacheResponse, InjectCachekit, RateLimit } from '../../src/adapters/nestjs/index.js'
+import {
+  Cached,
+  CACHEKIT,
+  CachekitInterceptor,
+  CachekitModule,
+  CacheResponse,
+  InjectCachekit,
+  RateLimit,
+} from '../../src/adapters/nestjs/index.js'
 import type { CachekitWarning } from '../../src/ratelimit/warnings.js'
 import { ValidationError } from '../../src/core/errors/index.js'
 import { createCachekit, type Cachekit } from '../../src/kit.js'
@@ -203,13 +211,15 @@ describe.each(targets('memory', 'redis'))('CachekitModule on $name', ({ createDr
     expect(hit.headers['x-cache']).toBe('HIT')
     expect(hit.body).toEqual(miss.body)
     expect(rendered).toHaveBeenCalledTimes(1)
-    const notModified = await request(http).get('/videos/9').set('If-None-Match', hit.headers.etag as string)
+    const notModified = await request(http)
+      .get('/videos/9')
+      .set('If-None-Match', hit.headers.etag as string)
     expect(notModified.status).toBe(304)
     await request(http).post('/videos/9/invalidate')
     expect((await request(http).get('/videos/9')).headers['x-cache']).toBe('HIT')
   })
 
-  it('keys per user, so one user never sees another user\'s response', async () => {
+  it("keys per user, so one user never sees another user's response", async () => {
     const nest = await start(CachekitModule.forRoot({ isGlobal: true, driver: createDriver(), prefix: uniquePrefix() }))
     const http = nest.getHttpServer()
     const ada = await request(http).get('/me/feed').set('Authorization', 'Bearer ada')
@@ -257,7 +267,7 @@ describe.each(targets('memory', 'redis'))('CachekitModule on $name', ({ createDr
     expect((await request(http).get('/cookie/feed')).body).toEqual({ for: 'anonymous' })
   })
 
-  it("does not store a result whose route says Vary on a header outside `vary`; with `vary` it keys by it", async () => {
+  it('does not store a result whose route says Vary on a header outside `vary`; with `vary` it keys by it', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
     try {
       const nest = await start(CachekitModule.forRoot({ isGlobal: true, driver: createDriver(), prefix: uniquePrefix() }))
@@ -285,7 +295,7 @@ describe.each(targets('memory', 'redis'))('CachekitModule on $name', ({ createDr
     }
     const renders = (name: string) => rendered.mock.calls.filter(([called]) => called === name).length
 
-    it('sends a result over the route\'s maxBodyBytes whole, stores nothing, runs the handler again, and warns once', async () => {
+    it("sends a result over the route's maxBodyBytes whole, stores nothing, runs the handler again, and warns once", async () => {
       const nest = await start(CachekitModule.forRoot({ isGlobal: true, driver: createDriver(), prefix: uniquePrefix() }))
       const warnings = warningsOf(nest)
       const http = nest.getHttpServer()
@@ -312,7 +322,9 @@ describe.each(targets('memory', 'redis'))('CachekitModule on $name', ({ createDr
     })
 
     it("takes the module's http.maxBodyBytes for routes that name none", async () => {
-      const nest = await start(CachekitModule.forRoot({ isGlobal: true, driver: createDriver(), prefix: uniquePrefix(), http: { maxBodyBytes: 16 } }))
+      const nest = await start(
+        CachekitModule.forRoot({ isGlobal: true, driver: createDriver(), prefix: uniquePrefix(), http: { maxBodyBytes: 16 } }),
+      )
       const warnings = warningsOf(nest)
       const http = nest.getHttpServer()
       await request(http).get('/videos/9')
@@ -334,8 +346,10 @@ describe.each(targets('memory', 'redis'))('CachekitModule on $name', ({ createDr
       expect(renders('file')).toBe(2)
     })
 
-    it("refuses to start with a module http.maxBodyBytes that is not a positive integer", async () => {
-      await expect(start(CachekitModule.forRoot({ isGlobal: true, driver: createDriver(), prefix: uniquePrefix(), http: { maxBodyBytes: 0 } }))).rejects.toBeInstanceOf(ValidationError)
+    it('refuses to start with a module http.maxBodyBytes that is not a positive integer', async () => {
+      await expect(
+        start(CachekitModule.forRoot({ isGlobal: true, driver: createDriver(), prefix: uniquePrefix(), http: { maxBodyBytes: 0 } })),
+      ).rejects.toBeInstanceOf(ValidationError)
     })
   })
 
@@ -371,7 +385,12 @@ describe.each(targets('memory', 'redis'))('CachekitModule on $name', ({ createDr
     class ConfigModule {}
     const driver = createDriver()
     const nest = await start(
-      CachekitModule.forRootAsync({ isGlobal: true, imports: [ConfigModule], inject: ['CONFIG'], useFactory: (config: { prefix: string }) => ({ driver, prefix: config.prefix }) }),
+      CachekitModule.forRootAsync({
+        isGlobal: true,
+        imports: [ConfigModule],
+        inject: ['CONFIG'],
+        useFactory: (config: { prefix: string }) => ({ driver, prefix: config.prefix }),
+      }),
     )
     expect((await request(nest.getHttpServer()).get('/videos/1')).status).toBe(200)
     expect(nest.get<Cachekit>(CACHEKIT).namespace.prefix).toMatch(/^test-/)
@@ -414,6 +433,7 @@ describe('CacheResponse setup', () => {
     expect(() => CacheResponse({ vary: ['*'] })).toThrow(ValidationError)
     expect(() => CacheResponse({ ttl: '5 minutes' })).toThrow(ValidationError)
     expect(() => CacheResponse({ shared: 'yes' as never })).toThrow(ValidationError)
-    for (const maxBodyBytes of [0, -1, 1.5, '1mb']) expect(() => CacheResponse({ maxBodyBytes: maxBodyBytes as never })).toThrow(ValidationError)
+    for (const maxBodyBytes of [0, -1, 1.5, '1mb'])
+      expect(() => CacheResponse({ maxBodyBytes: maxBodyBytes as never })).toThrow(ValidationError)
   })
 })

@@ -82,9 +82,16 @@ describe.each(targets('memory', 'redis'))('cachekit/next cacheResponse cross-use
   })
 
   it('takes an async user (a session lookup) and files each response under it', async () => {
-    const sessions = new Map([['s1', 'ada'], ['s2', 'grace']])
+    const sessions = new Map([
+      ['s1', 'ada'],
+      ['s2', 'grace'],
+    ])
     const session = async (request: Request) => sessions.get(/sid=([^;]+)/.exec(request.headers.get('cookie') ?? '')?.[1] ?? '')
-    const GET = cacheResponse(make(), async (request: Request) => Response.json({ for: await session(request) }), { key: () => 'page:feed', ttl: '1m', user: session })
+    const GET = cacheResponse(make(), async (request: Request) => Response.json({ for: await session(request) }), {
+      key: () => 'page:feed',
+      ttl: '1m',
+      user: session,
+    })
     const ada = await GET(get('/api/feed', { cookie: 'sid=s1' }))
     const grace = await GET(get('/api/feed', { cookie: 'sid=s2' }))
     const adaAgain = await GET(get('/api/feed', { cookie: 'sid=s1' }))
@@ -94,7 +101,9 @@ describe.each(targets('memory', 'redis'))('cachekit/next cacheResponse cross-use
   })
 
   it('rejects a request with a custom auth cookie (uid) when `user` names nobody', async () => {
-    const handler = vi.fn((request: Request) => Response.json({ for: /uid=([^;]+)/.exec(request.headers.get('cookie') ?? '')?.[1] ?? 'anonymous' }))
+    const handler = vi.fn((request: Request) =>
+      Response.json({ for: /uid=([^;]+)/.exec(request.headers.get('cookie') ?? '')?.[1] ?? 'anonymous' }),
+    )
     const GET = cacheResponse(make(), handler, { key: () => 'page:feed', ttl: '1m' })
     await expect(GET(get('/api/feed', { cookie: 'uid=ada' }))).rejects.toMatchObject({ name: 'ValidationError', code: 'VALIDATION_ERROR' })
     expect(await (await GET(get('/api/feed'))).json()).toEqual({ for: 'anonymous' })
@@ -106,7 +115,11 @@ describe.each(targets('memory', 'redis'))('cachekit/next cacheResponse cross-use
     try {
       const GET = cacheResponse(
         make(),
-        (request: Request) => Response.json({ text: request.headers.get('accept-language') === 'fr' ? 'bonjour' : 'hello' }, { headers: { vary: 'Accept-Language' } }),
+        (request: Request) =>
+          Response.json(
+            { text: request.headers.get('accept-language') === 'fr' ? 'bonjour' : 'hello' },
+            { headers: { vary: 'Accept-Language' } },
+          ),
         { key: () => 'page:greeting', ttl: '1m' },
       )
       await GET(get('/api/greeting', { 'accept-language': 'fr' }))
@@ -167,7 +180,11 @@ describe.each(targets('memory', 'redis'))('cachekit/next cacheResponse maxBodyBy
   it('does not read a body whose Content-Length is over the cap, and passes it through', async () => {
     kit = createCachekit({ driver: createDriver(), prefix: uniquePrefix('next') })
     const body = new Uint8Array(1024 * 1024 + 1).fill(3)
-    const GET = cacheResponse(kit, () => new Response(body, { headers: { 'content-type': 'application/octet-stream', 'content-length': String(body.length) } }), { key: () => 'page:big', ttl: '1m' })
+    const GET = cacheResponse(
+      kit,
+      () => new Response(body, { headers: { 'content-type': 'application/octet-stream', 'content-length': String(body.length) } }),
+      { key: () => 'page:big', ttl: '1m' },
+    )
     const answer = await GET(get())
     expect(answer.headers.get('x-cache')).toBe('MISS')
     expect((await bytesOf(answer)).length).toBe(body.length)
@@ -189,7 +206,10 @@ describe.each(targets('memory', 'redis'))('cachekit/next cacheResponse maxBodyBy
   it('replays a binary body byte for byte: every byte value, at a length base64 pads', async () => {
     kit = createCachekit({ driver: createDriver(), prefix: uniquePrefix('next') })
     const body = Uint8Array.from({ length: 3 * 8192 + 1 }, (_, index) => (index * 31 + (index >> 8)) & 255)
-    const GET = cacheResponse(kit, () => new Response(body, { headers: { 'content-type': 'image/png' } }), { key: () => 'asset:logo', ttl: '1m' })
+    const GET = cacheResponse(kit, () => new Response(body, { headers: { 'content-type': 'image/png' } }), {
+      key: () => 'asset:logo',
+      ttl: '1m',
+    })
     await GET(get())
     const hit = await GET(get())
     expect(hit.headers.get('x-cache')).toBe('HIT')
@@ -201,12 +221,16 @@ describe.each(targets('memory', 'redis'))('cachekit/next cacheResponse maxBodyBy
     try {
       kit = createCachekit({ driver: createDriver(), prefix: uniquePrefix('next') })
       let size = 1024
-      const GET = cacheResponse(kit, () => new Response(new Uint8Array(size).fill(size % 256), { headers: { 'content-type': 'application/octet-stream' } }), {
-        key: () => 'page:grown',
-        ttl: '1m',
-        grace: '1h',
-        maxBodyBytes: 64 * 1024,
-      })
+      const GET = cacheResponse(
+        kit,
+        () => new Response(new Uint8Array(size).fill(size % 256), { headers: { 'content-type': 'application/octet-stream' } }),
+        {
+          key: () => 'page:grown',
+          ttl: '1m',
+          grace: '1h',
+          maxBodyBytes: 64 * 1024,
+        },
+      )
       expect((await bytesOf(await GET(get()))).length).toBe(1024)
       vi.setSystemTime(Date.now() + 2 * 60_000)
       size = 128 * 1024
@@ -233,7 +257,9 @@ describe('cacheResponse setup', () => {
   it('refuses a maxBodyBytes that is not a positive integer', async () => {
     const kit = createCachekit()
     for (const maxBodyBytes of [0, -5, 2.5, '1mb']) {
-      expect(() => cacheResponse(kit, () => new Response('ok'), { key: () => 'k', ttl: '1m', maxBodyBytes: maxBodyBytes as never })).toThrow(ValidationError)
+      expect(() =>
+        cacheResponse(kit, () => new Response('ok'), { key: () => 'k', ttl: '1m', maxBodyBytes: maxBodyBytes as never }),
+      ).toThrow(ValidationError)
     }
     await kit.close()
   })

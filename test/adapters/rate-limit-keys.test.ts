@@ -18,7 +18,11 @@ import express, { type Express } from 'express'
 import { Hono } from 'hono'
 import { afterEach, describe, expect, it } from 'vitest'
 import { clientIp as expressClientIp, ipKey, rateLimit as expressRateLimit } from '../../src/adapters/express/index.js'
-import { clientIp as honoClientIp, rateLimit as honoRateLimit, type RateLimitOptions as HonoRateLimitOptions } from '../../src/adapters/hono/index.js'
+import {
+  clientIp as honoClientIp,
+  rateLimit as honoRateLimit,
+  type RateLimitOptions as HonoRateLimitOptions,
+} from '../../src/adapters/hono/index.js'
 import { CachekitModule, RateLimit } from '../../src/adapters/nestjs/index.js'
 import { rateLimit as nextRateLimit } from '../../src/adapters/next/index.js'
 import type { CachekitWarning } from '../../src/ratelimit/warnings.js'
@@ -35,7 +39,13 @@ const rateLimits = {
 
 /** What the issue's attacker sends: a new identity in every header a bad key might read. */
 function forgedHeaders(index: number, extra: Record<string, string> = {}): Record<string, string> {
-  return { 'x-forwarded-for': `198.51.100.${index}`, 'x-api-key': `invented-${index}`, 'cf-connecting-ip': `203.0.113.${index}`, 'x-real-ip': `192.0.2.${index}`, ...extra }
+  return {
+    'x-forwarded-for': `198.51.100.${index}`,
+    'x-api-key': `invented-${index}`,
+    'cf-connecting-ip': `203.0.113.${index}`,
+    'x-real-ip': `192.0.2.${index}`,
+    ...extra,
+  }
 }
 
 async function attack(url: string, count = 20, extra?: (index: number) => Record<string, string>): Promise<number> {
@@ -66,7 +76,10 @@ async function serveExpress(made: Made, build: (app: Express) => void): Promise<
   open.push(made.kit)
   const app = express()
   build(app)
-  app.use((error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => void res.status(500).json({ error: error.name, message: error.message }))
+  app.use(
+    (error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) =>
+      void res.status(500).json({ error: error.name, message: error.message }),
+  )
   const server = await listen(app)
   open.push(server)
   return server
@@ -88,7 +101,7 @@ describe.each(targets('memory', 'redis'))('rate-limit keys on $name', (target) =
       expect(await attack(`${server.url}/api`)).toBe(5)
     })
 
-    it("counts the same attacker once behind one real proxy with trust proxy 1: the forged leading entry never counts", async () => {
+    it('counts the same attacker once behind one real proxy with trust proxy 1: the forged leading entry never counts', async () => {
       const made = makeKit(target)
       const server = await serveExpress(made, (app) => {
         app.set('trust proxy', 1)
@@ -106,7 +119,9 @@ describe.each(targets('memory', 'redis'))('rate-limit keys on $name', (target) =
         app.set('trust proxy', 'loopback')
         app.post('/api', expressRateLimit(made.kit, { policy: 'api' }), ok)
       })
-      const oneSubnet = await attack(`${server.url}/api`, 20, (index) => ({ 'x-forwarded-for': `2001:db8:ab:cd${index.toString(16).padStart(2, '0')}::${index}` }))
+      const oneSubnet = await attack(`${server.url}/api`, 20, (index) => ({
+        'x-forwarded-for': `2001:db8:ab:cd${index.toString(16).padStart(2, '0')}::${index}`,
+      }))
       expect(oneSubnet).toBe(5)
       expect(await attack(`${server.url}/api`, 1, () => ({ 'x-forwarded-for': '2001:db8:ab:ce00::1' }))).toBe(1)
       const sixtyFour = makeKit(target)
@@ -125,8 +140,12 @@ describe.each(targets('memory', 'redis'))('rate-limit keys on $name', (target) =
       })
       await attack(`${untrusting.url}/api`, 3)
       await attack(`${untrusting.url}/other`, 3)
-      expect(made.warnings).toEqual([{ code: 'UNTRUSTED_FORWARDED_FOR', message: expect.stringContaining("'trust proxy' is false"), policy: 'api' }])
-      expect((await made.kit.monitor.metrics()).events).toContainEqual(expect.objectContaining({ type: 'config', severity: 'warning', message: expect.stringMatching(/^UNTRUSTED_FORWARDED_FOR: /) }))
+      expect(made.warnings).toEqual([
+        { code: 'UNTRUSTED_FORWARDED_FOR', message: expect.stringContaining("'trust proxy' is false"), policy: 'api' },
+      ])
+      expect((await made.kit.monitor.metrics()).events).toContainEqual(
+        expect.objectContaining({ type: 'config', severity: 'warning', message: expect.stringMatching(/^UNTRUSTED_FORWARDED_FOR: /) }),
+      )
 
       const permissive = makeKit(target)
       const trusting = await serveExpress(permissive, (app) => {
@@ -157,7 +176,11 @@ describe.each(targets('memory', 'redis'))('rate-limit keys on $name', (target) =
     it('reports a hand-written key read from an X-Forwarded-For entry no trusted proxy wrote (the old docs key)', async () => {
       const made = makeKit(target)
       const server = await serveExpress(made, (app) =>
-        app.post('/api', expressRateLimit(made.kit, { policy: 'api', key: (req) => req.get('x-forwarded-for')?.split(',')[0]?.trim() ?? req.ip }), ok),
+        app.post(
+          '/api',
+          expressRateLimit(made.kit, { policy: 'api', key: (req) => req.get('x-forwarded-for')?.split(',')[0]?.trim() ?? req.ip }),
+          ok,
+        ),
       )
       await attack(`${server.url}/api`, 3)
       expect(made.warnings.map((warning) => warning.code).sort()).toEqual(['FORGEABLE_KEY', 'UNTRUSTED_FORWARDED_FOR'])
@@ -170,12 +193,17 @@ describe.each(targets('memory', 'redis'))('rate-limit keys on $name', (target) =
       const app = express()
       app.post('/strict', expressRateLimit(made.kit, { policy: 'api' }), ok)
       app.post('/lenient', expressRateLimit(made.kit, { policy: 'other', onMissingKey: 'allow' }), ok)
-      app.use((error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => void res.status(500).json({ error: error.name, message: error.message }))
+      app.use(
+        (error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) =>
+          void res.status(500).json({ error: error.name, message: error.message }),
+      )
       const directory = mkdtempSync(join(tmpdir(), 'cachekit-rl-'))
       const socketPath = join(directory, 'app.sock')
       const server = app.listen(socketPath)
       await new Promise((resolve) => server.once('listening', resolve))
-      open.push({ close: () => new Promise<void>((resolve) => server.close(() => resolve(rmSync(directory, { recursive: true, force: true })))) })
+      open.push({
+        close: () => new Promise<void>((resolve) => server.close(() => resolve(rmSync(directory, { recursive: true, force: true })))),
+      })
 
       const strict = await overSocket(socketPath, '/strict')
       expect(strict.status).toBe(500)
@@ -232,7 +260,11 @@ describe.each(targets('memory', 'redis'))('rate-limit keys on $name', (target) =
     it('counts IPv6 clients by /56 behind a trusted proxy', async () => {
       const made = makeKit(target)
       const server = await serveHono(made, { trustedHops: 1 })
-      expect(await attack(`${server.url}/api/videos`, 12, (index) => ({ 'x-forwarded-for': `2001:db8:ab:cd${index.toString(16).padStart(2, '0')}::1` }))).toBe(5)
+      expect(
+        await attack(`${server.url}/api/videos`, 12, (index) => ({
+          'x-forwarded-for': `2001:db8:ab:cd${index.toString(16).padStart(2, '0')}::1`,
+        })),
+      ).toBe(5)
       expect(await attack(`${server.url}/api/videos`, 1, () => ({ 'x-forwarded-for': '2001:db8:ab:ce00::1' }))).toBe(1)
     })
 
@@ -252,7 +284,12 @@ describe.each(targets('memory', 'redis'))('rate-limit keys on $name', (target) =
       const made = makeKit(target)
       open.push(made.kit)
       const app = new Hono()
-      app.get('/ip', (c) => c.json({ hop: honoClientIp(c, { trustedHops: 1 }) ?? null, peer: honoClientIp(c, { ip: (c) => getConnInfo(c).remote.address }) ?? null }))
+      app.get('/ip', (c) =>
+        c.json({
+          hop: honoClientIp(c, { trustedHops: 1 }) ?? null,
+          peer: honoClientIp(c, { ip: (c) => getConnInfo(c).remote.address }) ?? null,
+        }),
+      )
       const server = await listen(getRequestListener(app.fetch))
       open.push(server)
       const answer = await fetch(`${server.url}/ip`, { headers: { 'x-forwarded-for': '6.6.6.6, 2001:db8::1' } })
@@ -305,7 +342,10 @@ describe.each(targets('memory', 'redis'))('rate-limit keys on $name', (target) =
 
     it('counts an anonymous attacker once by req.ip, and IPv6 clients by /56', async () => {
       const driver = target.createDriver()
-      @Module({ imports: [CachekitModule.forRoot({ driver, prefix: uniquePrefix('nest-keys'), rateLimits })], controllers: [LikesController] })
+      @Module({
+        imports: [CachekitModule.forRoot({ driver, prefix: uniquePrefix('nest-keys'), rateLimits })],
+        controllers: [LikesController],
+      })
       class AppModule {}
       const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile()
       const app = moduleRef.createNestApplication({ logger: false })
@@ -333,7 +373,11 @@ describe.each(targets('memory', 'redis'))('rate-limit keys on $name', (target) =
         catch(exception: unknown, host: ArgumentsHost) {
           caught.push(exception)
           const status = exception instanceof HttpException ? exception.getStatus() : 500
-          host.switchToHttp().getResponse<express.Response>().status(status).json({ error: (exception as Error).name })
+          host
+            .switchToHttp()
+            .getResponse<express.Response>()
+            .status(status)
+            .json({ error: (exception as Error).name })
         }
       }
       app.useGlobalFilters(new Recorder())
@@ -367,7 +411,10 @@ describe('rate-limit key options at setup', () => {
   })
 })
 
-function overSocket(socketPath: string, path: string): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
+function overSocket(
+  socketPath: string,
+  path: string,
+): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
   return new Promise((resolve, reject) => {
     const outgoing = httpRequest({ socketPath, path, method: 'POST' }, (answer) => {
       let body = ''

@@ -13,11 +13,43 @@ import { unescapeParam } from '../../src/keys/escape.js'
 import { hasReservedSegment } from '../../src/keys/reserved.js'
 
 /** Pieces of the key syntax itself, so generated strings try hard to forge a segment. */
-const fragments = [':', '~', '~u', '~anon', '~shared', '%', '%3A', '%25', '=', ':~u:', ':~anon', ':~shared', 'ada', 'user', '1', 'http', 'nest', '/me/feed?page=2', ' ', '*', '{', '}', 'é', '\u0000']
+const fragments = [
+  ':',
+  '~',
+  '~u',
+  '~anon',
+  '~shared',
+  '%',
+  '%3A',
+  '%25',
+  '=',
+  ':~u:',
+  ':~anon',
+  ':~shared',
+  'ada',
+  'user',
+  '1',
+  'http',
+  'nest',
+  '/me/feed?page=2',
+  ' ',
+  '*',
+  '{',
+  '}',
+  'é',
+  '\u0000',
+]
 const forged = fc.array(fc.constantFrom(...fragments), { minLength: 1, maxLength: 8 }).map((parts) => parts.join(''))
-const text = fc.oneof(forged, fc.string({ minLength: 1 }), fc.string({ minLength: 1, unit: 'binary' }).filter((value) => value.isWellFormed()))
-const tokenChars = [...'!#$%&\'*+.^_`|~0123456789abcdefghijklmnopqrstuvwxyz-']
-const headerName = fc.oneof(fc.constantFrom('accept-language', 'origin', 'x-tenant', '~u', '%3a', 'a*'), fc.array(fc.constantFrom(...tokenChars), { minLength: 1, maxLength: 6 }).map((chars) => chars.join('')))
+const text = fc.oneof(
+  forged,
+  fc.string({ minLength: 1 }),
+  fc.string({ minLength: 1, unit: 'binary' }).filter((value) => value.isWellFormed()),
+)
+const tokenChars = [..."!#$%&'*+.^_`|~0123456789abcdefghijklmnopqrstuvwxyz-"]
+const headerName = fc.oneof(
+  fc.constantFrom('accept-language', 'origin', 'x-tenant', '~u', '%3a', 'a*'),
+  fc.array(fc.constantFrom(...tokenChars), { minLength: 1, maxLength: 6 }).map((chars) => chars.join('')),
+)
 const headerValue = fc.oneof(fc.constant(undefined), fc.constant(''), text)
 const scope: fc.Arbitrary<ResponseScope> = fc.oneof(
   fc.constant({ kind: 'anonymous' } as const),
@@ -28,7 +60,10 @@ const parts: fc.Arbitrary<ResponseKeyParts> = fc.record({
   space: fc.constantFrom('http', 'nest'),
   base: text,
   scope,
-  varied: fc.array(fc.tuple(headerName, headerValue).map(([name, value]): VariedHeader => [name, value]), { maxLength: 3 }),
+  varied: fc.array(
+    fc.tuple(headerName, headerValue).map(([name, value]): VariedHeader => [name, value]),
+    { maxLength: 3 },
+  ),
 })
 
 describe('responseKey', () => {
@@ -77,15 +112,30 @@ describe('responseKey', () => {
       }),
       { numRuns: 2_000 },
     )
-    expect(responseKey({ space: 'http', base: '__lock', scope: { kind: 'user', user: '__u' }, varied: [['__h', '__v']] })).toBe('http:%5F_lock:~u:%5F_u:%5F_h=__v')
+    expect(responseKey({ space: 'http', base: '__lock', scope: { kind: 'user', user: '__u' }, varied: [['__h', '__v']] })).toBe(
+      'http:%5F_lock:~u:%5F_u:%5F_h=__v',
+    )
   })
 
   it('keeps what it escapes readable: ids and paths stay as they are', () => {
-    expect(responseKey({ space: 'http', base: 'page:feed', scope: { kind: 'user', user: 'ada' }, varied: [] })).toBe('http:page%3Afeed:~u:ada')
-    expect(responseKey({ space: 'nest', base: '/me/feed?page=2:user:ada', scope: { kind: 'anonymous' }, varied: [] })).toBe('nest:/me/feed%3Fpage=2%3Auser%3Aada:~anon')
-    expect(responseKey({ space: 'http', base: 'greeting', scope: { kind: 'shared' }, varied: [['accept-language', 'fr'], ['origin', undefined], ['x-tenant', '']] })).toBe(
-      'http:greeting:~shared:accept-language=fr:origin:x-tenant=',
+    expect(responseKey({ space: 'http', base: 'page:feed', scope: { kind: 'user', user: 'ada' }, varied: [] })).toBe(
+      'http:page%3Afeed:~u:ada',
     )
+    expect(responseKey({ space: 'nest', base: '/me/feed?page=2:user:ada', scope: { kind: 'anonymous' }, varied: [] })).toBe(
+      'nest:/me/feed%3Fpage=2%3Auser%3Aada:~anon',
+    )
+    expect(
+      responseKey({
+        space: 'http',
+        base: 'greeting',
+        scope: { kind: 'shared' },
+        varied: [
+          ['accept-language', 'fr'],
+          ['origin', undefined],
+          ['x-tenant', ''],
+        ],
+      }),
+    ).toBe('http:greeting:~shared:accept-language=fr:origin:x-tenant=')
   })
 })
 

@@ -62,7 +62,13 @@ export function streamPost(url: string, options: StreamPostOptions): Promise<Str
       const done = () => {
         outgoing.destroy()
         agent.destroy()
-        resolve({ status: incoming.statusCode ?? 0, headers: incoming.headers, body: Buffer.concat(parts).toString('utf8'), writtenAtResponse, finishedSending })
+        resolve({
+          status: incoming.statusCode ?? 0,
+          headers: incoming.headers,
+          body: Buffer.concat(parts).toString('utf8'),
+          writtenAtResponse,
+          finishedSending,
+        })
       }
       incoming.on('end', done)
       incoming.on('error', done)

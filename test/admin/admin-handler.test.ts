@@ -42,7 +42,11 @@ function call(path: string, init: RequestInit & { auth?: boolean } = {}): Promis
 }
 
 function post(body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return call('/invalidate', { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', origin: ORIGIN, ...headers } })
+  return call('/invalidate', {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json', origin: ORIGIN, ...headers },
+  })
 }
 
 describe('creating the handler', () => {
@@ -64,7 +68,11 @@ describe('authorization', () => {
   })
 
   it('treats an authorize that throws or rejects as a refusal', async () => {
-    const throwing = createAdminHandler(kit, { authorize: () => { throw new Error('session store down') } })
+    const throwing = createAdminHandler(kit, {
+      authorize: () => {
+        throw new Error('session store down')
+      },
+    })
     const rejecting = createAdminHandler(kit, { authorize: async () => Promise.reject(new Error('nope')) })
     expect((await throwing(new Request(`${ORIGIN}/health`))).status).toBe(401)
     expect((await rejecting(new Request(`${ORIGIN}/health`))).status).toBe(401)
@@ -77,7 +85,10 @@ describe('read routes', () => {
     expect(response.status).toBe(200)
     expect(response.headers.get('content-type')).toMatch(/^application\/json/)
     expect(response.headers.get('cache-control')).toBe('no-store')
-    expect(await response.json()).toMatchObject({ status: 'healthy', driver: { name: 'ioredis', server: expect.stringMatching(/^redis /) } })
+    expect(await response.json()).toMatchObject({
+      status: 'healthy',
+      driver: { name: 'ioredis', server: expect.stringMatching(/^redis /) },
+    })
   })
 
   it('GET /metrics answers the JSON snapshot', async () => {
@@ -94,9 +105,13 @@ describe('read routes', () => {
     expect(text).toContain('# TYPE cachekit_driver_call_duration_seconds histogram')
     expect(text).toMatch(/^cachekit_redis_used_memory_bytes\{node="standalone"\} \d+$/m)
     for (const line of text.trimEnd().split('\n')) {
-      expect(line).toMatch(/^(# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+|[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*",?)*\})? (-?\d+(\.\d+)?(e[-+]?\d+)?|NaN|[+-]Inf))$/)
+      expect(line).toMatch(
+        /^(# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+|[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*",?)*\})? (-?\d+(\.\d+)?(e[-+]?\d+)?|NaN|[+-]Inf))$/,
+      )
     }
-    const buckets = [...text.matchAll(/^cachekit_driver_call_duration_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)].map((match) => Number(match[2]))
+    const buckets = [...text.matchAll(/^cachekit_driver_call_duration_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)].map((match) =>
+      Number(match[2]),
+    )
     expect(buckets.length).toBeGreaterThan(5)
     expect(buckets).toEqual([...buckets].sort((a, b) => a - b))
   })
@@ -107,7 +122,10 @@ describe('read routes', () => {
       ['user', '1h', 'normal'],
       ['feed', '5m', 'low'],
     ])
-    expect(body.distribution.families.map((family: { family: string; keys: number }) => [family.family, family.keys]).sort()).toEqual([['feed', 12], ['user', 1]])
+    expect(body.distribution.families.map((family: { family: string; keys: number }) => [family.family, family.keys]).sort()).toEqual([
+      ['feed', 12],
+      ['user', 1],
+    ])
     const feed = await (await call('/keys?family=feed')).json()
     expect(feed.ttlTable).toHaveLength(1)
     expect(feed.distribution.families).toEqual([expect.objectContaining({ family: 'feed', keys: 12 })])
@@ -181,7 +199,11 @@ describe('POST /invalidate', () => {
     await kit.cache.set(keys.user({ id: 6 }), { name: 'Bob' })
     expect((await post({ key: 'user:6' }, { origin: 'https://evil.example' })).status).toBe(403)
     expect((await post({ key: 'user:6' }, { origin: ORIGIN, 'sec-fetch-site': 'cross-site' })).status).toBe(403)
-    const form = await call('/invalidate', { method: 'POST', body: 'key=user:6', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: ORIGIN } })
+    const form = await call('/invalidate', {
+      method: 'POST',
+      body: 'key=user:6',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: ORIGIN },
+    })
     expect(form.status).toBe(415)
     const notJson = await call('/invalidate', { method: 'POST', body: '{oops', headers: { 'content-type': 'application/json' } })
     expect(notJson.status).toBe(400)
@@ -197,7 +219,12 @@ describe('POST /invalidate', () => {
       new Request(`${ORIGIN}/invalidate`, {
         method: 'POST',
         body: JSON.stringify({ key: 'user:404' }),
-        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', origin: 'https://ops.example', 'sec-fetch-site': 'cross-site' },
+        headers: {
+          authorization: `Bearer ${TOKEN}`,
+          'content-type': 'application/json',
+          origin: 'https://ops.example',
+          'sec-fetch-site': 'cross-site',
+        },
       }),
     )
     expect(response.status).toBe(200)
@@ -232,7 +259,12 @@ describe('request bodies (the Fetch path of Next route handlers and Hono)', () =
   }
 
   function postStream(stream: ReadableStream<Uint8Array>, headers: Record<string, string> = {}, target = handler): Promise<Response> {
-    const init = { method: 'POST', body: stream, duplex: 'half', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', origin: ORIGIN, ...headers } }
+    const init = {
+      method: 'POST',
+      body: stream,
+      duplex: 'half',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', origin: ORIGIN, ...headers },
+    }
     return target(new Request(`${ORIGIN}/admin/cache/invalidate`, init as RequestInit))
   }
 
@@ -288,7 +320,9 @@ describe('request bodies (the Fetch path of Next route handlers and Hono)', () =
     expect(counter.bytes).toBeLessThanOrEqual(1024 + CHUNK)
     expect(await kit.cache.get(keys.user({ id: 8 }))).toEqual({ name: 'Max' })
     for (const maxBodyBytes of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 * 1024 * 1024, '64kb']) {
-      expect(() => createAdminHandler(kit, { authorize, maxBodyBytes: maxBodyBytes as number }), String(maxBodyBytes)).toThrow(ValidationError)
+      expect(() => createAdminHandler(kit, { authorize, maxBodyBytes: maxBodyBytes as number }), String(maxBodyBytes)).toThrow(
+        ValidationError,
+      )
     }
   })
 })
@@ -298,11 +332,21 @@ describe('errors', () => {
     const port = await freePort()
     const password = 's3cret-Pa55word'
     const url = `redis://default:${password}@127.0.0.1:${port}`
-    const down = createCachekit({ driver: ioredisDriver({ url, commandTimeoutMs: 100, connectTimeoutMs: 100 }), prefix: uniquePrefix('down'), keys, onError: 'throw' })
+    const down = createCachekit({
+      driver: ioredisDriver({ url, commandTimeoutMs: 100, connectTimeoutMs: 100 }),
+      prefix: uniquePrefix('down'),
+      keys,
+      onError: 'throw',
+    })
     try {
       const downHandler = createAdminHandler(down, { authorize, secrets: [password] })
       const request = (path: string, init: RequestInit = {}) =>
-        downHandler(new Request(`${ORIGIN}${path}`, { ...init, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...init.headers } }))
+        downHandler(
+          new Request(`${ORIGIN}${path}`, {
+            ...init,
+            headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...init.headers },
+          }),
+        )
       const responses = [
         await request('/health'),
         await request('/metrics'),
@@ -324,7 +368,12 @@ describe('errors', () => {
 
   it('answers a generic 500 for failures that are not cachekit errors', async () => {
     const broken = createAdminHandler(
-      { ...kit, monitor: Object.assign(Object.create(kit.monitor) as typeof kit.monitor, { health: async () => Promise.reject(new Error(`connect to redis://u:p@10.0.0.1 failed`)) }) },
+      {
+        ...kit,
+        monitor: Object.assign(Object.create(kit.monitor) as typeof kit.monitor, {
+          health: async () => Promise.reject(new Error(`connect to redis://u:p@10.0.0.1 failed`)),
+        }),
+      },
       { authorize },
     )
     const response = await broken(new Request(`${ORIGIN}/health`, { headers: { authorization: `Bearer ${TOKEN}` } }))

@@ -21,9 +21,20 @@ import { serveFetch, type FetchServer } from './fetch-server.js'
 const CHROMIUM = CHROMIUM_PREREQUISITE.path
 // Without Chromium (and outside CI) the whole file is skipped, with the reason printed.
 const RUNS = available(CHROMIUM_PREREQUISITE)
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+]
 const TOKEN = 'dashboard-test-token'
-const SCREENSHOT = process.env.UPDATE_DOCS_SCREENSHOT === '1' ? join(import.meta.dirname, '..', '..', 'docs', 'images', 'dashboard.png') : join(tmpdir(), `cachekit-dashboard-${process.pid}.png`)
+const SCREENSHOT =
+  process.env.UPDATE_DOCS_SCREENSHOT === '1'
+    ? join(import.meta.dirname, '..', '..', 'docs', 'images', 'dashboard.png')
+    : join(tmpdir(), `cachekit-dashboard-${process.pid}.png`)
 
 const keys = defineKeys({
   board: { template: 'kanban:board:{project}:{team}', ttl: '5m', priority: 'high' },
@@ -44,10 +55,18 @@ beforeAll(async () => {
   redis = await startRedisProcess({ args: ['--maxmemory', '4mb', '--maxmemory-policy', 'allkeys-lru'] })
   // The first calls wait for the connection; on a loaded 2-core machine that can lift p99 past
   // the default 100 ms line and turn the status pill amber. The latency line is not under test here.
-  kit = createCachekit({ driver: ioredisDriver({ url: redis.url }), prefix: 'app', environment: 'prod', keys, guard: { interval: '1h' }, health: { p99LatencyMs: 5000 } })
+  kit = createCachekit({
+    driver: ioredisDriver({ url: redis.url }),
+    prefix: 'app',
+    environment: 'prod',
+    keys,
+    guard: { interval: '1h' },
+    health: { p99LatencyMs: 5000 },
+  })
   // Real traffic: boards hit often, projects sometimes, analytics rarely.
   for (let round = 0; round < 6; round++) {
-    for (let project = 0; project < 20; project++) await kit.cache.getOrSet(keys.board({ project, team: 'core' }), () => ({ columns: 'x'.repeat(2000) }))
+    for (let project = 0; project < 20; project++)
+      await kit.cache.getOrSet(keys.board({ project, team: 'core' }), () => ({ columns: 'x'.repeat(2000) }))
     for (let id = 0; id < 10 + round * 3; id++) await kit.cache.getOrSet(keys.project({ id }), () => ({ id, name: `Project ${id}` }))
     await kit.cache.getOrSet(keys.analytics({ report: `r${round}` }), () => ({ rows: 'y'.repeat(20_000) }))
   }
@@ -65,9 +84,19 @@ beforeAll(async () => {
     ],
   })
   await kit.guard.check()
-  server = await serveFetch(createAdminHandler(kit, { authorize: (request) => request.headers.get('authorization') === `Bearer ${TOKEN}`, basePath: '/admin/cache', refreshMs: 1000, title: 'Kanban cache' }))
+  server = await serveFetch(
+    createAdminHandler(kit, {
+      authorize: (request) => request.headers.get('authorization') === `Bearer ${TOKEN}`,
+      basePath: '/admin/cache',
+      refreshMs: 1000,
+      title: 'Kanban cache',
+    }),
+  )
   browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
-  const context = await browser.newContext({ viewport: { width: 1280, height: 1100 }, extraHTTPHeaders: { authorization: `Bearer ${TOKEN}` } })
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 1100 },
+    extraHTTPHeaders: { authorization: `Bearer ${TOKEN}` },
+  })
   page = await context.newPage()
   page.on('request', (request) => {
     if (!request.url().startsWith(server.url)) externalRequests.push(request.url())
@@ -103,7 +132,9 @@ describe.runIf(RUNS)('the dashboard in Chromium', () => {
   it('shows the hit rate overall and per key family', async () => {
     const totals = (await kit.monitor.metrics()).cache.totals
     expect(await page.textContent('#hit-percent')).toBe(`${((totals.hitRate ?? 0) * 100).toFixed(1)}%`)
-    const rows = await page.$$eval('#families tr', (trs) => trs.map((tr) => [tr.getAttribute('data-family'), tr.lastElementChild?.textContent]))
+    const rows = await page.$$eval('#families tr', (trs) =>
+      trs.map((tr) => [tr.getAttribute('data-family'), tr.lastElementChild?.textContent]),
+    )
     expect(rows.map((row) => row[0])).toEqual(['analytics', 'board', 'project'])
     const stats = kit.cache.stats()
     expect(rows.find((row) => row[0] === 'board')?.[1]).toBe(`${((stats.board?.hitRate ?? 0) * 100).toFixed(1)}%`)
@@ -124,7 +155,9 @@ describe.runIf(RUNS)('the dashboard in Chromium', () => {
 
   it('lists recent events as they happen, refreshing by itself', async () => {
     kit.monitor.logEvent('deploy', 'deployed build 42', 'info')
-    await page.waitForFunction(() => document.getElementById('events')?.textContent?.includes('deployed build 42'), undefined, { timeout: 10_000 })
+    await page.waitForFunction(() => document.getElementById('events')?.textContent?.includes('deployed build 42'), undefined, {
+      timeout: 10_000,
+    })
   })
 
   it('invalidates a key from its form with a same-origin POST', async () => {
@@ -132,7 +165,9 @@ describe.runIf(RUNS)('the dashboard in Chromium', () => {
     await page.selectOption('#invalidate-kind', 'key')
     await page.fill('#invalidate-value', 'kanban:project:999')
     await page.click('#invalidate-form button')
-    await page.waitForFunction(() => document.getElementById('invalidate-result')?.textContent?.includes('"deleted":1'), undefined, { timeout: 10_000 })
+    await page.waitForFunction(() => document.getElementById('invalidate-result')?.textContent?.includes('"deleted":1'), undefined, {
+      timeout: 10_000,
+    })
     expect(await kit.cache.get(keys.project({ id: 999 }))).toBeUndefined()
   })
 

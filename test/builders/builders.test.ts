@@ -13,8 +13,10 @@ type Builders = ReturnType<typeof videoBuilders>
 describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('cache builders on $name', (target) => {
   // Instances of one app: on memory they share one store, as they share the server on Redis.
   const kits = useKit(target, { keys, sharedStore: true })
-  const make = (db: VideoDb, { chunkSize, builders, ...options }: { prefix?: string; chunkSize?: number; builders?: Builders; enabled?: boolean } = {}) =>
-    kits({ ...options, builders: builders ?? videoBuilders(db, { chunkSize }) })
+  const make = (
+    db: VideoDb,
+    { chunkSize, builders, ...options }: { prefix?: string; chunkSize?: number; builders?: Builders; enabled?: boolean } = {},
+  ) => kits({ ...options, builders: builders ?? videoBuilders(db, { chunkSize }) })
 
   it('buildAll writes one sorted-set index per category, read by page, count, score and rank', async () => {
     const db = VideoDb.seeded(300, 12)
@@ -33,7 +35,9 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('cache builders 
       expect(await index.rank({ categoryId }, newest, { order: 'desc' })).toBe(0)
       expect(await index.has({ categoryId }, 'nope')).toBe(false)
       const since = db.videos.get(expected.at(-3) as string)?.addedAt as number
-      expect((await index.byScore({ categoryId }, { min: since, order: 'desc' })).map((m) => m.member)).toEqual(expected.slice(-3).reverse())
+      expect((await index.byScore({ categoryId }, { min: since, order: 'desc' })).map((m) => m.member)).toEqual(
+        expected.slice(-3).reverse(),
+      )
     }
     const pttl = await kit.driver.pttl(index.keyOf({ categoryId: 'cat-0' }))
     expect(pttl).toBeGreaterThan(4 * 3_600_000 - 60_000)
@@ -55,7 +59,9 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('cache builders 
     const db = VideoDb.seeded(100, 5)
     const kit = make(db)
     await kit.builders.videosByCategory.buildAll()
-    const video = [...db.videos.values()].find((v) => v.published && v.categoryIds.includes('cat-1')) as NonNullable<ReturnType<VideoDb['video']>>
+    const video = [...db.videos.values()].find((v) => v.published && v.categoryIds.includes('cat-1')) as NonNullable<
+      ReturnType<VideoDb['video']>
+    >
     video.categoryIds = video.categoryIds.filter((id) => id !== 'cat-1')
     const report = await kit.builders.videosByCategory.buildOne({ categoryId: 'cat-1' })
     expect(report).toMatchObject({ scope: 'one', keys: 1, items: db.expectedIndex('cat-1').length })
@@ -99,7 +105,14 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('cache builders 
     const db = new VideoDb()
     const generation = (name: string, size: number) => {
       db.videos.clear()
-      for (let i = 0; i < size; i++) db.videos.set(`${name}-${i}`, { id: `${name}-${i}`, title: '', categoryIds: ['big', `small-${i % 20}`], addedAt: i, published: true })
+      for (let i = 0; i < size; i++)
+        db.videos.set(`${name}-${i}`, {
+          id: `${name}-${i}`,
+          title: '',
+          categoryIds: ['big', `small-${i % 20}`],
+          addedAt: i,
+          published: true,
+        })
     }
     generation('old', 400)
     const kit = make(db, { chunkSize: 25 })
@@ -110,9 +123,15 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('cache builders 
     const seen: { big: number; small: number; mixed: number; reads: number } = { big: 0, small: 0, mixed: 0, reads: 0 }
     const reader = (async () => {
       while (!done) {
-        const [big, small] = await Promise.all([index.page({ categoryId: 'big' }, { limit: 10_000 }), index.page({ categoryId: 'small-3' }, { limit: 10_000 })])
+        const [big, small] = await Promise.all([
+          index.page({ categoryId: 'big' }, { limit: 10_000 }),
+          index.page({ categoryId: 'small-3' }, { limit: 10_000 }),
+        ])
         seen.reads++
-        for (const [members, sizes] of [[big, [400, 600]], [small, [20, 30]]] as const) {
+        for (const [members, sizes] of [
+          [big, [400, 600]],
+          [small, [20, 30]],
+        ] as const) {
           expect(sizes).toContain(members.length)
           const generations = new Set(members.map((member) => member.split('-')[0]))
           expect(generations.size).toBe(1)
@@ -176,9 +195,12 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('cache builders 
     const [index, lookup] = await Promise.all([kit.builders.videosByCategory.buildAll(), kit.builders.categoriesOfVideo.buildAll()])
     expect(index.keys).toBe(30)
     expect(lookup.keys).toBe(5_800)
-    for (const categoryId of ['cat-0', 'cat-17', 'cat-29']) expect(await kit.builders.videosByCategory.count({ categoryId })).toBe(db.expectedIndex(categoryId).length)
+    for (const categoryId of ['cat-0', 'cat-17', 'cat-29'])
+      expect(await kit.builders.videosByCategory.count({ categoryId })).toBe(db.expectedIndex(categoryId).length)
     for (const videoId of ['v0', 'v2899', 'v5799']) {
-      expect((await kit.builders.categoriesOfVideo.members({ videoId })).sort()).toEqual([...(db.videos.get(videoId)?.categoryIds ?? [])].sort())
+      expect((await kit.builders.categoriesOfVideo.members({ videoId })).sort()).toEqual(
+        [...(db.videos.get(videoId)?.categoryIds ?? [])].sort(),
+      )
     }
   })
 })
@@ -196,7 +218,9 @@ describe('cache builders and failures', () => {
     const lossy: Driver = Object.create(driver, {
       eval: {
         value: (script: typeof replaceCollections, keyList: string[], args: string[]) =>
-          losing && script === replaceCollections && args[2] === 'add' && ++addCalls === 3 ? Promise.resolve(0) : driver.eval(script, keyList, args),
+          losing && script === replaceCollections && args[2] === 'add' && ++addCalls === 3
+            ? Promise.resolve(0)
+            : driver.eval(script, keyList, args),
       },
     })
     const kit = make({ driver: lossy, breaker: false, builders: videoBuilders(db, { chunkSize: 20 }) })
@@ -206,7 +230,9 @@ describe('cache builders and failures', () => {
     losing = true
     await expect(kit.builders.videosByCategory.buildAll()).rejects.toBeInstanceOf(BuildError)
     expect(await kit.builders.videosByCategory.page({ categoryId: 'cat-0' }, { limit: 10_000 })).toEqual(before)
-    expect(await kit.builders.videosByCategory.score({ categoryId: 'cat-0' }, before[0] as string)).toBe((db.videos.get(before[0] as string)?.addedAt as number) - 1)
+    expect(await kit.builders.videosByCategory.score({ categoryId: 'cat-0' }, before[0] as string)).toBe(
+      (db.videos.get(before[0] as string)?.addedAt as number) - 1,
+    )
   })
 
   it('reports a failed scheduled build as an event, never an unhandled rejection', async () => {
@@ -222,7 +248,9 @@ describe('cache builders and failures', () => {
     const kit = make({ builders: { failing } })
     kit.events.on('build-error', errors)
     await kit.ready()
-    expect(errors).toHaveBeenCalledWith(expect.objectContaining({ builder: 'failing', reason: 'warm', error: expect.objectContaining({ message: 'database down' }) }))
+    expect(errors).toHaveBeenCalledWith(
+      expect.objectContaining({ builder: 'failing', reason: 'warm', error: expect.objectContaining({ message: 'database down' }) }),
+    )
   })
 
   it('refuses bad definitions', () => {
@@ -234,7 +262,11 @@ describe('cache builders and failures', () => {
   })
 
   it('refuses items that are not what the kind needs', async () => {
-    const bad = defineBuilder({ key: keys.categoryVideos, kind: 'sorted-set', load: () => [{ params: { categoryId: 'a' }, member: 'm', score: Number.NaN }] })
+    const bad = defineBuilder({
+      key: keys.categoryVideos,
+      kind: 'sorted-set',
+      load: () => [{ params: { categoryId: 'a' }, member: 'm', score: Number.NaN }],
+    })
     const kit = make({ builders: { bad } })
     await expect(kit.builders.bad.buildAll()).rejects.toThrow(/finite/)
   })

@@ -150,7 +150,9 @@ describe('L1 copies from before a gap in the bus', () => {
     await vi.waitFor(() => expect(states.at(-1)).toBe('active'), { timeout: 10_000 })
     // The health checks during the hang opened the circuit: wait out its cooldown. A copy
     // served from L1 would answer with tier 'l1' on every attempt.
-    await vi.waitFor(async () => expect(await readWithTier(reader, 3)).toEqual({ value: 'before the hang', tier: 'remote' }), { timeout: 5_000 })
+    await vi.waitFor(async () => expect(await readWithTier(reader, 3)).toEqual({ value: 'before the hang', tier: 'remote' }), {
+      timeout: 5_000,
+    })
   })
 })
 
@@ -163,7 +165,14 @@ describe('messages on the bus channel that are not bus messages', () => {
     await writer.cache.set(keys.item({ id: 4 }), 'kept')
     await holdInL1(reader, 4)
     const channel = `${reader.namespace.prefix}__cachekit:bus`
-    for (const junk of ['not json', '{"t":"clear"}', '{"o":"x","t":"del","k":[1,2]}', '{"o":"x","t":"tags","k":["t"],"m":"hard","at":"soon"}', '[1,2,3]', 'null']) {
+    for (const junk of [
+      'not json',
+      '{"t":"clear"}',
+      '{"o":"x","t":"del","k":[1,2]}',
+      '{"o":"x","t":"tags","k":["t"],"m":"hard","at":"soon"}',
+      '[1,2,3]',
+      'null',
+    ]) {
       await raw.publish(channel, junk)
     }
     await vi.waitFor(async () => expect((await reader.monitor.health()).bus?.dropped).toBe(6))
@@ -189,7 +198,9 @@ describe('a gap in an Upstash subscription (the REST protocol, Server-Sent Event
       await upstash.restore()
       await vi.waitFor(() => expect(states.at(-1)).toBe('active'), { timeout: 15_000 })
 
-      await vi.waitFor(async () => expect(await readWithTier(reader, 5)).toEqual({ value: 'written during the gap', tier: 'remote' }), { timeout: 5_000 })
+      await vi.waitFor(async () => expect(await readWithTier(reader, 5)).toEqual({ value: 'written during the gap', tier: 'remote' }), {
+        timeout: 5_000,
+      })
     } finally {
       await upstash.stop()
     }

@@ -46,10 +46,13 @@ describe('one failure policy, through a real broken network', () => {
     kit.events.on('outage', outages)
     for (let id = 1; id <= 50; id++) expect(await kit.cache.getOrSet(keys.item({ id }), async () => id)).toBe(id)
     await outage.restore()
-    await vi.waitFor(async () => {
-      await kit.cache.get(keys.item({ id: 0 }))
-      expect(outages.mock.calls.map(([event]) => event.state)).toEqual(['started', 'ended'])
-    }, { timeout: 10_000, interval: 100 })
+    await vi.waitFor(
+      async () => {
+        await kit.cache.get(keys.item({ id: 0 }))
+        expect(outages.mock.calls.map(([event]) => event.state)).toEqual(['started', 'ended'])
+      },
+      { timeout: 10_000, interval: 100 },
+    )
     expect(degraded).toHaveBeenCalledTimes(1)
     const ended = outages.mock.calls[1]?.[0]
     expect(ended.durationMs).toBeGreaterThan(0)
@@ -64,10 +67,11 @@ describe('one failure policy, through a real broken network', () => {
     expect(kit.circuit).toBe('open')
     const refusals = vi.fn()
     kit.driver.get = new Proxy(kit.driver.get, {
-      apply: (target, self, args) => (Reflect.apply(target, self, args) as Promise<unknown>).catch((error: unknown) => {
-        refusals(error)
-        throw error
-      }),
+      apply: (target, self, args) =>
+        (Reflect.apply(target, self, args) as Promise<unknown>).catch((error: unknown) => {
+          refusals(error)
+          throw error
+        }),
     })
     const started = Date.now()
     expect(await kit.cache.getOrSet(keys.item({ id: 9 }), async () => 9)).toBe(9)
@@ -143,10 +147,13 @@ describe('refused commands outside an outage (Redis out of memory)', () => {
       expect(degraded).toHaveBeenCalledTimes(1)
       expect(degraded.mock.calls[0]?.[0].error).toBeInstanceOf(CommandError)
       // Past the throttle window the next refusal is reported, with the count of those held back.
-      await vi.waitFor(async () => {
-        await kit.cache.set(keys.item({ id: 99 }), 'refused')
-        expect(degraded).toHaveBeenCalledTimes(2)
-      }, { timeout: 5_000, interval: 100 })
+      await vi.waitFor(
+        async () => {
+          await kit.cache.set(keys.item({ id: 99 }), 'refused')
+          expect(degraded).toHaveBeenCalledTimes(2)
+        },
+        { timeout: 5_000, interval: 100 },
+      )
       expect(degraded.mock.calls[1]?.[0].suppressed).toBeGreaterThanOrEqual(49)
       // The server answered every call: no outage.
       expect(outages).not.toHaveBeenCalled()

@@ -21,7 +21,10 @@ const keys = defineKeys({ tree: { template: 'tree:{id}', ttl: '1h', schema: Tree
 /** A cachekit envelope around `payload`, exactly as the json codec would write it. */
 function envelopeAround(payload: string): string {
   const now = Date.now()
-  return encodeEnvelope({ id: 'json', encode: () => payload, decode: JSON.parse }, { value: null, createdAt: now, expiresAt: now + 3_600_000, staleUntil: now + 3_600_000, tags: [] })
+  return encodeEnvelope(
+    { id: 'json', encode: () => payload, decode: JSON.parse },
+    { value: null, createdAt: now, expiresAt: now + 3_600_000, staleUntil: now + 3_600_000, tags: [] },
+  )
 }
 
 let raw: Redis
@@ -88,7 +91,10 @@ describe('tag stamps from the future', () => {
     await kit.ready()
     const loader = vi.fn(async () => 'loaded')
     await kit.cache.getOrSet(tagged.video({ id: 1 }), loader)
-    await raw.publish(`${kit.namespace.prefix}__cachekit:bus`, JSON.stringify({ o: 'attacker', t: 'tags', k: ['videos'], m: 'hard', at: FAR_FUTURE }))
+    await raw.publish(
+      `${kit.namespace.prefix}__cachekit:bus`,
+      JSON.stringify({ o: 'attacker', t: 'tags', k: ['videos'], m: 'hard', at: FAR_FUTURE }),
+    )
     // The stamp is applied (clamped): the entry is a miss at first...
     await vi.waitFor(async () => expect(await kit.cache.get(tagged.video({ id: 1 }))).toBeUndefined())
     // ...and caching resumes once the clock passes the clamp, without a restart.
@@ -140,7 +146,10 @@ describe('an entry created later than any sane clock', () => {
     const kit = make()
     const key = keys.tree({ id: 9 })
     const future = Date.now() + 86_400_000
-    const text = encodeEnvelope({ id: 'json', encode: () => '{}', decode: JSON.parse }, { value: null, createdAt: future, expiresAt: future + 60_000, staleUntil: future + 60_000, tags: [] })
+    const text = encodeEnvelope(
+      { id: 'json', encode: () => '{}', decode: JSON.parse },
+      { value: null, createdAt: future, expiresAt: future + 60_000, staleUntil: future + 60_000, tags: [] },
+    )
     await raw.set(kit.cache.keyOf(key), text, 'PX', 60_000)
     const invalid = vi.fn()
     kit.events.on('invalid', invalid)

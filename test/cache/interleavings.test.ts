@@ -124,7 +124,7 @@ describe('a read that is on the wire while its key changes', () => {
     const kit = make({ driver, l1: true })
     await kit.ready()
     const key = keys.item({ id: 4 })
-    await raw.set(kit.cache.keyOf(key), (await storedText(key, 'before the delete')), 'PX', 60_000)
+    await raw.set(kit.cache.keyOf(key), await storedText(key, 'before the delete'), 'PX', 60_000)
 
     holding = true
     const read = kit.cache.get(key)

@@ -117,7 +117,9 @@ describe('values handed out from L1', () => {
     await kit.ready()
     const first = await kit.cache.getOrSet(shared.profile({ id: 1 }), async () => ({ name: 'ada', tags: [] }))
     first.tags.push('mutated by a caller')
-    expect((await kit.cache.getOrSet(shared.profile({ id: 1 }), async () => ({ name: 'unused', tags: [] }))).tags).toEqual(['mutated by a caller'])
+    expect((await kit.cache.getOrSet(shared.profile({ id: 1 }), async () => ({ name: 'unused', tags: [] }))).tags).toEqual([
+      'mutated by a caller',
+    ])
     await kit.close()
   })
 

@@ -80,7 +80,10 @@ describe('a tag invalidation during an outage', () => {
     expect(await writer.cache.get(key)).toBeUndefined()
 
     await outage.restore()
-    await vi.waitFor(async () => expect(await raw.get(writer.namespace.key('__tag:video%3A3'))).not.toBeNull(), { timeout: 10_000, interval: 100 })
+    await vi.waitFor(async () => expect(await raw.get(writer.namespace.key('__tag:video%3A3'))).not.toBeNull(), {
+      timeout: 10_000,
+      interval: 100,
+    })
     // A process that never heard of it finds the stamp in Redis.
     const fresh = make({ driver: ioredisDriver({ url: outage.directUrl }), prefix: writer.namespace.prefix.replace(/:$/, '') })
     expect(await fresh.cache.getOrSet(key, async () => 'after the write')).toBe('after the write')
@@ -91,7 +94,10 @@ describe('a tag invalidation during an outage', () => {
     await outage.cut()
     await expect(writer.cache.invalidateTags(['video:4'], { onError: 'throw' })).rejects.toBeInstanceOf(DriverError)
     await outage.restore()
-    await vi.waitFor(async () => expect(await raw.get(writer.namespace.key('__tag:video%3A4'))).not.toBeNull(), { timeout: 10_000, interval: 100 })
+    await vi.waitFor(async () => expect(await raw.get(writer.namespace.key('__tag:video%3A4'))).not.toBeNull(), {
+      timeout: 10_000,
+      interval: 100,
+    })
   })
 })
 

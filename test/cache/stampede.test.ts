@@ -13,14 +13,30 @@ function message<T>(child: ChildProcess): Promise<T> {
   })
 }
 
-async function runStampede(options: { processes: number; calls: number; cluster?: boolean; upstash?: boolean }): Promise<{ loads: number; values: unknown[] }> {
+async function runStampede(options: {
+  processes: number
+  calls: number
+  cluster?: boolean
+  upstash?: boolean
+}): Promise<{ loads: number; values: unknown[] }> {
   const prefix = uniquePrefix('stampede')
   const nodes = inject('clusterNodes')
   const url = options.upstash ? inject('upstashRedisUrl') : inject('redisUrl')
   const counterKey = `${prefix}:loads`
   const upstash = options.upstash ? { url: inject('upstashUrl'), token: inject('upstashToken') } : undefined
-  const job = { url, cluster: options.cluster ? nodes : undefined, upstash, prefix, key: 'hot:1', counterKey, calls: options.calls, loaderMs: 150 }
-  const children = Array.from({ length: options.processes }, () => fork(WORKER, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }))
+  const job = {
+    url,
+    cluster: options.cluster ? nodes : undefined,
+    upstash,
+    prefix,
+    key: 'hot:1',
+    counterKey,
+    calls: options.calls,
+    loaderMs: 150,
+  }
+  const children = Array.from({ length: options.processes }, () =>
+    fork(WORKER, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+  )
   try {
     const ready = children.map((child) => message(child))
     for (const child of children) child.send(job)

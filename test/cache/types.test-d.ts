@@ -13,7 +13,10 @@ const kit = createCachekit({ keys })
 
 describe('value types flow from key definitions into the cache', () => {
   it('types getOrSet and get from the schema', () => {
-    expectTypeOf(kit.cache.getOrSet(keys.user({ id: 1 }), async () => ({ id: 1, name: 'Ada' }))).resolves.toEqualTypeOf<{ id: number; name: string }>()
+    expectTypeOf(kit.cache.getOrSet(keys.user({ id: 1 }), async () => ({ id: 1, name: 'Ada' }))).resolves.toEqualTypeOf<{
+      id: number
+      name: string
+    }>()
     expectTypeOf(kit.cache.get(keys.user({ id: 1 }))).resolves.toEqualTypeOf<{ id: number; name: string } | undefined>()
   })
 

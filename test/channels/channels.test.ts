@@ -71,13 +71,19 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('channels on $na
     await kit.channels.publish('jobs', 'second')
     await vi.waitFor(() => expect(received).toEqual(['first', 'second']))
     await vi.waitFor(() => expect(failures).toHaveLength(4))
-    expect(failures.map((failure) => (failure.error as Error).message).sort()).toEqual(['async failure', 'async failure', 'sync failure', 'sync failure'])
+    expect(failures.map((failure) => (failure.error as Error).message).sort()).toEqual([
+      'async failure',
+      'async failure',
+      'sync failure',
+      'sync failure',
+    ])
   })
 
   it('keeps per-user channels apart, whatever the user id holds', async () => {
     const kit = make()
     const inbox: Record<string, string[]> = { '1': [], 'a:*': [], '{b}': [] }
-    for (const userId of Object.keys(inbox)) await kit.channels.subscribe(notifications.of(userId), (message) => inbox[userId]?.push(message.id))
+    for (const userId of Object.keys(inbox))
+      await kit.channels.subscribe(notifications.of(userId), (message) => inbox[userId]?.push(message.id))
     await kit.channels.publish(notifications.of('a:*'), { id: 'for-a', text: 'hi', at: new Date() })
     await kit.channels.publish(notifications.of(1), { id: 'for-1', text: 'hi', at: new Date() })
     await vi.waitFor(() => expect(inbox['1']).toEqual(['for-1']))

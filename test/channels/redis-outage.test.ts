@@ -75,10 +75,13 @@ describe('after a Redis restart', () => {
     })
 
     // The subscription comes back.
-    await vi.waitFor(async () => {
-      await publisher.channels.publish('news', 'after').catch(() => undefined)
-      expect(received).toContain('after')
-    }, { ...patience, timeout: 15_000 })
+    await vi.waitFor(
+      async () => {
+        await publisher.channels.publish('news', 'after').catch(() => undefined)
+        expect(received).toContain('after')
+      },
+      { ...patience, timeout: 15_000 },
+    )
     expect(received[0]).toBe('before')
     expect(received).not.toContain('lost')
   })
@@ -90,9 +93,12 @@ describe('after a Redis restart', () => {
     await whileRedisIsDown(async () => undefined)
     const writer = make({ prefix })
     // The flag update arrives.
-    await vi.waitFor(async () => {
-      await writer.flags.set('beta', { enabled: true, percentage: 100 }).catch(() => undefined)
-      expect(reader.flags.isEnabled('beta')).toBe(true)
-    }, { ...patience, timeout: 15_000 })
+    await vi.waitFor(
+      async () => {
+        await writer.flags.set('beta', { enabled: true, percentage: 100 }).catch(() => undefined)
+        expect(reader.flags.isEnabled('beta')).toBe(true)
+      },
+      { ...patience, timeout: 15_000 },
+    )
   })
 })

@@ -28,9 +28,14 @@ interface Run {
 function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
   const cleanEnv = { ...process.env, REDIS_URL: undefined, UPSTASH_REDIS_REST_URL: undefined, UPSTASH_REDIS_REST_TOKEN: undefined, ...env }
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], { cwd: root, env: cleanEnv, timeout: 45_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr })
-    })
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/bin.ts', ...args],
+      { cwd: root, env: cleanEnv, timeout: 45_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr })
+      },
+    )
   })
 }
 
@@ -59,7 +64,11 @@ describe.concurrent('cachekit health', () => {
     expect(human.stdout).toContain(`redis://127.0.0.1:${server.port}`)
     expect(human.stdout + human.stderr).not.toContain(password)
     expect(json.code).toBe(0)
-    expect(JSON.parse(json.stdout)).toMatchObject({ status: 'healthy', driver: { name: 'ioredis' }, memory: { limitBytes: 64 * 1024 * 1024, limitSource: 'maxmemory' } })
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      status: 'healthy',
+      driver: { name: 'ioredis' },
+      memory: { limitBytes: 64 * 1024 * 1024, limitSource: 'maxmemory' },
+    })
   })
 
   it('exits 2 and says why when the server does not answer, without printing the password', async () => {
@@ -106,12 +115,18 @@ describe.concurrent('cachekit stats, keys, invalidate and bench', () => {
   })
 
   it('keys reports keys per family under the prefix', async () => {
-    const [human, json] = await Promise.all([cli(['keys', '--url', url, '--prefix', prefix]), cli(['keys', '--url', url, '--prefix', prefix, '--json', '--sample', '10'])])
+    const [human, json] = await Promise.all([
+      cli(['keys', '--url', url, '--prefix', prefix]),
+      cli(['keys', '--url', url, '--prefix', prefix, '--json', '--sample', '10']),
+    ])
     expect(human.code).toBe(0)
     expect(human.stdout).toMatch(/^video +30 +\d+ /m)
     const report = JSON.parse(json.stdout)
     expect(report).toMatchObject({ scanned: 31, sampled: 10, complete: true })
-    expect(Object.fromEntries(report.families.map((family: { family: string; keys: number }) => [family.family, family.keys]))).toEqual({ video: 30, session: 1 })
+    expect(Object.fromEntries(report.families.map((family: { family: string; keys: number }) => [family.family, family.keys]))).toEqual({
+      video: 30,
+      session: 1,
+    })
   })
 
   it('invalidate deletes a key within the prefix', async () => {
@@ -178,7 +193,11 @@ describe.concurrent('cachekit guard', () => {
     expect(warn.code).toBe(1)
     expect(warn.stdout).toMatch(/^state +WARN$/m)
     expect(critical.code).toBe(2)
-    expect(JSON.parse(critical.stdout)).toMatchObject({ state: 'critical', usage: { limitBytes: 102_400, limitSource: 'budget' }, eviction: { total: 0 } })
+    expect(JSON.parse(critical.stdout)).toMatchObject({
+      state: 'critical',
+      usage: { limitBytes: 102_400, limitSource: 'budget' },
+      eviction: { total: 0 },
+    })
   })
 
   it('reads every master of a cluster and names the fullest', async () => {
@@ -208,7 +227,12 @@ describe.concurrent('cachekit demo and usage', () => {
   })
 
   it('exits 64 with help for unknown commands, missing servers and bad options; 0 for --help', async () => {
-    const [unknown, noServer, badOption, help] = await Promise.all([cli(['frobnicate']), cli(['health']), cli(['keys', '--url', url, '--sample', 'many']), cli(['--help'])])
+    const [unknown, noServer, badOption, help] = await Promise.all([
+      cli(['frobnicate']),
+      cli(['health']),
+      cli(['keys', '--url', url, '--sample', 'many']),
+      cli(['--help']),
+    ])
     expect(unknown.code).toBe(64)
     expect(unknown.stderr).toContain('unknown command "frobnicate"')
     expect(noServer.code).toBe(64)
@@ -254,7 +278,11 @@ describe('cachekit error paths and the reserved key space', () => {
     try {
       const clients = async () => Number(/connected_clients:(\d+)/.exec(await admin.info('clients'))?.[1])
       const errors: string[] = []
-      const code = await runCli(['health', '--url', own.url, '--prefix', ''], { out: () => undefined, err: (text) => errors.push(text), env: {} })
+      const code = await runCli(['health', '--url', own.url, '--prefix', ''], {
+        out: () => undefined,
+        err: (text) => errors.push(text),
+        env: {},
+      })
       expect(code).toBe(64)
       expect(errors.join('\n')).toContain('prefix must be a non-empty string')
       // Only the admin connection is left once the CLI's socket is closed.

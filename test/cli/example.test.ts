@@ -10,14 +10,26 @@ import { ioredisDriver } from '../../src/drivers/ioredis/index.js'
 
 const root = join(import.meta.dirname, '..', '..')
 
-function run(env: Record<string, string | undefined>, script = 'example:operations'): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  env: Record<string, string | undefined>,
+  script = 'example:operations',
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn('npm', ['run', script, '--silent'], { cwd: root, env: { ...process.env, REDIS_URL: undefined, ...env } })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    child.on('close', (code) => resolve({ code, stdout, stderr: stderr.split('\n').filter((line) => line !== '' && !line.startsWith('npm warn')).join('\n') }))
+    child.on('close', (code) =>
+      resolve({
+        code,
+        stdout,
+        stderr: stderr
+          .split('\n')
+          .filter((line) => line !== '' && !line.startsWith('npm warn'))
+          .join('\n'),
+      }),
+    )
   })
 }
 
@@ -46,7 +58,11 @@ describe('examples/operations (npm run example:operations)', () => {
     expect(lines[0]).toMatch(/^health +(healthy|degraded), guard ok, circuit closed/)
     expect(lines[1]).toBe('metrics   board: 15 hits, 5 misses (75%); app_exports_total = 3')
     expect(lines[2]).toMatch(/^keys +(board: 5, analytics: 4|analytics: 4, board: 5)$/)
-    expect(lines.slice(4)).toEqual(['admin     GET /admin/cache/health -> 200', 'admin     GET /admin/cache/metrics without a token -> 401', 'metrics   cachekit_cache_hits_total{family="board"} 15'])
+    expect(lines.slice(4)).toEqual([
+      'admin     GET /admin/cache/health -> 200',
+      'admin     GET /admin/cache/metrics without a token -> 401',
+      'metrics   cachekit_cache_hits_total{family="board"} 15',
+    ])
     const driver = ioredisDriver({ url })
     try {
       let left = 0

@@ -33,7 +33,13 @@ describe('superjsonCodec', () => {
     ['unicode', 'héllo 日本 🙂 \u2028'],
     ['a lone surrogate inside a string', 'a\ud800b'],
     ['a Date', new Date('2024-02-29T12:34:56.789Z')],
-    ['a Map with object keys', new Map<unknown, unknown>([[{ id: 1 }, 'a'], ['k', new Set([1, 2])]])],
+    [
+      'a Map with object keys',
+      new Map<unknown, unknown>([
+        [{ id: 1 }, 'a'],
+        ['k', new Set([1, 2])],
+      ]),
+    ],
     ['a Set', new Set(['a', 1, null])],
     ['a BigInt', 12345678901234567890n],
     ['a RegExp', /a+b/gi],
@@ -72,12 +78,24 @@ describe('superjsonCodec', () => {
   })
 
   it('round-trips arbitrary rich values', () => {
-    const leaf = fc.oneof(fc.string(), fc.double(), fc.bigInt(), fc.boolean(), fc.constant(null), fc.constant(undefined), fc.date({ noInvalidDate: true }))
+    const leaf = fc.oneof(
+      fc.string(),
+      fc.double(),
+      fc.bigInt(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.constant(undefined),
+      fc.date({ noInvalidDate: true }),
+    )
     const { value } = fc.letrec((tie) => ({
       value: fc.oneof({ depthSize: 'small' }, leaf, tie('array'), tie('object'), tie('map'), tie('set')),
       array: fc.array(tie('value'), { maxLength: 4 }),
       // superjson refuses these three names in values that need metadata (tested below).
-      object: fc.dictionary(fc.string().filter((key) => !['__proto__', 'constructor', 'prototype'].includes(key)), tie('value'), { maxKeys: 4 }),
+      object: fc.dictionary(
+        fc.string().filter((key) => !['__proto__', 'constructor', 'prototype'].includes(key)),
+        tie('value'),
+        { maxKeys: 4 },
+      ),
       map: fc.array(fc.tuple(fc.string(), tie('value')), { maxLength: 3 }).map((entries) => new Map(entries)),
       set: fc.array(fc.oneof(fc.string(), fc.integer()), { maxLength: 4 }).map((items) => new Set(items)),
     }))
@@ -100,6 +118,7 @@ describe('superjsonCodec', () => {
     ['a Promise', Promise.resolve(1), 'a Promise instance'],
     ['a WeakMap', new WeakMap(), 'a WeakMap instance'],
     ['an invalid Date', { at: new Date(Number.NaN) }, 'value.at: an invalid Date would be read back as null'],
+    // biome-ignore lint/suspicious/noSparseArray: the hole is what this case is about
     ['an array hole', [1, , 3], 'value[1]: holes in arrays'],
     ['a function in a Map', new Map([['k', () => 1]]), 'value.get("k"): functions are not data'],
     ['a function in a Set', new Set([() => 1]), 'value<set member>: functions are not data'],
@@ -152,10 +171,13 @@ describe('jsonCodec', () => {
     ['an empty string', ''],
     ['unicode', 'héllo 日本 🙂'],
     ['nested plain data', { a: [1, { b: [true, null, 'x'] }], c: { d: {} } }],
-    ['a DAG (shared, not circular, references)', (() => {
-      const shared = { id: 1 }
-      return { a: shared, b: shared }
-    })()],
+    [
+      'a DAG (shared, not circular, references)',
+      (() => {
+        const shared = { id: 1 }
+        return { a: shared, b: shared }
+      })(),
+    ],
   ])('round-trips %s', (_name, value) => {
     expect(roundTrip(jsonCodec, value)).toEqual(value)
   })
@@ -191,6 +213,7 @@ describe('jsonCodec', () => {
     ['a function', { f: () => 1 }, 'functions are not data'],
     ['a toJSON method', { toJSON: () => 'x' }, 'value.toJSON: functions are not data'],
     ['a class instance', new Money(), 'a Money instance has no faithful JSON form'],
+    // biome-ignore lint/suspicious/noSparseArray: the hole is what this case is about
     ['an array hole', [1, , 3], 'holes in arrays'],
   ])('refuses %s with a ValidationError naming where it is', (_name, value, message) => {
     expect(() => jsonCodec.encode(value)).toThrow(ValidationError)

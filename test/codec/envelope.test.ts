@@ -21,7 +21,13 @@ function decodeOk(codec: Codec, text: string): Envelope {
 
 /** A realistic cached record (a user profile) of about `bytes` bytes of JSON. */
 function record(bytes: number): Record<string, unknown> {
-  const value: Record<string, unknown> = { id: 482_913, name: 'Ada Lovelace', email: 'ada@example.com', roles: ['admin', 'editor'], active: true }
+  const value: Record<string, unknown> = {
+    id: 482_913,
+    name: 'Ada Lovelace',
+    email: 'ada@example.com',
+    roles: ['admin', 'editor'],
+    active: true,
+  }
   let length = JSON.stringify(value).length
   for (let i = 0; length < bytes; i++) {
     value[`field${i}`] = `value-${i}-${'x'.repeat(12)}`
@@ -109,7 +115,13 @@ describe('envelope encoding refuses bad input, writing nothing', () => {
   })
 
   it('wraps a custom codec’s own failures and non-string results in a ValidationError', () => {
-    const throwing: Codec = { id: 'bad', encode: () => { throw new TypeError('nope') }, decode: JSON.parse }
+    const throwing: Codec = {
+      id: 'bad',
+      encode: () => {
+        throw new TypeError('nope')
+      },
+      decode: JSON.parse,
+    }
     const numeric: Codec = { id: 'num', encode: () => 42 as unknown as string, decode: JSON.parse }
     expect(() => encodeEnvelope(throwing, entry('v'))).toThrow(ValidationError)
     expect(() => encodeEnvelope(numeric, entry('v'))).toThrow(ValidationError)
@@ -170,7 +182,12 @@ describe('envelope size', () => {
   const overhead = (codec: Codec, bytes: number, tags: string[] = []) => {
     const value = record(bytes)
     const raw = JSON.stringify(value).length
-    return encodeEnvelope(codec, entry(value, { createdAt: Date.now(), expiresAt: Date.now() + HOUR, staleUntil: Date.now() + HOUR + 600_000, tags })).length / raw
+    return (
+      encodeEnvelope(
+        codec,
+        entry(value, { createdAt: Date.now(), expiresAt: Date.now() + HOUR, staleUntil: Date.now() + HOUR + 600_000, tags }),
+      ).length / raw
+    )
   }
 
   it('stays within 1.15x raw JSON at 1 KB values, with either codec', () => {

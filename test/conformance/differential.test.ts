@@ -33,20 +33,38 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     run: (d: Driver, p: string) =>
       d.set(p + k, v, { ...(t !== null && flag !== 'keepTtl' ? { ttlMs: t } : {}), ...(flag ? { [flag]: true } : {}) }),
   })),
-  fc.uniqueArray(key, { minLength: 1, maxLength: 3 }).map((ks) => ({ name: `del ${ks}`, run: (d: Driver, p: string) => d.del(ks.map((k) => p + k)) })),
-  fc.array(key, { minLength: 1, maxLength: 3 }).map((ks) => ({ name: `exists ${ks}`, run: (d: Driver, p: string) => d.exists(ks.map((k) => p + k)) })),
-  fc.array(key, { minLength: 1, maxLength: 3 }).map((ks) => ({ name: `mget ${ks}`, run: (d: Driver, p: string) => d.mget(ks.map((k) => p + k)) })),
+  fc
+    .uniqueArray(key, { minLength: 1, maxLength: 3 })
+    .map((ks) => ({ name: `del ${ks}`, run: (d: Driver, p: string) => d.del(ks.map((k) => p + k)) })),
+  fc
+    .array(key, { minLength: 1, maxLength: 3 })
+    .map((ks) => ({ name: `exists ${ks}`, run: (d: Driver, p: string) => d.exists(ks.map((k) => p + k)) })),
+  fc
+    .array(key, { minLength: 1, maxLength: 3 })
+    .map((ks) => ({ name: `mget ${ks}`, run: (d: Driver, p: string) => d.mget(ks.map((k) => p + k)) })),
   key.map((k) => ({ name: `pttl ${k}`, run: async (d: Driver, p: string) => ttlClass(await d.pttl(p + k)) })),
   fc.tuple(key, ttl).map(([k, t]) => ({ name: `expire ${k} ${t}`, run: (d: Driver, p: string) => d.expire(p + k, t) })),
   key.map((k) => ({ name: `persist ${k}`, run: (d: Driver, p: string) => d.persist(p + k) })),
-  fc.tuple(key, fc.integer({ min: -10, max: 10 })).map(([k, by]) => ({ name: `incrBy ${k} ${by}`, run: (d: Driver, p: string) => d.incrBy(p + k, by) })),
-  fc.tuple(key, fc.dictionary(member, value, { maxKeys: 3 })).map(([k, f]) => ({ name: `hset ${k} ${JSON.stringify(f)}`, run: (d: Driver, p: string) => d.hset(p + k, f) })),
+  fc
+    .tuple(key, fc.integer({ min: -10, max: 10 }))
+    .map(([k, by]) => ({ name: `incrBy ${k} ${by}`, run: (d: Driver, p: string) => d.incrBy(p + k, by) })),
+  fc
+    .tuple(key, fc.dictionary(member, value, { maxKeys: 3 }))
+    .map(([k, f]) => ({ name: `hset ${k} ${JSON.stringify(f)}`, run: (d: Driver, p: string) => d.hset(p + k, f) })),
   fc.tuple(key, member).map(([k, f]) => ({ name: `hget ${k} ${f}`, run: (d: Driver, p: string) => d.hget(p + k, f) })),
-  fc.tuple(key, fc.array(member, { maxLength: 2 })).map(([k, f]) => ({ name: `hdel ${k} ${f}`, run: (d: Driver, p: string) => d.hdel(p + k, f) })),
+  fc
+    .tuple(key, fc.array(member, { maxLength: 2 }))
+    .map(([k, f]) => ({ name: `hdel ${k} ${f}`, run: (d: Driver, p: string) => d.hdel(p + k, f) })),
   key.map((k) => ({ name: `hgetall ${k}`, run: async (d: Driver, p: string) => sortObject(await d.hgetall(p + k)) })),
-  fc.tuple(key, member, fc.integer({ min: -5, max: 5 })).map(([k, f, by]) => ({ name: `hincrBy ${k} ${f} ${by}`, run: (d: Driver, p: string) => d.hincrBy(p + k, f, by) })),
-  fc.tuple(key, fc.array(member, { maxLength: 3 })).map(([k, m]) => ({ name: `sadd ${k} ${m}`, run: (d: Driver, p: string) => d.sadd(p + k, m) })),
-  fc.tuple(key, fc.array(member, { maxLength: 2 })).map(([k, m]) => ({ name: `srem ${k} ${m}`, run: (d: Driver, p: string) => d.srem(p + k, m) })),
+  fc
+    .tuple(key, member, fc.integer({ min: -5, max: 5 }))
+    .map(([k, f, by]) => ({ name: `hincrBy ${k} ${f} ${by}`, run: (d: Driver, p: string) => d.hincrBy(p + k, f, by) })),
+  fc
+    .tuple(key, fc.array(member, { maxLength: 3 }))
+    .map(([k, m]) => ({ name: `sadd ${k} ${m}`, run: (d: Driver, p: string) => d.sadd(p + k, m) })),
+  fc
+    .tuple(key, fc.array(member, { maxLength: 2 }))
+    .map(([k, m]) => ({ name: `srem ${k} ${m}`, run: (d: Driver, p: string) => d.srem(p + k, m) })),
   key.map((k) => ({ name: `smembers ${k}`, run: async (d: Driver, p: string) => (await d.smembers(p + k)).sort() })),
   fc.tuple(key, member).map(([k, m]) => ({ name: `sismember ${k} ${m}`, run: (d: Driver, p: string) => d.sismember(p + k, m) })),
   key.map((k) => ({ name: `scard ${k}`, run: (d: Driver, p: string) => d.scard(p + k) })),
@@ -55,8 +73,12 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     // ZADD with a member twice keeps the last score in Redis; both drivers receive the same list.
     run: (d: Driver, p: string) => d.zadd(p + k, e),
   })),
-  fc.tuple(key, member, score).map(([k, m, by]) => ({ name: `zincrBy ${k} ${m} ${by}`, run: (d: Driver, p: string) => d.zincrBy(p + k, m, by) })),
-  fc.tuple(key, fc.array(member, { maxLength: 2 })).map(([k, m]) => ({ name: `zrem ${k} ${m}`, run: (d: Driver, p: string) => d.zrem(p + k, m) })),
+  fc
+    .tuple(key, member, score)
+    .map(([k, m, by]) => ({ name: `zincrBy ${k} ${m} ${by}`, run: (d: Driver, p: string) => d.zincrBy(p + k, m, by) })),
+  fc
+    .tuple(key, fc.array(member, { maxLength: 2 }))
+    .map(([k, m]) => ({ name: `zrem ${k} ${m}`, run: (d: Driver, p: string) => d.zrem(p + k, m) })),
   fc.tuple(key, member).map(([k, m]) => ({ name: `zscore ${k} ${m}`, run: (d: Driver, p: string) => d.zscore(p + k, m) })),
   fc.tuple(key, fc.integer({ min: -4, max: 4 }), fc.integer({ min: -4, max: 4 }), fc.boolean()).map(([k, start, stop, rev]) => ({
     name: `zrangeWithScores ${k} ${start} ${stop} rev=${rev}`,
@@ -66,13 +88,18 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     name: `zrangeByScore ${k} ${min} ${max} rev=${rev} count=${count}`,
     run: (d: Driver, p: string) => d.zrangeByScore(p + k, min, max, { rev, ...(count === null ? {} : { offset: 0, count }) }),
   })),
-  fc.tuple(key, member, fc.boolean()).map(([k, m, rev]) => ({ name: `zrank ${k} ${m} rev=${rev}`, run: (d: Driver, p: string) => d.zrank(p + k, m, { rev }) })),
+  fc
+    .tuple(key, member, fc.boolean())
+    .map(([k, m, rev]) => ({ name: `zrank ${k} ${m} rev=${rev}`, run: (d: Driver, p: string) => d.zrank(p + k, m, { rev }) })),
   key.map((k) => ({ name: `zcard ${k}`, run: (d: Driver, p: string) => d.zcard(p + k) })),
   fc.tuple(key, fc.integer({ min: -3, max: 3 })).map(([k, by]) => ({
     name: `eval incr-with-ttl ${k} ${by}`,
     run: (d: Driver, p: string) => d.eval(incrWithTtl, [p + k], [String(by), '60000']),
   })),
-  fc.tuple(key, value).map(([k, v]) => ({ name: `eval compare-and-delete ${k} ${JSON.stringify(v)}`, run: (d: Driver, p: string) => d.eval(compareAndDelete, [p + k], [v]) })),
+  fc.tuple(key, value).map(([k, v]) => ({
+    name: `eval compare-and-delete ${k} ${JSON.stringify(v)}`,
+    run: (d: Driver, p: string) => d.eval(compareAndDelete, [p + k], [v]),
+  })),
   fc.constantFrom(...PATTERNS).map((pattern) => ({
     name: `scan ${pattern}`,
     run: async (d: Driver, p: string) => {

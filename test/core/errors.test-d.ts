@@ -43,7 +43,9 @@ describe('error codes are literal types', () => {
     expectTypeOf<LockNotAcquiredError['name']>().toEqualTypeOf<'LockNotAcquiredError'>()
     expectTypeOf<RateLimitExceededError['code']>().toEqualTypeOf<'RATE_LIMIT_EXCEEDED'>()
     expectTypeOf<DriverTimeoutError['code']>().toEqualTypeOf<'DRIVER_TIMEOUT'>()
-    expectTypeOf<DriverError['code']>().toEqualTypeOf<'DRIVER_ERROR' | 'DRIVER_TIMEOUT' | 'DRIVER_CLOSED' | 'COMMAND_ERROR' | 'CIRCUIT_OPEN'>()
+    expectTypeOf<DriverError['code']>().toEqualTypeOf<
+      'DRIVER_ERROR' | 'DRIVER_TIMEOUT' | 'DRIVER_CLOSED' | 'COMMAND_ERROR' | 'CIRCUIT_OPEN'
+    >()
   })
 
   it('lists in CachekitErrorCode exactly the codes the classes carry', () => {

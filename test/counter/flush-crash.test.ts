@@ -40,7 +40,12 @@ describe.each([
     const databaseTag = `${prefix}:db`
     const raw = cluster ? new Cluster(nodes) : new Redis(url)
     const database = redisDatabase(raw, databaseTag)
-    const kit = createCachekit({ driver: cluster ? ioredisDriver({ cluster: nodes, commandTimeoutMs: LOADED_TIMEOUT_MS }) : ioredisDriver({ url, commandTimeoutMs: LOADED_TIMEOUT_MS }), prefix })
+    const kit = createCachekit({
+      driver: cluster
+        ? ioredisDriver({ cluster: nodes, commandTimeoutMs: LOADED_TIMEOUT_MS })
+        : ioredisDriver({ url, commandTimeoutMs: LOADED_TIMEOUT_MS }),
+      prefix,
+    })
     const views = kit.counters.family('video:views', { writeBehind: true })
     const worker = fork(WORKER, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
     try {

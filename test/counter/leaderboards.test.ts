@@ -79,7 +79,14 @@ describe.each(targets('memory', 'redis', 'cluster'))('leaderboards and trending 
 
   it('keeps only the maxMembers highest members', async () => {
     const hot = make().counters.trending('small', { maxMembers: 3 })
-    for (const [member, by] of [['a', 5], ['b', 1], ['c', 4], ['d', 3], ['e', 2]] as const) await hot.incr(member, by)
+    for (const [member, by] of [
+      ['a', 5],
+      ['b', 1],
+      ['c', 4],
+      ['d', 3],
+      ['e', 2],
+    ] as const)
+      await hot.incr(member, by)
     const top = await hot.top(10)
     expect(top.map((entry) => entry.member)).toEqual(['a', 'c', 'd'])
   })

@@ -83,7 +83,12 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('write-behind co
     ).rejects.toBe(failure)
     const db = new Database()
     expect(await views.flush(db.apply)).toMatchObject({ batches: 1, counters: 2, recovered: 0 })
-    expect(db.views).toEqual(new Map([['v1', 7], ['v2', 1]]))
+    expect(db.views).toEqual(
+      new Map([
+        ['v1', 7],
+        ['v2', 1],
+      ]),
+    )
   })
 
   it('lets one flusher run at a time: a second one gets LockNotAcquiredError', async () => {
@@ -102,7 +107,9 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('write-behind co
       await gate
     })
     await vi.waitFor(() => expect(entered).toBe(true), patience)
-    await expect(second.counters.family('video:views', { writeBehind: true }).flush(async () => undefined)).rejects.toBeInstanceOf(LockNotAcquiredError)
+    await expect(second.counters.family('video:views', { writeBehind: true }).flush(async () => undefined)).rejects.toBeInstanceOf(
+      LockNotAcquiredError,
+    )
     release()
     expect(await running).toMatchObject({ batches: 1 })
   })
@@ -114,12 +121,28 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('write-behind co
     await views.incr('v2', 2)
     // What a flusher that died after taking its batch leaves behind.
     const keys = views.keys
-    await kit.driver.eval(counterTake, [keys.pending(0), keys.batches(0), keys.batch(0, 'dead-batch')], ['dead-batch', '500', String(Date.now())])
+    await kit.driver.eval(
+      counterTake,
+      [keys.pending(0), keys.batches(0), keys.batch(0, 'dead-batch')],
+      ['dead-batch', '500', String(Date.now())],
+    )
     await views.incr('v1', 1)
     const db = new Database()
     expect(await views.flush(db.apply)).toEqual({ batches: 2, counters: 3, recovered: 1 })
-    expect(db.batches[0]).toMatchObject({ id: 'dead-batch', recovered: true, deltas: [{ id: 'v2', delta: 2 }, { id: 'v1', delta: 4 }] })
-    expect(db.views).toEqual(new Map([['v2', 2], ['v1', 5]]))
+    expect(db.batches[0]).toMatchObject({
+      id: 'dead-batch',
+      recovered: true,
+      deltas: [
+        { id: 'v2', delta: 2 },
+        { id: 'v1', delta: 4 },
+      ],
+    })
+    expect(db.views).toEqual(
+      new Map([
+        ['v2', 2],
+        ['v1', 5],
+      ]),
+    )
   })
 
   it('flushes on a schedule in several instances, one at a time, everything exactly once', async () => {
@@ -136,7 +159,9 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('write-behind co
       running--
     }
     const errors: unknown[] = []
-    const schedules = families.map((family) => family.scheduleFlush(handler, { every: 30, batchSize: 5, onError: (error) => errors.push(error) }))
+    const schedules = families.map((family) =>
+      family.scheduleFlush(handler, { every: 30, batchSize: 5, onError: (error) => errors.push(error) }),
+    )
     let total = 0
     for (let i = 0; i < 60; i++) {
       await (families[i % families.length] as (typeof families)[number]).incr(`v${i % 7}`, 2)
@@ -161,9 +186,12 @@ describe('scheduled flushes and the kit lifecycle (memory driver, fake timers)',
     const kit = createCachekit({ driver: memoryDriver(), prefix: uniquePrefix('wb') })
     const views = kit.counters.family('video:views', { writeBehind: true })
     const flushed: number[] = []
-    views.scheduleFlush(async (batch) => {
-      flushed.push(batch.deltas.length)
-    }, { every: '1s' })
+    views.scheduleFlush(
+      async (batch) => {
+        flushed.push(batch.deltas.length)
+      },
+      { every: '1s' },
+    )
     await views.incr('v1')
     await vi.advanceTimersByTimeAsync(1_000)
     expect(flushed).toEqual([1])

@@ -25,7 +25,8 @@ const SECRET = 'tok-3f9a-very-secret-session-payload'
 function expectNoSecret(error: unknown): void {
   expect(error).toBeInstanceOf(DriverError)
   const printed = [inspect(error, { depth: 10 }), JSON.stringify(error), (error as Error).message, (error as Error).stack ?? '']
-  for (let cause: unknown = (error as Error).cause; cause instanceof Error; cause = cause.cause) printed.push(inspect(cause, { depth: 10, showHidden: true }))
+  for (let cause: unknown = (error as Error).cause; cause instanceof Error; cause = cause.cause)
+    printed.push(inspect(cause, { depth: 10, showHidden: true }))
   for (const text of printed) expect(text).not.toContain(SECRET)
 }
 

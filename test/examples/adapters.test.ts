@@ -37,7 +37,10 @@ function expectClean(run: Run): string[] {
   return run.stdout.trimEnd().split('\n')
 }
 
-const drivers = [{ driver: 'memory', env: () => ({}) }, { driver: 'redis', env: () => ({ REDIS_URL: inject('redisUrl') }) }]
+const drivers = [
+  { driver: 'memory', env: () => ({}) },
+  { driver: 'redis', env: () => ({ REDIS_URL: inject('redisUrl') }) },
+]
 
 // Ten tsx processes at once: on a loaded 2-core machine one takes 40 s, well past the default timeout.
 describe.concurrent('adapter examples', { timeout: 120_000 }, () => {
@@ -74,7 +77,10 @@ describe.concurrent('adapter examples', { timeout: 120_000 }, () => {
   })
 
   it.each(drivers)('examples/keyv on $driver (npm run example:keyv)', async ({ env }) => {
-    expect(expectClean(await runExample('keyv', env()))).toEqual(['keyv      {"name":"Ada"} at keyv-example:keyv:users:ada', 'manager   two wraps, 1 load'])
+    expect(expectClean(await runExample('keyv', env()))).toEqual([
+      'keyv      {"name":"Ada"} at keyv-example:keyv:users:ada',
+      'manager   two wraps, 1 load',
+    ])
   })
 
   it.each([

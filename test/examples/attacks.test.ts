@@ -11,7 +11,10 @@ const root = join(import.meta.dirname, '..', '..')
 
 function runAttack(name: string, env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'test', 'examples', 'attacks', `${name}.ts`)], { cwd: root, env: { ...process.env, ...env } })
+    const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'test', 'examples', 'attacks', `${name}.ts`)], {
+      cwd: root,
+      env: { ...process.env, ...env },
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
@@ -27,16 +30,23 @@ function runAttack(name: string, env: Record<string, string>): Promise<{ status:
 
 // Database 5 of the shared server: the example's fixed prefix is also used by
 // test/examples/adapters.test.ts, whose `kit.cache.clear()` must not meet this run.
-const drivers = [{ driver: 'memory', env: () => ({}) }, { driver: 'redis', env: () => ({ REDIS_URL: `${inject('redisUrl')}/5` }) }]
+const drivers = [
+  { driver: 'memory', env: () => ({}) },
+  { driver: 'redis', env: () => ({ REDIS_URL: `${inject('redisUrl')}/5` }) },
+]
 
 describe.concurrent('examples under attack', () => {
-  it.each(drivers)("examples/nestjs on $driver: an anonymous /me/feed?page=N:user:ada never meets ada's entry", async ({ env }) => {
-    const run = await runAttack('nestjs-feed', env())
-    expect(run.stderr).toBe('')
-    expect(run.status).toBe(0)
-    expect(run.stdout.trimEnd().split('\n')).toEqual([
-      'read      ada: ada (MISS); anonymous /me/feed?page=N:user:ada: anonymous (MISS)',
-      'plant     anonymous /me/feed?page=N:user:ada: anonymous (MISS); then ada: ada (MISS)',
-    ])
-  }, 90_000)
+  it.each(drivers)(
+    "examples/nestjs on $driver: an anonymous /me/feed?page=N:user:ada never meets ada's entry",
+    async ({ env }) => {
+      const run = await runAttack('nestjs-feed', env())
+      expect(run.stderr).toBe('')
+      expect(run.status).toBe(0)
+      expect(run.stdout.trimEnd().split('\n')).toEqual([
+        'read      ada: ada (MISS); anonymous /me/feed?page=N:user:ada: anonymous (MISS)',
+        'plant     anonymous /me/feed?page=N:user:ada: anonymous (MISS); then ada: ada (MISS)',
+      ])
+    },
+    90_000,
+  )
 })

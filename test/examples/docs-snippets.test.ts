@@ -9,14 +9,30 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 const root = join(import.meta.dirname, '..', '..')
-const documents = ['README.md', 'docs/errors.md', 'docs/cache.md', 'docs/locks.md', 'docs/counters.md', 'docs/sessions.md', 'docs/idempotency.md', 'docs/flags.md', 'docs/notifications.md', 'docs/invalidation.md', 'docs/builders.md', 'docs/express.md', 'docs/nextjs.md', 'docs/nestjs.md', 'docs/hono.md', 'docs/keyv.md', 'docs/drivers.md']
+const documents = [
+  'README.md',
+  'docs/errors.md',
+  'docs/cache.md',
+  'docs/locks.md',
+  'docs/counters.md',
+  'docs/sessions.md',
+  'docs/idempotency.md',
+  'docs/flags.md',
+  'docs/notifications.md',
+  'docs/invalidation.md',
+  'docs/builders.md',
+  'docs/express.md',
+  'docs/nextjs.md',
+  'docs/nestjs.md',
+  'docs/hono.md',
+  'docs/keyv.md',
+  'docs/drivers.md',
+]
 const examples = readdirSync(join(root, 'examples'), { recursive: true, withFileTypes: true })
   .filter((entry) => entry.isFile() && /\.(ts|tsx|mts|cts|js|mjs)$/.test(entry.name))
   .map((entry) => join(entry.parentPath, entry.name))
 const exampleLines = examples.map((file) => normalize(readFileSync(file, 'utf8')))
-const scripts = Object.keys(
-  (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts,
-)
+const scripts = Object.keys((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts)
 
 describe.each(documents)('%s', (document) => {
   const markdown = readFileSync(join(root, document), 'utf8')

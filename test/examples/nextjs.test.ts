@@ -19,12 +19,22 @@ let buildMs: number
 
 beforeAll(async () => {
   const started = Date.now()
-  const build = spawnSync(next, ['build'], { cwd: app, encoding: 'utf8', timeout: 180_000, env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } })
+  const build = spawnSync(next, ['build'], {
+    cwd: app,
+    encoding: 'utf8',
+    timeout: 180_000,
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+  })
   buildMs = Date.now() - started
   if (build.status !== 0) throw new Error(`next build failed:\n${build.stdout}\n${build.stderr}`)
   server = spawn(next, ['start', '--hostname', '127.0.0.1', '--port', '0'], {
     cwd: app,
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', UPSTASH_REDIS_REST_URL: inject('upstashUrl'), UPSTASH_REDIS_REST_TOKEN: inject('upstashToken') },
+    env: {
+      ...process.env,
+      NEXT_TELEMETRY_DISABLED: '1',
+      UPSTASH_REDIS_REST_URL: inject('upstashUrl'),
+      UPSTASH_REDIS_REST_TOKEN: inject('upstashToken'),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   url = await new Promise<string>((resolve, reject) => {
@@ -66,8 +76,17 @@ describe('examples/nextjs (next build && next start)', () => {
     expect(hit.headers.get('x-cache')).toBe('HIT')
     const body = await miss.json()
     expect(await hit.json()).toEqual(body)
-    expect(body).toMatchObject({ page: 2, videos: [{ id: 4, title: 'Video 4' }, { id: 5, title: 'Video 5' }, { id: 6, title: 'Video 6' }] })
-    const revalidated = await fetch(`${url}/api/videos?page=2`, { headers: { ...client, 'if-none-match': hit.headers.get('etag') as string } })
+    expect(body).toMatchObject({
+      page: 2,
+      videos: [
+        { id: 4, title: 'Video 4' },
+        { id: 5, title: 'Video 5' },
+        { id: 6, title: 'Video 6' },
+      ],
+    })
+    const revalidated = await fetch(`${url}/api/videos?page=2`, {
+      headers: { ...client, 'if-none-match': hit.headers.get('etag') as string },
+    })
     expect(revalidated.status).toBe(304)
   })
 
@@ -100,7 +119,9 @@ describe('examples/nextjs (next build && next start)', () => {
     const statuses: number[] = []
     for (let index = 1; index <= 8; index++) {
       // The test stands in for the proxy in front (Vercel, nginx): the client's claim, then the address the proxy saw.
-      const answer = await fetch(`${url}/api/videos?page=1`, { headers: { 'x-forwarded-for': `198.51.100.${index}, 203.0.113.11`, 'x-api-key': `invented-${index}` } })
+      const answer = await fetch(`${url}/api/videos?page=1`, {
+        headers: { 'x-forwarded-for': `198.51.100.${index}, 203.0.113.11`, 'x-api-key': `invented-${index}` },
+      })
       await answer.arrayBuffer()
       statuses.push(answer.status)
     }

@@ -27,7 +27,7 @@ describe('examples/video-platform (npm run example:video-platform)', () => {
       'tags     cat-7 after invalidateTags: undefined, cat-8: Category 8',
       "expire   after mode 'expire': v1 (stale, refreshing); after a plain invalidation: v3",
       "pattern  sort='*' deleted 0, sort='top' deleted 3",
-      'refused  pattern "__tag:*": keys starting with \'__\' are reserved for cachekit\'s own features',
+      "refused  pattern \"__tag:*\": keys starting with '__' are reserved for cachekit's own features",
     ])
   })
 })

@@ -147,7 +147,10 @@ describe('flags across instances on real Redis', () => {
     await admin.flags.set('beta', { enabled: true })
     await vi.waitFor(() => expect(other.flags.isEnabled('beta')).toBe(true), { timeout: 5_000, interval: 10 })
     await admin.flags.setMaintenance(true, 'upgrading')
-    await vi.waitFor(() => expect(other.flags.maintenance()).toEqual({ enabled: true, message: 'upgrading' }), { timeout: 5_000, interval: 10 })
+    await vi.waitFor(() => expect(other.flags.maintenance()).toEqual({ enabled: true, message: 'upgrading' }), {
+      timeout: 5_000,
+      interval: 10,
+    })
   })
 
   it('reaches instances without pub/sub within their refresh interval', async () => {
@@ -174,7 +177,12 @@ describe('flags across instances on real Redis', () => {
 
 describe('rollout buckets', () => {
   it('are pinned: a change would move users in and out of running rollouts', () => {
-    expect([rolloutBucket('new-player', '42'), rolloutBucket('new-player', '43'), rolloutBucket('search-v2', '42'), rolloutBucket('x', 'josé')]).toEqual([3578, 1802, 6979, 1456])
+    expect([
+      rolloutBucket('new-player', '42'),
+      rolloutBucket('new-player', '43'),
+      rolloutBucket('search-v2', '42'),
+      rolloutBucket('x', 'josé'),
+    ]).toEqual([3578, 1802, 6979, 1456])
   })
 
   it('differ between flags, so one flag’s first 10 % are not every flag’s', () => {
@@ -194,7 +202,9 @@ describe('flag updates under contention', () => {
     let round = 0
     // Every attempt races a writer that bumps the revision first.
     const stubborn = kit.flags.update('beta', (flag) => {
-      void kit.driver.hset(`${kit.namespace.prefix}__flags`, { beta: `${(flag?.revision ?? 0) + 100 + round++}|{"enabled":true,"allow":[],"deny":[]}` })
+      void kit.driver.hset(`${kit.namespace.prefix}__flags`, {
+        beta: `${(flag?.revision ?? 0) + 100 + round++}|{"enabled":true,"allow":[],"deny":[]}`,
+      })
       return { enabled: true }
     })
     await expect(stubborn).rejects.toBeInstanceOf(CachekitError)

@@ -153,7 +153,11 @@ describe.each(targets('redis', 'cluster'))('eviction on $name', ({ name, createD
   it('at critical deletes every key of the low-priority families in bounded batches, and nothing else', async () => {
     const probe = make({ driver: createDriver() })
     await seed(probe, 250)
-    const kit = make({ driver: createDriver(), prefix: probe.namespace.prefix.slice(0, -1), guard: { budget: await budgetFor(probe, 2), interval: '1h', batchSize: 100 } })
+    const kit = make({
+      driver: createDriver(),
+      prefix: probe.namespace.prefix.slice(0, -1),
+      guard: { budget: await budgetFor(probe, 2), interval: '1h', batchSize: 100 },
+    })
     const evicted = vi.fn()
     kit.guard.events.on('evicted', evicted)
     const report = await kit.guard.check()
@@ -170,7 +174,11 @@ describe.each(targets('redis', 'cluster'))('eviction on $name', ({ name, createD
   it('stops an eviction run at maxEvictions and reports it incomplete', async () => {
     const probe = make({ driver: createDriver() })
     await seed(probe, 120)
-    const kit = make({ driver: createDriver(), prefix: probe.namespace.prefix.slice(0, -1), guard: { budget: await budgetFor(probe, 2), interval: '1h', batchSize: 30, maxEvictions: 50 } })
+    const kit = make({
+      driver: createDriver(),
+      prefix: probe.namespace.prefix.slice(0, -1),
+      guard: { budget: await budgetFor(probe, 2), interval: '1h', batchSize: 30, maxEvictions: 50 },
+    })
     const report = await kit.guard.check()
     expect(report.eviction).toMatchObject({ total: 50, complete: false })
     expect(await count(kit, 'report:*')).toBe(120 + 5 - 50)
@@ -193,7 +201,10 @@ describe.each(targets('redis', 'cluster'))('eviction on $name', ({ name, createD
   it('judges the fullest node', async () => {
     const kit = make({ driver: createDriver() })
     const usage = (await kit.guard.check()).usage
-    const nodes = (await kit.driver.info('memory')).split('\n').filter((line) => line.startsWith('used_memory:')).map((line) => Number(line.split(':')[1]))
+    const nodes = (await kit.driver.info('memory'))
+      .split('\n')
+      .filter((line) => line.startsWith('used_memory:'))
+      .map((line) => Number(line.split(':')[1]))
     expect(usage?.nodes).toBe(nodes.length)
     expect(usage?.nodes).toBe(name === 'cluster' ? 3 : 1)
     // Figures move between two INFO calls on a shared server: compare within 10%.
@@ -223,7 +234,10 @@ describe('configuration checks on a dedicated Redis', () => {
 describe('when Redis is away', () => {
   it('keeps its state, reports the failure and never rejects', async () => {
     const port = await freePort()
-    const kit = make({ driver: ioredisDriver({ url: `redis://127.0.0.1:${port}`, commandTimeoutMs: 200, connectTimeoutMs: 200 }), breaker: false })
+    const kit = make({
+      driver: ioredisDriver({ url: `redis://127.0.0.1:${port}`, commandTimeoutMs: 200, connectTimeoutMs: 200 }),
+      breaker: false,
+    })
     const failed = vi.fn()
     kit.guard.events.on('check-failed', failed)
     const report = await kit.guard.check()

@@ -42,7 +42,9 @@ function jobFor(target: Target, mode: 'duplicates' | 'hang', calls: number, leas
 }
 
 async function startWorkers(count: number, job: ReturnType<typeof jobFor>): Promise<ChildProcess[]> {
-  const children = Array.from({ length: count }, () => fork(WORKER, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }))
+  const children = Array.from({ length: count }, () =>
+    fork(WORKER, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+  )
   const ready = children.map((child) => message(child))
   for (const child of children) child.send(job)
   await Promise.all(ready)
@@ -50,7 +52,9 @@ async function startWorkers(count: number, job: ReturnType<typeof jobFor>): Prom
 }
 
 async function runs(target: Target, counterKey: string): Promise<number> {
-  const counter = target.cluster ? new Redis.Cluster(inject('clusterNodes')) : new Redis(target.upstash ? inject('upstashRedisUrl') : inject('redisUrl'))
+  const counter = target.cluster
+    ? new Redis.Cluster(inject('clusterNodes'))
+    : new Redis(target.upstash ? inject('upstashRedisUrl') : inject('redisUrl'))
   try {
     return Number(await counter.get(counterKey))
   } finally {

@@ -15,7 +15,10 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('idempotency on 
     const first = await kit.idempotency.execute('order:1', charge)
     const second = await kit.idempotency.execute('order:1', charge)
     expect(charge).toHaveBeenCalledTimes(1)
-    expect(first).toEqual({ value: { chargeId: 'ch_1', at: new Date('2024-03-01T12:00:00Z'), items: new Map([['sku', 2]]) }, replayed: false })
+    expect(first).toEqual({
+      value: { chargeId: 'ch_1', at: new Date('2024-03-01T12:00:00Z'), items: new Map([['sku', 2]]) },
+      replayed: false,
+    })
     expect(second).toEqual({ value: first.value, replayed: true })
     expect(second.value.at).toBeInstanceOf(Date)
     expect(await kit.idempotency.run('order:1', charge)).toEqual(first.value)
@@ -64,10 +67,14 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('idempotency on 
     const first = kit.idempotency.run('order:4', () => running.promise, { payload: { amount: 100, currency: 'EUR' } })
     await vi.waitFor(async () => expect(await kit.driver.exists([idemKey(kit, 'order:4')])).toBe(1))
     const operation = vi.fn(() => 'never')
-    await expect(kit.idempotency.run('order:4', operation, { payload: { amount: 999, currency: 'EUR' } })).rejects.toBeInstanceOf(IdempotencyConflictError)
+    await expect(kit.idempotency.run('order:4', operation, { payload: { amount: 999, currency: 'EUR' } })).rejects.toBeInstanceOf(
+      IdempotencyConflictError,
+    )
     running.resolve('charged')
     await first
-    const conflict = await kit.idempotency.run('order:4', operation, { payload: { amount: 999, currency: 'EUR' } }).catch((error: unknown) => error)
+    const conflict = await kit.idempotency
+      .run('order:4', operation, { payload: { amount: 999, currency: 'EUR' } })
+      .catch((error: unknown) => error)
     expect(conflict).toBeInstanceOf(IdempotencyConflictError)
     expect(CachekitError.is(conflict, 'IDEMPOTENCY_CONFLICT')).toBe(true)
     await expect(kit.idempotency.run('order:4', operation)).rejects.toBeInstanceOf(IdempotencyConflictError)
@@ -108,7 +115,10 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('idempotency on 
     expect(replayed).toBeInstanceOf(Error)
     expect(replayed).toMatchObject({ name: 'CardDeclined', message: 'insufficient funds', status: 402, code: 'card_declined' })
 
-    const timeout = vi.fn().mockRejectedValueOnce(Object.assign(new Error('timeout'), { status: 504 })).mockResolvedValueOnce('ok')
+    const timeout = vi
+      .fn()
+      .mockRejectedValueOnce(Object.assign(new Error('timeout'), { status: 504 }))
+      .mockResolvedValueOnce('ok')
     const onlyDeclines = (error: unknown) => (error as { status?: number }).status === 402
     await expect(kit.idempotency.run('order:8', timeout, { storeErrors: onlyDeclines })).rejects.toThrow('timeout')
     expect(await kit.idempotency.run('order:8', timeout, { storeErrors: onlyDeclines })).toBe('ok')
@@ -156,7 +166,10 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('idempotency on 
     expect(await kit.idempotency.forget('order:13')).toBe(true)
     expect(await kit.idempotency.run('order:13', count, { ttl: 100 })).toBe(2)
     expect(await kit.idempotency.run('order:13', count)).toBe(2)
-    await vi.waitFor(async () => expect(await kit.idempotency.run('order:13', count, { ttl: 100 })).toBe(3), { timeout: 5_000, interval: 20 })
+    await vi.waitFor(async () => expect(await kit.idempotency.run('order:13', count, { ttl: 100 })).toBe(3), {
+      timeout: 5_000,
+      interval: 20,
+    })
   })
 
   it('keeps keys apart however they are spelled', async () => {

@@ -8,14 +8,18 @@ const kit = createCachekit({
   keys,
   builders,
   cascades: {
-    'video.changed': ({ videoId }: { videoId: string; oldCategoryIds: string[]; newCategoryIds: string[] }) => ({ keys: [keys.videoDetail({ id: videoId })] }),
+    'video.changed': ({ videoId }: { videoId: string; oldCategoryIds: string[]; newCategoryIds: string[] }) => ({
+      keys: [keys.videoDetail({ id: videoId })],
+    }),
     'tag.changed': (params: { tagId: string; categoryId: string }) => ({ tags: [`tag:${params.tagId}`] }),
   },
 })
 
 describe('kit.invalidate', () => {
   it('takes the parameters its cascade declares', () => {
-    expectTypeOf(kit.invalidate('video.changed', { videoId: 'v1', oldCategoryIds: [], newCategoryIds: ['c'] })).toEqualTypeOf<Promise<CascadeReport>>()
+    expectTypeOf(kit.invalidate('video.changed', { videoId: 'v1', oldCategoryIds: [], newCategoryIds: ['c'] })).toEqualTypeOf<
+      Promise<CascadeReport>
+    >()
     // @ts-expect-error a missing parameter
     void kit.invalidate('video.changed', { videoId: 'v1' })
     // @ts-expect-error the parameters of another cascade

@@ -40,7 +40,9 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('cascades on $na
     const db = VideoDb.seeded(60, 6)
     const kit = make(db)
     await Promise.all([kit.builders.videosByCategory.buildAll(), kit.builders.categoriesOfVideo.buildAll()])
-    const video = [...db.videos.values()].find((v) => v.published && !v.categoryIds.includes('cat-5')) as NonNullable<ReturnType<VideoDb['video']>>
+    const video = [...db.videos.values()].find((v) => v.published && !v.categoryIds.includes('cat-5')) as NonNullable<
+      ReturnType<VideoDb['video']>
+    >
     await kit.cache.set(keys.videoDetail({ id: video.id }), video)
     for (let page = 1; page <= 3; page++) await kit.cache.set(keys.videoList({ page, sort: 'new' }), [video.id])
     const oldCategoryIds = video.categoryIds
@@ -100,7 +102,9 @@ describe('cascade input and failures', () => {
     })
     const kit = make({ ...platform(VideoDb.seeded(5, 2)), driver: noScan })
     await kit.cache.set(keys.videoDetail({ id: 'v1' }), { id: 'v1', title: '', categoryIds: [], addedAt: 0, published: true })
-    const failure = await kit.invalidate('video.changed', { videoId: 'v1', oldCategoryIds: [], newCategoryIds: [] }).catch((error: unknown) => error)
+    const failure = await kit
+      .invalidate('video.changed', { videoId: 'v1', oldCategoryIds: [], newCategoryIds: [] })
+      .catch((error: unknown) => error)
     expect(failure).toBeInstanceOf(InvalidationError)
     const error = failure as InvalidationError
     expect(error.errors).toHaveLength(1)

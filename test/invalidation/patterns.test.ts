@@ -61,7 +61,13 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('pattern invalid
     const raw = bystander()
     // Neighbours: another environment, another app, a prefix that extends this one's text,
     // and keys of cachekit's own features inside this namespace.
-    const neighbours = [`${app}:dev:videos:list:1:new`, `other-${app}:prod:videos:list:1:new`, `${app}:prodx:videos:list:1:new`, `${app}:prod`, `${app}x:prod:a`]
+    const neighbours = [
+      `${app}:dev:videos:list:1:new`,
+      `other-${app}:prod:videos:list:1:new`,
+      `${app}:prodx:videos:list:1:new`,
+      `${app}:prod`,
+      `${app}x:prod:a`,
+    ]
     for (const key of neighbours) await raw.set(key, 'keep')
     const own = [`${app}:prod:__tag:videos`, `${app}:prod:__lock:{job}`]
     for (const key of own) await raw.set(key, 'keep')

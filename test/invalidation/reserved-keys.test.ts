@@ -88,7 +88,7 @@ describe.each(targets('memory', 'redis', 'cluster'))('the reserved key space on 
     await expect(parent.cache.invalidatePattern('prod:__lock:*')).rejects.toBeInstanceOf(ValidationError)
   })
 
-  it("stores raw Keyv keys shaped like feature keys beside them, never over them", async () => {
+  it('stores raw Keyv keys shaped like feature keys beside them, never over them', async () => {
     const { parent, nested, prefix } = nestedKits()
     const nestedLock = await nested.locks.acquire('job', { ttl: '1m' })
     const parentLock = await parent.locks.acquire('job', { ttl: '1m' })

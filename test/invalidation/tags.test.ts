@@ -49,8 +49,16 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('tag invalidatio
   it('reaches tags given per call and tags computed from the value', async () => {
     const kit = make(uniquePrefix())
     await kit.cache.set('feed:home', ['a'], { ttl: '1m', tags: ['feeds'] })
-    await kit.cache.set(keys.video({ id: 3 }), { id: 3, title: 't', categoryIds: ['cat-a', 'cat-b'] }, { tags: (video) => video.categoryIds.map((id) => `category:${id}`) })
-    await kit.cache.set(keys.video({ id: 4 }), { id: 4, title: 't', categoryIds: ['cat-c'] }, { tags: (video) => video.categoryIds.map((id) => `category:${id}`) })
+    await kit.cache.set(
+      keys.video({ id: 3 }),
+      { id: 3, title: 't', categoryIds: ['cat-a', 'cat-b'] },
+      { tags: (video) => video.categoryIds.map((id) => `category:${id}`) },
+    )
+    await kit.cache.set(
+      keys.video({ id: 4 }),
+      { id: 4, title: 't', categoryIds: ['cat-c'] },
+      { tags: (video) => video.categoryIds.map((id) => `category:${id}`) },
+    )
     await kit.cache.invalidateTags(['feeds', 'category:cat-b'])
     expect(await kit.cache.get('feed:home')).toBeUndefined()
     expect(await kit.cache.get(keys.video({ id: 3 }))).toBeUndefined()
@@ -67,12 +75,16 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('tag invalidatio
     const tiers: string[] = []
     b.events.on('hit', ({ tier }) => tiers.push(tier))
     await vi.waitFor(async () => {
-      expect(await b.cache.getOrSet(keys.video({ id: 5 }), async () => ({ id: 5, title: 'unused', categoryIds: [] }))).toMatchObject({ title: 'v1' })
+      expect(await b.cache.getOrSet(keys.video({ id: 5 }), async () => ({ id: 5, title: 'unused', categoryIds: [] }))).toMatchObject({
+        title: 'v1',
+      })
       expect(tiers).toContain('l1')
     })
     await a.cache.invalidateTags(['video:5'])
     await vi.waitFor(async () => expect(await b.cache.get(keys.video({ id: 5 }))).toBeUndefined(), { timeout: 5000 })
-    expect(await b.cache.getOrSet(keys.video({ id: 5 }), async () => ({ id: 5, title: 'v2', categoryIds: [] }))).toMatchObject({ title: 'v2' })
+    expect(await b.cache.getOrSet(keys.video({ id: 5 }), async () => ({ id: 5, title: 'v2', categoryIds: [] }))).toMatchObject({
+      title: 'v2',
+    })
     expect(await a.cache.get(keys.video({ id: 5 }))).toMatchObject({ title: 'v2' })
   })
 
@@ -173,7 +185,9 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('tag invalidatio
   it('stores one stamp per tag that expires after the longest ttl + grace of the key table', async () => {
     const kit = make(uniquePrefix())
     await kit.cache.invalidateTags(['video:8', 'news'])
-    const pttls = await Promise.all(['video:8', 'news'].map((tag) => kit.driver.pttl(`${kit.namespace.prefix}__tag:${tag.replace(':', '%3A')}`)))
+    const pttls = await Promise.all(
+      ['video:8', 'news'].map((tag) => kit.driver.pttl(`${kit.namespace.prefix}__tag:${tag.replace(':', '%3A')}`)),
+    )
     for (const pttl of pttls) {
       expect(pttl).toBeGreaterThan(60 * 60_000 - 60_000)
       expect(pttl).toBeLessThanOrEqual(60 * 60_000)
@@ -182,7 +196,9 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('tag invalidatio
 
   it('refuses a tagged entry that would outlive the tag stamps', async () => {
     const kit = make(uniquePrefix())
-    await expect(kit.cache.set(keys.video({ id: 9 }), { id: 9, title: 't', categoryIds: [] }, { ttl: '2h' })).rejects.toThrow(/tags\.maxAge/)
+    await expect(kit.cache.set(keys.video({ id: 9 }), { id: 9, title: 't', categoryIds: [] }, { ttl: '2h' })).rejects.toThrow(
+      /tags\.maxAge/,
+    )
     await expect(kit.cache.set('loose:1', 1, { ttl: '1d', tags: ['x'] })).rejects.toBeInstanceOf(ValidationError)
     expect(await kit.cache.set('loose:1', 1, { ttl: '1d' })).toBe(true)
     const roomy = make(uniquePrefix(), { tags: { maxAge: '2d' } })
@@ -256,7 +272,13 @@ describe('tag invalidation input and failures', () => {
 describe('TagStamps', () => {
   it('remembers a bounded number of tags', async () => {
     const driver = memoryDriver()
-    const stamps = new TagStamps({ driver, namespace: createNamespace({ prefix: 'bounded' }), trustMs: () => 60_000, maxRecords: 3, maxAgeMs: 60_000 })
+    const stamps = new TagStamps({
+      driver,
+      namespace: createNamespace({ prefix: 'bounded' }),
+      trustMs: () => 60_000,
+      maxRecords: 3,
+      maxAgeMs: 60_000,
+    })
     await stamps.invalidate(['a', 'b', 'c', 'd', 'e'], 'hard', Date.now(), 60_000)
     expect(stamps.size).toBe(3)
     const entry = (tag: string) => ({ createdAt: 1, expiresAt: Date.now() + 60_000, staleUntil: Date.now() + 60_000, tags: [tag] })

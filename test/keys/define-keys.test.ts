@@ -135,7 +135,7 @@ describe('defineKeys: describe()', () => {
     const keys = defineKeys({ a: { template: 'a:{id}', ttl: '5m', tags: ['x'] } })
     const table = keys.describe()
     expect(JSON.parse(JSON.stringify(table))).toEqual(table)
-    ;(table[0]?.tags as string[]).push('mutated')
+    ;(table[0]!.tags as string[]).push('mutated')
     expect(keys.describe()[0]?.tags).toEqual(['x'])
   })
 })

@@ -147,9 +147,16 @@ describe('docs/keys.md', () => {
 
   it('shows exactly these regions, and every region is shown', () => {
     const source = readFileSync(new URL(import.meta.url), 'utf8')
-    const regions = new Map([...source.matchAll(/^( *)\/\/ #region ([\w-]+)\n([\s\S]*?)^ *\/\/ #endregion/gm)].map((m) => [m[2] as string, dedent(m[3] as string, (m[1] as string).length)]))
+    const regions = new Map(
+      [...source.matchAll(/^( *)\/\/ #region ([\w-]+)\n([\s\S]*?)^ *\/\/ #endregion/gm)].map((m) => [
+        m[2] as string,
+        dedent(m[3] as string, (m[1] as string).length),
+      ]),
+    )
     const docs = readFileSync(new URL('../../docs/keys.md', import.meta.url), 'utf8')
-    const snippets = [...docs.matchAll(/<!-- snippet: ([\w-]+) -->\n```ts\n([\s\S]*?)```/g)].map((m) => [m[1] as string, m[2] as string] as const)
+    const snippets = [...docs.matchAll(/<!-- snippet: ([\w-]+) -->\n```ts\n([\s\S]*?)```/g)].map(
+      (m) => [m[1] as string, m[2] as string] as const,
+    )
     expect(snippets.map(([name]) => name).sort()).toEqual([...regions.keys()].sort())
     for (const [name, code] of snippets) {
       const shown = code

@@ -4,7 +4,33 @@ import { ValidationError } from '../../src/core/errors/index.js'
 import { escapeParam, tryUnescapeParam, unescapeParam } from '../../src/keys/escape.js'
 
 // Reserved characters, lookalikes and multi-byte text, so generated strings hit every rule.
-const NASTY = fc.constantFrom('*', '?', '[', ']', '^', '\\', '{', '}', ':', '%', ' ', '\n', '\x00', '\x7f', 'a', 'Z', '4', '2', '-', '_', 'é', '日', '🙂', '%2A', '%3A')
+const NASTY = fc.constantFrom(
+  '*',
+  '?',
+  '[',
+  ']',
+  '^',
+  '\\',
+  '{',
+  '}',
+  ':',
+  '%',
+  ' ',
+  '\n',
+  '\x00',
+  '\x7f',
+  'a',
+  'Z',
+  '4',
+  '2',
+  '-',
+  '_',
+  'é',
+  '日',
+  '🙂',
+  '%2A',
+  '%3A',
+)
 const nastyString = fc.array(NASTY, { minLength: 1, maxLength: 12 }).map((parts) => parts.join(''))
 const anyString = fc.oneof(nastyString, fc.string({ minLength: 1, unit: 'grapheme' }))
 

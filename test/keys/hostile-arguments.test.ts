@@ -23,27 +23,81 @@ type Kit = ReturnType<typeof makeKit>
 
 /** The kinds of nonsense a caller passes: wrong types, edge numbers, odd objects. */
 const hostile = fc.oneof(
-  fc.constantFrom(undefined, null, true, false, 0, -1, 1.5, Number.NaN, Infinity, -Infinity, '', ' ', '__lock:x', '\ud800', 'x'.repeat(70_000), 10n),
-  fc.constantFrom({}, [], [1, 2], [null], { ttl: 'soon' }, { ttl: -5 }, { onError: 'maybe' }, { tags: 'one' }, { tags: [1] }, { jitter: 5 }, { cost: -1 }, { mode: 'zap' }),
-  fc.constantFrom(Symbol('s'), new Date(Number.NaN), Object.create(null) as object, () => undefined, () => 'value', async () => 'value', () => {
-    throw new Error('callback failure (expected by the test)')
-  }),
+  fc.constantFrom(
+    undefined,
+    null,
+    true,
+    false,
+    0,
+    -1,
+    1.5,
+    Number.NaN,
+    Infinity,
+    -Infinity,
+    '',
+    ' ',
+    '__lock:x',
+    '\ud800',
+    'x'.repeat(70_000),
+    10n,
+  ),
+  fc.constantFrom(
+    {},
+    [],
+    [1, 2],
+    [null],
+    { ttl: 'soon' },
+    { ttl: -5 },
+    { onError: 'maybe' },
+    { tags: 'one' },
+    { tags: [1] },
+    { jitter: 5 },
+    { cost: -1 },
+    { mode: 'zap' },
+  ),
+  fc.constantFrom(
+    Symbol('s'),
+    new Date(Number.NaN),
+    Object.create(null) as object,
+    () => undefined,
+    () => 'value',
+    async () => 'value',
+    () => {
+      throw new Error('callback failure (expected by the test)')
+    },
+  ),
   fc.string({ maxLength: 8 }),
   fc.integer(),
 )
 
 /** Every public entry point of the kit, by name, taking up to three arguments. */
 function entryPoints(kit: Kit): [string, (...args: unknown[]) => unknown][] {
-  const call = (target: object, name: string) => [name, (...args: unknown[]) => (target as Record<string, (...a: unknown[]) => unknown>)[name.split('.').pop() as string]!(...args)] as [string, (...args: unknown[]) => unknown]
+  const call = (target: object, name: string) =>
+    [name, (...args: unknown[]) => (target as Record<string, (...a: unknown[]) => unknown>)[name.split('.').pop() as string]!(...args)] as [
+      string,
+      (...args: unknown[]) => unknown,
+    ]
   return [
-    ...['getOrSet', 'get', 'has', 'getMany', 'set', 'setMany', 'update', 'delete', 'invalidateTags', 'invalidatePattern', 'keyOf'].map((name) => call(kit.cache, `cache.${name}`)),
+    ...['getOrSet', 'get', 'has', 'getMany', 'set', 'setMany', 'update', 'delete', 'invalidateTags', 'invalidatePattern', 'keyOf'].map(
+      (name) => call(kit.cache, `cache.${name}`),
+    ),
     ...['limit', 'limitOrThrow', 'peek', 'reset', 'limiter'].map((name) => call(kit.rateLimits, `rateLimits.${name}`)),
     call(kit, 'invalidate'),
-    ...['acquire', 'isLocked', 'forceRelease', 'semaphore', 'withLock'].filter((name) => typeof (kit.locks as unknown as Record<string, unknown>)[name] === 'function').map((name) => call(kit.locks, `locks.${name}`)),
-    ...['incr', 'decr', 'get', 'getMany', 'reset', 'family', 'leaderboard', 'trending'].map((name) => call(kit.counters, `counters.${name}`)),
-    ...['create', 'get', 'touch', 'update', 'destroy', 'list', 'revoke', 'destroyAll'].map((name) => call(kit.sessions, `sessions.${name}`)),
-    ...['run', 'forget'].filter((name) => typeof (kit.idempotency as unknown as Record<string, unknown>)[name] === 'function').map((name) => call(kit.idempotency, `idempotency.${name}`)),
-    ...['isEnabled', 'check', 'get', 'set', 'update', 'enable', 'disable', 'remove', 'setMaintenance'].map((name) => call(kit.flags, `flags.${name}`)),
+    ...['acquire', 'isLocked', 'forceRelease', 'semaphore', 'withLock']
+      .filter((name) => typeof (kit.locks as unknown as Record<string, unknown>)[name] === 'function')
+      .map((name) => call(kit.locks, `locks.${name}`)),
+    ...['incr', 'decr', 'get', 'getMany', 'reset', 'family', 'leaderboard', 'trending'].map((name) =>
+      call(kit.counters, `counters.${name}`),
+    ),
+    ...['create', 'get', 'touch', 'update', 'destroy', 'list', 'revoke', 'destroyAll'].map((name) =>
+      call(kit.sessions, `sessions.${name}`),
+    ),
+    ...['run', 'forget']
+      .filter((name) => typeof (kit.idempotency as unknown as Record<string, unknown>)[name] === 'function')
+      .map((name) => call(kit.idempotency, `idempotency.${name}`)),
+    ...['isEnabled', 'check', 'get', 'set', 'update', 'enable', 'disable', 'remove', 'setMaintenance'].map((name) =>
+      call(kit.flags, `flags.${name}`),
+    ),
     ...['publish', 'subscribe'].map((name) => call(kit.channels, `channels.${name}`)),
   ]
 }

@@ -19,12 +19,20 @@ const Slug: StandardSchemaV1<unknown, `slug-${string}`> = {
   '~standard': {
     version: 1,
     vendor: 'hand-made',
-    validate: (value) => (typeof value === 'string' && value.startsWith('slug-') ? { value: value as `slug-${string}` } : { issues: [{ message: 'not a slug' }] }),
+    validate: (value) =>
+      typeof value === 'string' && value.startsWith('slug-')
+        ? { value: value as `slug-${string}` }
+        : { issues: [{ message: 'not a slug' }] },
   },
 }
 // A callable schema, as arktype's are.
 const Count = Object.assign((value: unknown) => value, {
-  '~standard': { version: 1 as const, vendor: 'callable', validate: (value: unknown) => ({ value: Number(value) }), types: undefined as unknown as { input: unknown; output: number } },
+  '~standard': {
+    version: 1 as const,
+    vendor: 'callable',
+    validate: (value: unknown) => ({ value: Number(value) }),
+    types: undefined as unknown as { input: unknown; output: number },
+  },
 })
 
 const keys = defineKeys({

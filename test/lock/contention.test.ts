@@ -58,7 +58,10 @@ describe.each([
     const raw = cluster ? new Cluster(inject('clusterNodes')) : new Redis(inject('redisUrl'))
     try {
       expect(Number(await raw.get(counterKey))).toBe(processes * iterations)
-      const kit = createCachekit({ driver: cluster ? ioredisDriver({ cluster: inject('clusterNodes') }) : ioredisDriver({ url: inject('redisUrl') }), prefix: target.prefix })
+      const kit = createCachekit({
+        driver: cluster ? ioredisDriver({ cluster: inject('clusterNodes') }) : ioredisDriver({ url: inject('redisUrl') }),
+        prefix: target.prefix,
+      })
       const after = await kit.locks.acquire('shared-counter')
       // Every acquisition incremented the fencing counter exactly once.
       expect(after.fencingToken).toBe(processes * iterations + 1)
@@ -73,7 +76,14 @@ describe.each([
 describe('a semaphore across 4 processes on Redis', () => {
   it('never admits more holders than its limit', async () => {
     const target = { url: inject('redisUrl'), prefix: uniquePrefix('permits') }
-    const job = { ...target, type: 'permit', gaugeKey: `${target.prefix}:gauge`, seenKey: `${target.prefix}:seen`, limit: 3, iterations: 15 }
+    const job = {
+      ...target,
+      type: 'permit',
+      gaugeKey: `${target.prefix}:gauge`,
+      seenKey: `${target.prefix}:seen`,
+      limit: 3,
+      iterations: 15,
+    }
     await runAll(Array.from({ length: 4 }, () => job))
     const raw = new Redis(inject('redisUrl'))
     try {

@@ -37,7 +37,9 @@ describe('docs/operations.md', () => {
 })
 
 function codeBlocks(language: RegExp): string[] {
-  return [...markdown.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].filter((match) => language.test(match[1] as string)).map((match) => (match[2] as string).trimEnd())
+  return [...markdown.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)]
+    .filter((match) => language.test(match[1] as string))
+    .map((match) => (match[2] as string).trimEnd())
 }
 
 function normalize(text: string): string[] {

@@ -51,7 +51,9 @@ describe('the per-family tables', () => {
 
     const scraped = await registry.metrics()
     expect(Buffer.byteLength(scraped)).toBeLessThan(MAX_BODY_BYTES * 2)
-    const loaderLabels = new Set([...scraped.matchAll(/cachekit_loader_duration_seconds_count\{family="([^"]*)"\}/g)].map((match) => match[1]))
+    const loaderLabels = new Set(
+      [...scraped.matchAll(/cachekit_loader_duration_seconds_count\{family="([^"]*)"\}/g)].map((match) => match[1]),
+    )
     expect(loaderLabels.size).toBeGreaterThan(0)
     expect(loaderLabels.size).toBeLessThanOrEqual(MAX + 1)
   }, 120_000)

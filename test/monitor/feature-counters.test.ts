@@ -12,26 +12,44 @@ afterEach(async () => {
   await Promise.all(kits.splice(0).map((kit) => kit.close()))
 })
 
-function samples(features: readonly { name: string; samples: readonly { labels: Record<string, string>; value: number }[] }[], name: string): Record<string, number> {
+function samples(
+  features: readonly { name: string; samples: readonly { labels: Record<string, string>; value: number }[] }[],
+  name: string,
+): Record<string, number> {
   const metric = features.find((feature) => feature.name === name)
   return Object.fromEntries((metric?.samples ?? []).map((sample) => [Object.values(sample.labels).join('/') || '-', sample.value]))
 }
 
 describe.each(targets('memory', 'redis'))('feature counters on $name', ({ createDriver }) => {
   it('counts rate-limit decisions per policy and outcome, through every entry point', async () => {
-    const kit = createCachekit({ driver: createDriver(), prefix: uniquePrefix('fc'), rateLimits: { login: { algorithm: 'fixed-window', limit: 2, window: '1m' }, api: { algorithm: 'fixed-window', limit: 100, window: '1m' } } })
+    const kit = createCachekit({
+      driver: createDriver(),
+      prefix: uniquePrefix('fc'),
+      rateLimits: {
+        login: { algorithm: 'fixed-window', limit: 2, window: '1m' },
+        api: { algorithm: 'fixed-window', limit: 100, window: '1m' },
+      },
+    })
     kits.push(kit)
     for (let i = 0; i < 3; i++) await kit.rateLimits.limit('login', 'ada@example.com')
     await expect(kit.rateLimits.limitOrThrow('login', 'ada@example.com')).rejects.toBeInstanceOf(RateLimitExceededError)
     await kit.rateLimits.limiter('api').limit('key-1')
     await kit.rateLimits.limit('api', 'key-1')
     await kit.rateLimits.peek('api', 'key-1')
-    expect(samples((await kit.monitor.metrics()).features, 'cachekit_ratelimit_requests_total')).toEqual({ 'login/allowed': 2, 'login/denied': 2, 'api/allowed': 2 })
+    expect(samples((await kit.monitor.metrics()).features, 'cachekit_ratelimit_requests_total')).toEqual({
+      'login/allowed': 2,
+      'login/denied': 2,
+      'api/allowed': 2,
+    })
     expect(kit.rateLimits.policies).toEqual(['login', 'api'])
   })
 
   it('makes no label of policy names it refused (the names come from callers: unbounded)', async () => {
-    const kit = createCachekit({ driver: createDriver(), prefix: uniquePrefix('fc'), rateLimits: { api: { algorithm: 'fixed-window', limit: 100, window: '1m' } } })
+    const kit = createCachekit({
+      driver: createDriver(),
+      prefix: uniquePrefix('fc'),
+      rateLimits: { api: { algorithm: 'fixed-window', limit: 100, window: '1m' } },
+    })
     kits.push(kit)
     const limit = kit.rateLimits.limit as (policy: string, identifier: string) => Promise<unknown>
     for (let i = 0; i < 50; i++) await expect(limit(`route-${i}`, 'ada')).rejects.toBeInstanceOf(ValidationError)

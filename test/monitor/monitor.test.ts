@@ -23,7 +23,8 @@ const keys = defineKeys({
 
 type Kit = ReturnType<typeof createCachekit<typeof keys>>
 const kits = useKit('memory', { label: 'mon', keys })
-const make = (driver: Driver, options: Omit<Parameters<typeof createCachekit<typeof keys>>[0], 'driver'> = {}): Kit => kits({ ...options, driver })
+const make = (driver: Driver, options: Omit<Parameters<typeof createCachekit<typeof keys>>[0], 'driver'> = {}): Kit =>
+  kits({ ...options, driver })
 
 describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('metrics and health on $name', ({ name, createDriver }) => {
   it('reports parsed INFO, cache stats per family and driver call figures', async () => {
@@ -162,7 +163,9 @@ describe('health issues', () => {
     expect(kit.circuit).toBe('open')
     const health = await kit.monitor.health()
     expect(health.issues).toContainEqual(expect.objectContaining({ check: 'circuit', severity: 'critical' }))
-    expect((await kit.monitor.metrics()).events).toContainEqual(expect.objectContaining({ type: 'circuit', severity: 'critical', message: 'circuit closed -> open' }))
+    expect((await kit.monitor.metrics()).events).toContainEqual(
+      expect.objectContaining({ type: 'circuit', severity: 'critical', message: 'circuit closed -> open' }),
+    )
   })
 
   it('refuses thresholds that are not fractions', () => {
@@ -183,12 +186,23 @@ describe('feature metrics', () => {
       collect: () => [{ labels: { policy: 'export' }, value: denied }],
     })
     denied = 3
-    const app = (features: Awaited<ReturnType<typeof kit.monitor.metrics>>['features']) => features.filter((metric) => metric.name.startsWith('app_'))
+    const app = (features: Awaited<ReturnType<typeof kit.monitor.metrics>>['features']) =>
+      features.filter((metric) => metric.name.startsWith('app_'))
     expect(app((await kit.monitor.metrics()).features)).toEqual([
-      { name: 'app_exports_denied_total', help: 'Denied exports.', type: 'counter', labelNames: ['policy'], samples: [{ labels: { policy: 'export' }, value: 3 }] },
+      {
+        name: 'app_exports_denied_total',
+        help: 'Denied exports.',
+        type: 'counter',
+        labelNames: ['policy'],
+        samples: [{ labels: { policy: 'export' }, value: 3 }],
+      },
     ])
-    expect(() => kit.monitor.register({ name: 'app_exports_denied_total', help: '', type: 'counter', labelNames: [], collect: () => [] })).toThrow(ValidationError)
-    expect(() => kit.monitor.register({ name: 'bad name', help: '', type: 'counter', labelNames: [], collect: () => [] })).toThrow(ValidationError)
+    expect(() =>
+      kit.monitor.register({ name: 'app_exports_denied_total', help: '', type: 'counter', labelNames: [], collect: () => [] }),
+    ).toThrow(ValidationError)
+    expect(() => kit.monitor.register({ name: 'bad name', help: '', type: 'counter', labelNames: [], collect: () => [] })).toThrow(
+      ValidationError,
+    )
     unregister()
     expect(app((await kit.monitor.metrics()).features)).toEqual([])
   })
@@ -247,7 +261,10 @@ describe('INFO parsing', () => {
 
   it('reads sections and fields of one server', () => {
     const [node] = parseInfo('# Server\r\nredis_version:7.2.4\r\n\r\n# Keyspace\r\ndb0:keys=3,expires=1,avg_ttl=500\r\n')
-    expect(node).toEqual({ node: undefined, sections: { server: { redis_version: '7.2.4' }, keyspace: { db0: 'keys=3,expires=1,avg_ttl=500' } } })
+    expect(node).toEqual({
+      node: undefined,
+      sections: { server: { redis_version: '7.2.4' }, keyspace: { db0: 'keys=3,expires=1,avg_ttl=500' } },
+    })
   })
 })
 

@@ -60,18 +60,34 @@ describe('cachekit/prometheus', () => {
   it('picks up feature metrics, the ones registered later from the next scrape on', async () => {
     const kit = createCachekit({ driver: memoryDriver(), keys })
     kits.push(kit)
-    kit.monitor.register({ name: 'app_exports_total', help: 'Exports.', type: 'counter', labelNames: ['kind'], collect: () => [{ labels: { kind: 'csv' }, value: 4 }] })
+    kit.monitor.register({
+      name: 'app_exports_total',
+      help: 'Exports.',
+      type: 'counter',
+      labelNames: ['kind'],
+      collect: () => [{ labels: { kind: 'csv' }, value: 4 }],
+    })
     const registry = new Registry()
     await registerCachekitMetrics(kit, { registry, snapshotMs: 0 })
     expect(await registry.metrics()).toContain('app_exports_total{kind="csv"} 4')
-    kit.monitor.register({ name: 'app_queue_depth', help: 'Jobs waiting.', type: 'gauge', labelNames: [], collect: () => [{ labels: {}, value: 7 }] })
+    kit.monitor.register({
+      name: 'app_queue_depth',
+      help: 'Jobs waiting.',
+      type: 'gauge',
+      labelNames: [],
+      collect: () => [{ labels: {}, value: 7 }],
+    })
     await registry.metrics()
     expect(await registry.metrics()).toContain('app_queue_depth 7')
   })
 
   it('keeps serving cachekit metrics while Redis is away', async () => {
     const port = await freePort()
-    const kit = createCachekit({ driver: ioredisDriver({ url: `redis://127.0.0.1:${port}`, commandTimeoutMs: 100, connectTimeoutMs: 100 }), keys, breaker: false })
+    const kit = createCachekit({
+      driver: ioredisDriver({ url: `redis://127.0.0.1:${port}`, commandTimeoutMs: 100, connectTimeoutMs: 100 }),
+      keys,
+      breaker: false,
+    })
     kits.push(kit)
     const registry = new Registry()
     await registerCachekitMetrics(kit, { registry, snapshotMs: 0 })
@@ -107,7 +123,11 @@ describe('cachekit/otel', () => {
   })
 
   it('wraps driver calls in CLIENT spans, children of the caller span, with failures recorded', async () => {
-    const kit = createCachekit({ driver: tracedDriver(ioredisDriver({ url: inject('redisUrl') }), { tracer }), prefix: uniquePrefix('otel'), keys })
+    const kit = createCachekit({
+      driver: tracedDriver(ioredisDriver({ url: inject('redisUrl') }), { tracer }),
+      prefix: uniquePrefix('otel'),
+      keys,
+    })
     kits.push(kit)
     await tracer.startActiveSpan('request', async (request) => {
       await kit.cache.getOrSet(keys.user({ id: 1 }), async () => 'Ada')

@@ -71,7 +71,13 @@ describe('scripts/check-layers.mjs', () => {
   })
 
   it('fails on an import up a layer, naming both files and layers', () => {
-    const result = runCheck(sourceTree({ ...sound, 'core/errors.ts': "import type { Verdict } from '../cache/lookup.js'\nexport class CachekitError extends Error {}\nexport type V = Verdict\n" }))
+    const result = runCheck(
+      sourceTree({
+        ...sound,
+        'core/errors.ts':
+          "import type { Verdict } from '../cache/lookup.js'\nexport class CachekitError extends Error {}\nexport type V = Verdict\n",
+      }),
+    )
     expect(result.output).toMatch(/core\/errors\.ts \(core\) imports \S*cache\/lookup\.ts \(invalidation, cache\), a layer above its own/)
     expect(result.status).toBe(1)
   })

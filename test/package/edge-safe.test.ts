@@ -14,8 +14,7 @@ import { edgeSafeSubpaths, subpaths } from '../../scripts/entries.mjs'
 
 const root = join(import.meta.dirname, '..', '..')
 const peerDependencies = Object.keys(
-  (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { peerDependencies: Record<string, string> })
-    .peerDependencies,
+  (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { peerDependencies: Record<string, string> }).peerDependencies,
 )
 
 interface BuiltinImport {

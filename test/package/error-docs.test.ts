@@ -33,8 +33,7 @@ const constructorArgs: Record<string, readonly unknown[]> = {
 
 const errorClasses = Object.entries(errors).filter(
   (entry): entry is [string, typeof errors.CachekitError] =>
-    typeof entry[1] === 'function' &&
-    (entry[1] === errors.CachekitError || entry[1].prototype instanceof errors.CachekitError),
+    typeof entry[1] === 'function' && (entry[1] === errors.CachekitError || entry[1].prototype instanceof errors.CachekitError),
 )
 
 describe('docs/errors.md', () => {
@@ -53,9 +52,7 @@ describe('docs/errors.md', () => {
     expect(`${link.origin}${link.pathname}`).toBe(errors.ERROR_DOCS_BASE)
     const anchor = link.hash.slice(1)
     expect(anchors(page), `no anchor #${anchor} in docs/errors.md`).toContain(anchor)
-    expect(sectionHeading(page, anchor), `the section at #${anchor} must be titled with its code`).toContain(
-      `\`${error.code}\``,
-    )
+    expect(sectionHeading(page, anchor), `the section at #${anchor} must be titled with its code`).toContain(`\`${error.code}\``)
     expect(sectionHeading(page, anchor)).toContain(name)
   })
 })

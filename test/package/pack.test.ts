@@ -9,7 +9,18 @@
  * from this repository's node_modules: the test needs no network.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -251,7 +262,10 @@ function writeFixtures(dir: string): void {
   }
   writeFileSync(
     join(dir, 'tsconfig.node16.json'),
-    JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'node16', moduleResolution: 'node16' }, files: ['check.mts', 'check.cts'] }),
+    JSON.stringify({
+      compilerOptions: { ...compilerOptions, module: 'node16', moduleResolution: 'node16' },
+      files: ['check.mts', 'check.cts'],
+    }),
   )
   writeFileSync(
     join(dir, 'tsconfig.bundler.json'),

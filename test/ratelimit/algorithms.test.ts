@@ -57,10 +57,28 @@ describe('fixed window', () => {
 
   it('reports remaining, resetAt and retryAfterMs on every answer', async () => {
     const kit = kitWith({ api: { algorithm: 'fixed-window', limit: 2, window: '1h' } })
-    expect(await kit.rateLimits.limit('api', 'u1')).toEqual({ allowed: true, limit: 2, remaining: 1, resetAt: T0 + 3_600_000, retryAfterMs: 0 })
+    expect(await kit.rateLimits.limit('api', 'u1')).toEqual({
+      allowed: true,
+      limit: 2,
+      remaining: 1,
+      resetAt: T0 + 3_600_000,
+      retryAfterMs: 0,
+    })
     vi.setSystemTime(T0 + 60_000)
-    expect(await kit.rateLimits.limit('api', 'u1')).toEqual({ allowed: true, limit: 2, remaining: 0, resetAt: T0 + 3_600_000, retryAfterMs: 0 })
-    expect(await kit.rateLimits.limit('api', 'u1')).toEqual({ allowed: false, limit: 2, remaining: 0, resetAt: T0 + 3_600_000, retryAfterMs: 3_540_000 })
+    expect(await kit.rateLimits.limit('api', 'u1')).toEqual({
+      allowed: true,
+      limit: 2,
+      remaining: 0,
+      resetAt: T0 + 3_600_000,
+      retryAfterMs: 0,
+    })
+    expect(await kit.rateLimits.limit('api', 'u1')).toEqual({
+      allowed: false,
+      limit: 2,
+      remaining: 0,
+      resetAt: T0 + 3_600_000,
+      retryAfterMs: 3_540_000,
+    })
   })
 
   it('keeps identifiers and policies apart', async () => {
@@ -96,7 +114,13 @@ describe('sliding window', () => {
     const kit = kitWith({ login: { algorithm: 'sliding-window', limit: 2, window: '1m' } })
     await drain(() => kit.rateLimits.limit('login', 'ada'), 2)
     vi.setSystemTime(T0 + 120_000)
-    expect(await kit.rateLimits.limiter('login').peek('ada')).toEqual({ allowed: true, limit: 2, remaining: 2, resetAt: T0 + 120_000, retryAfterMs: 0 })
+    expect(await kit.rateLimits.limiter('login').peek('ada')).toEqual({
+      allowed: true,
+      limit: 2,
+      remaining: 2,
+      resetAt: T0 + 120_000,
+      retryAfterMs: 0,
+    })
   })
 
   it('waits into the next window when the current one is full', async () => {
@@ -130,8 +154,20 @@ describe('token bucket', () => {
 
   it('says when the bucket is full again and when this cost fits', async () => {
     const kit = kitWith({ api: { algorithm: 'token-bucket', limit: 10, refillRate: 2, interval: '1s' } })
-    expect(await kit.rateLimits.limit('api', 'k', { cost: 9 })).toEqual({ allowed: true, limit: 10, remaining: 1, resetAt: T0 + 5000, retryAfterMs: 0 })
-    expect(await kit.rateLimits.limit('api', 'k', { cost: 6 })).toEqual({ allowed: false, limit: 10, remaining: 1, resetAt: T0 + 5000, retryAfterMs: 3000 })
+    expect(await kit.rateLimits.limit('api', 'k', { cost: 9 })).toEqual({
+      allowed: true,
+      limit: 10,
+      remaining: 1,
+      resetAt: T0 + 5000,
+      retryAfterMs: 0,
+    })
+    expect(await kit.rateLimits.limit('api', 'k', { cost: 6 })).toEqual({
+      allowed: false,
+      limit: 10,
+      remaining: 1,
+      resetAt: T0 + 5000,
+      retryAfterMs: 3000,
+    })
   })
 })
 
@@ -143,7 +179,13 @@ describe('sliding log', () => {
       expect((await kit.rateLimits.limit('otp', 'phone')).allowed).toBe(true)
     }
     vi.setSystemTime(T0 + 300)
-    expect(await kit.rateLimits.limit('otp', 'phone')).toEqual({ allowed: false, limit: 3, remaining: 0, resetAt: T0 + 1200, retryAfterMs: 700 })
+    expect(await kit.rateLimits.limit('otp', 'phone')).toEqual({
+      allowed: false,
+      limit: 3,
+      remaining: 0,
+      resetAt: T0 + 1200,
+      retryAfterMs: 700,
+    })
     // The window is (now - 1 s, now]: at T0 + 1000 the request of T0 has left it.
     vi.setSystemTime(T0 + 1000)
     expect(await kit.rateLimits.limit('otp', 'phone')).toMatchObject({ allowed: true, remaining: 0 })
@@ -242,7 +284,13 @@ describe('the block cache', () => {
     const denials = await drain(() => kit.rateLimits.limit('api', 'flood'), 100)
     expect(denials.every((allowed) => !allowed)).toBe(true)
     expect(evals()).toBe(3)
-    expect(await kit.rateLimits.limit('api', 'flood')).toEqual({ allowed: false, limit: 2, remaining: 0, resetAt: T0 + 60_000, retryAfterMs: 60_000 })
+    expect(await kit.rateLimits.limit('api', 'flood')).toEqual({
+      allowed: false,
+      limit: 2,
+      remaining: 0,
+      resetAt: T0 + 60_000,
+      retryAfterMs: 60_000,
+    })
     vi.setSystemTime(T0 + 60_000)
     expect((await kit.rateLimits.limit('api', 'flood')).allowed).toBe(true)
     expect(evals()).toBe(4)

@@ -10,7 +10,13 @@ import { describe, expect, it } from 'vitest'
 import { ipKey, normalizedIp } from '../../src/ratelimit/client-ip.js'
 import { clientIpFromHeaders } from '../../src/adapters/shared/client-source.js'
 
-const addresses = fc.oneof(fc.ipV6(), fc.ipV4(), fc.ipV4Extended(), fc.string({ maxLength: 50 }), fc.constantFrom('::', '::1', '::ffff:1.2.3.4', '::1.2.3.4', '0:0:0:0:0:ffff:102:304', '2001:DB8::1', '01.2.3.4'))
+const addresses = fc.oneof(
+  fc.ipV6(),
+  fc.ipV4(),
+  fc.ipV4Extended(),
+  fc.string({ maxLength: 50 }),
+  fc.constantFrom('::', '::1', '::ffff:1.2.3.4', '::1.2.3.4', '0:0:0:0:0:ffff:102:304', '2001:DB8::1', '01.2.3.4'),
+)
 
 describe('ipKey', () => {
   it('gives the key express-rate-limit gives for every IP address and subnet, and refuses what Node does not call an address', () => {
@@ -36,7 +42,8 @@ describe('ipKey', () => {
   })
 
   it('is undefined for a missing or garbled address, never a bucket of its own', () => {
-    for (const value of [undefined, null, '', 'unknown', '1.2.3', '1.2.3.4.5', 'x'.repeat(10_000), '::g', '1::2::3']) expect(ipKey(value)).toBeUndefined()
+    for (const value of [undefined, null, '', 'unknown', '1.2.3', '1.2.3.4.5', 'x'.repeat(10_000), '::g', '1::2::3'])
+      expect(ipKey(value)).toBeUndefined()
   })
 
   it('strips the port and brackets proxies sometimes write, and an IPv6 zone', () => {

@@ -11,7 +11,9 @@ const example = lines(readFileSync(new URL('../../examples/rate-limit/main.ts', 
 
 describe('docs/rate-limiting.md', () => {
   it('has only TypeScript snippets that the example contains', () => {
-    const blocks = [...page.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].filter((m) => /^(ts|typescript)$/.test(m[1] as string)).map((m) => (m[2] as string).trimEnd())
+    const blocks = [...page.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)]
+      .filter((m) => /^(ts|typescript)$/.test(m[1] as string))
+      .map((m) => (m[2] as string).trimEnd())
     expect(blocks.length).toBeGreaterThanOrEqual(6)
     expect(blocks.filter((block) => !containsRun(example, lines(block)))).toEqual([])
   })

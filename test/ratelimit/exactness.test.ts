@@ -40,13 +40,17 @@ describe(`${PROCESSES} processes x ${CALLS_PER_PROCESS} concurrent requests agai
   let workers: ChildProcess[] = []
 
   beforeAll(async () => {
-    workers = Array.from({ length: PROCESSES }, () => fork(WORKER, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }))
+    workers = Array.from({ length: PROCESSES }, () =>
+      fork(WORKER, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+    )
     const ready = workers.map((worker) => nextMessage(worker))
     for (const worker of workers) worker.send({ url: inject('redisUrl'), cluster: inject('clusterNodes'), prefix })
     await Promise.all(ready)
   })
   afterAll(async () => {
-    const exited = workers.map((worker) => new Promise((resolve) => (worker.exitCode === null ? worker.once('exit', resolve) : resolve(undefined))))
+    const exited = workers.map(
+      (worker) => new Promise((resolve) => (worker.exitCode === null ? worker.once('exit', resolve) : resolve(undefined))),
+    )
     for (const worker of workers) if (worker.connected) worker.send('exit')
     await Promise.race([Promise.all(exited), new Promise((resolve) => setTimeout(resolve, 5_000).unref())])
     for (const worker of workers) if (worker.exitCode === null) worker.kill()
@@ -57,33 +61,55 @@ describe(`${PROCESSES} processes x ${CALLS_PER_PROCESS} concurrent requests agai
     const answers = workers.map((worker) => nextMessage<Tally>(worker))
     for (const worker of workers) worker.send({ target, policy, identifier, calls: CALLS_PER_PROCESS })
     const tallies = await Promise.all(answers)
-    return tallies.reduce((sum, t) => ({ allowed: sum.allowed + t.allowed, denied: sum.denied + t.denied, degraded: sum.degraded + t.degraded }))
+    return tallies.reduce((sum, t) => ({
+      allowed: sum.allowed + t.allowed,
+      denied: sum.denied + t.denied,
+      degraded: sum.degraded + t.degraded,
+    }))
   }
 
   it.each(POLICIES)('%s on one Redis allows exactly the limit', async (policy) => {
-    expect(await runEverywhere('redis', policy)).toEqual({ allowed: EXACT_LIMIT, denied: PROCESSES * CALLS_PER_PROCESS - EXACT_LIMIT, degraded: 0 })
+    expect(await runEverywhere('redis', policy)).toEqual({
+      allowed: EXACT_LIMIT,
+      denied: PROCESSES * CALLS_PER_PROCESS - EXACT_LIMIT,
+      degraded: 0,
+    })
   })
 
   it.each(POLICIES)('%s on the Redis Cluster allows exactly the limit', async (policy) => {
-    expect(await runEverywhere('cluster', policy)).toEqual({ allowed: EXACT_LIMIT, denied: PROCESSES * CALLS_PER_PROCESS - EXACT_LIMIT, degraded: 0 })
+    expect(await runEverywhere('cluster', policy)).toEqual({
+      allowed: EXACT_LIMIT,
+      denied: PROCESSES * CALLS_PER_PROCESS - EXACT_LIMIT,
+      degraded: 0,
+    })
   })
 })
 
 // A generous timeout on the Upstash stand-in: a timeout on a loaded machine would be a denial.
 const inProcess = [
   { name: 'memory', createDriver: () => memoryDriver() },
-  { name: 'upstash', createDriver: () => upstashDriver({ url: inject('upstashUrl'), token: inject('upstashToken'), commandTimeoutMs: 10_000 }) },
+  {
+    name: 'upstash',
+    createDriver: () => upstashDriver({ url: inject('upstashUrl'), token: inject('upstashToken'), commandTimeoutMs: 10_000 }),
+  },
 ]
 
 describe.each(inProcess)('$name: 160 concurrent requests in one process', ({ createDriver }) => {
   it.each(POLICIES)('%s allows exactly the limit', async (policy) => {
     const kit = createCachekit({ driver: createDriver(), prefix: uniquePrefix('rl-exact'), rateLimits: exactPolicies })
     try {
-      const results = await Promise.all(Array.from({ length: PROCESSES * CALLS_PER_PROCESS }, () => kit.rateLimits.limit(policy, 'one-identifier')))
+      const results = await Promise.all(
+        Array.from({ length: PROCESSES * CALLS_PER_PROCESS }, () => kit.rateLimits.limit(policy, 'one-identifier')),
+      )
       expect(results.filter((result) => result.allowed)).toHaveLength(EXACT_LIMIT)
       expect(results.filter((result) => result.degraded)).toHaveLength(0)
       // Each allowed request saw its own remaining count: the counts are a permutation of L-1 .. 0.
-      expect(results.filter((result) => result.allowed).map((result) => result.remaining).sort((a, b) => a - b)).toEqual(Array.from({ length: EXACT_LIMIT }, (_, i) => i))
+      expect(
+        results
+          .filter((result) => result.allowed)
+          .map((result) => result.remaining)
+          .sort((a, b) => a - b),
+      ).toEqual(Array.from({ length: EXACT_LIMIT }, (_, i) => i))
     } finally {
       await kit.close()
     }

@@ -49,14 +49,21 @@ describe('rate limits while Redis is away', () => {
     const kit = make({ breaker: { failureThreshold: 3, cooldownMs: 200 } })
     expect(await kit.rateLimits.limit('upload', 'u')).toMatchObject({ allowed: true, remaining: 2 })
     await outage.cut()
-    const during = [await kit.rateLimits.limit('upload', 'u'), await kit.rateLimits.limit('upload', 'u'), await kit.rateLimits.limit('upload', 'u')]
+    const during = [
+      await kit.rateLimits.limit('upload', 'u'),
+      await kit.rateLimits.limit('upload', 'u'),
+      await kit.rateLimits.limit('upload', 'u'),
+    ]
     expect(during.map((r) => [r.allowed, r.limit, r.degraded])).toEqual([
       [true, 2, true],
       [true, 2, true],
       [false, 2, true],
     ])
     await outage.restore()
-    await vi.waitFor(async () => expect((await kit.rateLimits.limit('upload', 'u')).degraded).toBeUndefined(), { timeout: 10_000, interval: 100 })
+    await vi.waitFor(async () => expect((await kit.rateLimits.limit('upload', 'u')).degraded).toBeUndefined(), {
+      timeout: 10_000,
+      interval: 100,
+    })
     // Redis counted only what it saw: one before the outage, one now.
     expect(await kit.rateLimits.limiter('upload').peek('u')).toMatchObject({ remaining: 1 })
   })

@@ -24,7 +24,8 @@ const T0 = 1_700_000_000_000
 let redis: Redis
 beforeAll(async () => {
   redis = rawRedis()
-  for (const script of [rateLimitFixedWindow, rateLimitSlidingWindow, rateLimitTokenBucket, rateLimitSlidingLog]) await redis.script('LOAD', script.lua)
+  for (const script of [rateLimitFixedWindow, rateLimitSlidingWindow, rateLimitTokenBucket, rateLimitSlidingLog])
+    await redis.script('LOAD', script.lua)
 })
 afterAll(async () => {
   await redis.quit()
@@ -73,10 +74,16 @@ describe.each(policies)('%s: Lua and twin agree', (_, policy) => {
   })
 
   it('when the limit is lowered and raised between calls, and never with a negative remaining', async () => {
-    const mixed = steps.chain((sequence) => fc.tuple(fc.constant(sequence), fc.array(fc.boolean(), { minLength: sequence.length, maxLength: sequence.length })))
+    const mixed = steps.chain((sequence) =>
+      fc.tuple(fc.constant(sequence), fc.array(fc.boolean(), { minLength: sequence.length, maxLength: sequence.length })),
+    )
     await fc.assert(
       fc.asyncProperty(mixed, async ([sequence, lowerings]) => {
-        const changing = sequence.map((step, i) => ({ ...step, lowered: lowerings[i], cost: lowerings[i] ? Math.min(step.cost, Math.ceil(resolved.limit / 2)) : step.cost }))
+        const changing = sequence.map((step, i) => ({
+          ...step,
+          lowered: lowerings[i],
+          cost: lowerings[i] ? Math.min(step.cost, Math.ceil(resolved.limit / 2)) : step.cost,
+        }))
         const { memory, lua } = await runSequence((step) => (step.lowered ? lowered : algorithm), changing, T0)
         expect(lua).toEqual(memory)
         const replies = (memory as [{ remaining: number }[]])[0]
@@ -102,7 +109,11 @@ describe('the server clock', () => {
 })
 
 /** Runs one sequence on a fresh memory driver and on real Redis; returns each side's replies and final state. */
-async function runSequence(algorithmOf: (step: Step) => RateLimitAlgorithm, sequence: Step[], start: number): Promise<{ memory: unknown; lua: unknown }> {
+async function runSequence(
+  algorithmOf: (step: Step) => RateLimitAlgorithm,
+  sequence: Step[],
+  start: number,
+): Promise<{ memory: unknown; lua: unknown }> {
   const base = `${testPrefix('rl-parity')}{p:id}`
   const keys = algorithmOf(sequence[0] as Step).keys(base)
   const driver = memoryDriver()

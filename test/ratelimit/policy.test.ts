@@ -21,7 +21,10 @@ function refusal(rateLimits: unknown): string {
 
 describe('policy validation at createCachekit', () => {
   it.each([
-    [{ p: { algorithm: 'leaky-bucket', limit: 1, window: '1m' } }, "rateLimits.p.algorithm must be one of 'fixed-window', 'sliding-window', 'token-bucket', 'sliding-log', got \"leaky-bucket\""],
+    [
+      { p: { algorithm: 'leaky-bucket', limit: 1, window: '1m' } },
+      "rateLimits.p.algorithm must be one of 'fixed-window', 'sliding-window', 'token-bucket', 'sliding-log', got \"leaky-bucket\"",
+    ],
     [{ p: { limit: 1, window: '1m' } }, 'rateLimits.p.algorithm must be one of'],
     [{ p: { algorithm: 'fixed-window', limit: 0, window: '1m' } }, 'rateLimits.p.limit must be a positive integer, got 0'],
     [{ p: { algorithm: 'fixed-window', limit: 2.5, window: '1m' } }, 'rateLimits.p.limit must be a positive integer, got 2.5'],
@@ -33,15 +36,39 @@ describe('policy validation at createCachekit', () => {
     [{ p: { algorithm: 'fixed-window', limit: 5, window: 0 } }, 'rateLimits.p.window must be positive, got 0'],
     [{ p: { algorithm: 'fixed-window', limit: 5, window: '400d' } }, 'rateLimits.p.window must be at most 366 days'],
     [{ p: { algorithm: 'token-bucket', limit: 5, interval: '1s' } }, 'rateLimits.p.refillRate must be a positive integer, got undefined'],
-    [{ p: { algorithm: 'token-bucket', limit: 5, refillRate: 6, interval: '1s' } }, 'rateLimits.p.refillRate must be at most 5 (limit: the bucket never holds more than limit tokens), got 6'],
+    [
+      { p: { algorithm: 'token-bucket', limit: 5, refillRate: 6, interval: '1s' } },
+      'rateLimits.p.refillRate must be at most 5 (limit: the bucket never holds more than limit tokens), got 6',
+    ],
     [{ p: { algorithm: 'token-bucket', limit: 5, refillRate: 1 } }, 'rateLimits.p.interval is required'],
-    [{ p: { algorithm: 'token-bucket', limit: 5, refillRate: 1, interval: '1s', window: '1m' } }, "rateLimits.p has unknown option(s) 'window' for 'token-bucket'"],
-    [{ p: { algorithm: 'fixed-window', limit: 5, window: '1m', blokFor: '1m' } }, "rateLimits.p has unknown option(s) 'blokFor' for 'fixed-window'"],
-    [{ p: { algorithm: 'fixed-window', limit: 5, window: '1m', blockFor: -1 } }, 'rateLimits.p.blockFor must be a finite, non-negative number of milliseconds, got -1'],
-    [{ p: { algorithm: 'fixed-window', limit: 5, window: '1m', onError: 'fail-open' } }, 'rateLimits.p.onError must be \'allow\' or \'deny\', got "fail-open"'],
-    [{ p: { algorithm: 'fixed-window', limit: 5, window: '1m', insurance: 'yes' } }, 'rateLimits.p.insurance must be a boolean or { limit }, got "yes"'],
-    [{ p: { algorithm: 'fixed-window', limit: 5, window: '1m', insurance: { limit: 6 } } }, 'rateLimits.p.insurance.limit must be at most 5 (the policy limit), got 6'],
-    [{ p: { algorithm: 'fixed-window', limit: 5, window: '1m', insurance: { max: 1 } } }, "rateLimits.p.insurance has unknown option(s) 'max'"],
+    [
+      { p: { algorithm: 'token-bucket', limit: 5, refillRate: 1, interval: '1s', window: '1m' } },
+      "rateLimits.p has unknown option(s) 'window' for 'token-bucket'",
+    ],
+    [
+      { p: { algorithm: 'fixed-window', limit: 5, window: '1m', blokFor: '1m' } },
+      "rateLimits.p has unknown option(s) 'blokFor' for 'fixed-window'",
+    ],
+    [
+      { p: { algorithm: 'fixed-window', limit: 5, window: '1m', blockFor: -1 } },
+      'rateLimits.p.blockFor must be a finite, non-negative number of milliseconds, got -1',
+    ],
+    [
+      { p: { algorithm: 'fixed-window', limit: 5, window: '1m', onError: 'fail-open' } },
+      "rateLimits.p.onError must be 'allow' or 'deny', got \"fail-open\"",
+    ],
+    [
+      { p: { algorithm: 'fixed-window', limit: 5, window: '1m', insurance: 'yes' } },
+      'rateLimits.p.insurance must be a boolean or { limit }, got "yes"',
+    ],
+    [
+      { p: { algorithm: 'fixed-window', limit: 5, window: '1m', insurance: { limit: 6 } } },
+      'rateLimits.p.insurance.limit must be at most 5 (the policy limit), got 6',
+    ],
+    [
+      { p: { algorithm: 'fixed-window', limit: 5, window: '1m', insurance: { max: 1 } } },
+      "rateLimits.p.insurance has unknown option(s) 'max'",
+    ],
     [{ p: { algorithm: 'fixed-window', limit: 5, window: '1m', blockCache: 1 } }, 'rateLimits.p.blockCache must be a boolean, got 1'],
     [{ 'a b': { algorithm: 'fixed-window', limit: 5, window: '1m' } }, 'rate limit policy name "a b" must be 1 to 64 letters'],
     [{ 'a{b}': { algorithm: 'fixed-window', limit: 5, window: '1m' } }, 'rate limit policy name "a{b}" must be'],
@@ -55,7 +82,16 @@ describe('policy validation at createCachekit', () => {
     const kit = createCachekit({
       rateLimits: {
         api: { algorithm: 'fixed-window', limit: 1000, window: '1h' },
-        bucket: { algorithm: 'token-bucket', limit: 20, refillRate: 5, interval: '1s', blockFor: '10m', onError: 'deny', insurance: true, blockCache: false },
+        bucket: {
+          algorithm: 'token-bucket',
+          limit: 20,
+          refillRate: 5,
+          interval: '1s',
+          blockFor: '10m',
+          onError: 'deny',
+          insurance: true,
+          blockCache: false,
+        },
       },
     })
     expect(kit.rateLimits.limiter('api').policy).toEqual({
@@ -69,7 +105,14 @@ describe('policy validation at createCachekit', () => {
       insuranceLimit: undefined,
       blockCache: true,
     })
-    expect(kit.rateLimits.limiter('bucket').policy).toMatchObject({ windowMs: 1000, refillRate: 5, blockForMs: 600_000, onError: 'deny', insuranceLimit: 20, blockCache: false })
+    expect(kit.rateLimits.limiter('bucket').policy).toMatchObject({
+      windowMs: 1000,
+      refillRate: 5,
+      blockForMs: 600_000,
+      onError: 'deny',
+      insuranceLimit: 20,
+      blockCache: false,
+    })
     expect(Object.isFrozen(kit.rateLimits.limiter('api').policy)).toBe(true)
     expect(Object.isFrozen(RATE_LIMIT_DEFAULTS)).toBe(true)
     expect(kit.rateLimits.policies).toEqual(['api', 'bucket'])
@@ -115,7 +158,15 @@ describe('RateLimitExceededError', () => {
     await kit.rateLimits.limitOrThrow('login', 'ada@example.com')
     const error = await kit.rateLimits.limitOrThrow('login', 'ada@example.com').catch((caught: unknown) => caught)
     expect(CachekitError.is(error, 'RATE_LIMIT_EXCEEDED')).toBe(true)
-    expect(error).toMatchObject({ name: 'RateLimitExceededError', policy: 'login', limit: 1, remaining: 0, blocked: true, degraded: false, retryAfterMs: 3_600_000 })
+    expect(error).toMatchObject({
+      name: 'RateLimitExceededError',
+      policy: 'login',
+      limit: 1,
+      remaining: 0,
+      blocked: true,
+      degraded: false,
+      retryAfterMs: 3_600_000,
+    })
     expect((error as RateLimitExceededError).message).toBe('rate limit "login" exceeded (blocked); retry in 3600 s')
     expect((error as RateLimitExceededError).docs).toMatch(/errors\.md#rate-limit-exceeded$/)
   })
@@ -131,12 +182,16 @@ describe('rateLimitHeaders', () => {
       'RateLimit-Remaining': '99',
       'RateLimit-Reset': '900',
     })
-    expect(rateLimitHeaders({ allowed: false, limit: 100, remaining: 0, resetAt: now + 1_500, retryAfterMs: 1_500 }, policy, now)).toMatchObject({ 'Retry-After': '2', 'RateLimit-Reset': '2' })
+    expect(
+      rateLimitHeaders({ allowed: false, limit: 100, remaining: 0, resetAt: now + 1_500, retryAfterMs: 1_500 }, policy, now),
+    ).toMatchObject({ 'Retry-After': '2', 'RateLimit-Reset': '2' })
   })
 
   it('states a token bucket policy over the time an empty bucket takes to fill', () => {
     const policy = resolvePolicy('api', { algorithm: 'token-bucket', limit: 10, refillRate: 3, interval: '1s' })
-    expect(rateLimitHeaders({ allowed: true, limit: 10, remaining: 9, resetAt: 0, retryAfterMs: 0 }, policy, 0)['RateLimit-Policy']).toBe('10;w=4')
+    expect(rateLimitHeaders({ allowed: true, limit: 10, remaining: 9, resetAt: 0, retryAfterMs: 0 }, policy, 0)['RateLimit-Policy']).toBe(
+      '10;w=4',
+    )
   })
 })
 

@@ -61,7 +61,10 @@ describe.each(targets('redis', 'cluster', 'upstash'))('$name', (target) => {
     expect(denied.retryAfterMs).toBeGreaterThan(0)
     expect(denied.retryAfterMs).toBeLessThanOrEqual(400)
     const deniedAt = Date.now()
-    await vi.waitFor(async () => expect((await kit.rateLimits.limiter('burst').peek('u')).allowed).toBe(true), { timeout: 5_000, interval: 25 })
+    await vi.waitFor(async () => expect((await kit.rateLimits.limiter('burst').peek('u')).allowed).toBe(true), {
+      timeout: 5_000,
+      interval: 25,
+    })
     // Not before the server said (a few ms of slack: the answer's time is anchored on arrival).
     expect(Date.now()).toBeGreaterThanOrEqual(deniedAt + denied.retryAfterMs - 20)
     expect(await kit.rateLimits.limit('burst', 'u')).toMatchObject({ allowed: true, remaining: 1 })
@@ -82,8 +85,10 @@ describe.each(targets('redis', 'cluster', 'upstash'))('$name', (target) => {
   ] as const)('%s: hostile identifiers never collide, and each keeps its keys under one hash tag', async (_, policy) => {
     const prefix = uniquePrefix('rl-nasty')
     const kit = make({ p: policy }, prefix)
-    for (const identifier of NASTY_IDENTIFIERS) expect((await kit.rateLimits.limit('p', identifier)).allowed, JSON.stringify(identifier)).toBe(true)
-    for (const identifier of NASTY_IDENTIFIERS) expect((await kit.rateLimits.limit('p', identifier)).allowed, JSON.stringify(identifier)).toBe(false)
+    for (const identifier of NASTY_IDENTIFIERS)
+      expect((await kit.rateLimits.limit('p', identifier)).allowed, JSON.stringify(identifier)).toBe(true)
+    for (const identifier of NASTY_IDENTIFIERS)
+      expect((await kit.rateLimits.limit('p', identifier)).allowed, JSON.stringify(identifier)).toBe(false)
     const keys = await keysUnder(kit.driver, prefix)
     const tags = new Map<string, string[]>()
     for (const key of keys) {

@@ -38,12 +38,18 @@ describe('the sliding window approximation bound', () => {
   it('admits at most limit * (1 + d / window) units in any span of length d <= window', async () => {
     const traffic = fc.record({
       limit: fc.integer({ min: 1, max: 8 }),
-      arrivals: fc.array(fc.record({ atMs: fc.integer({ min: 0, max: 4_000 }), cost: fc.integer({ min: 1, max: 3 }) }), { minLength: 1, maxLength: 80 }),
+      arrivals: fc.array(fc.record({ atMs: fc.integer({ min: 0, max: 4_000 }), cost: fc.integer({ min: 1, max: 3 }) }), {
+        minLength: 1,
+        maxLength: 80,
+      }),
     })
     await fc.assert(
       fc.asyncProperty(traffic, async ({ limit, arrivals }) => {
         const policy: RateLimitPolicy = { algorithm: 'sliding-window', limit, window: 1_000 }
-        const admitted = await admittedOnMemory(policy, arrivals.filter((a) => a.cost <= limit))
+        const admitted = await admittedOnMemory(
+          policy,
+          arrivals.filter((a) => a.cost <= limit),
+        )
         expect(worstExcess(admitted, limit, 1_000)).toBeLessThanOrEqual(1e-9)
         for (const windowTotal of perAlignedWindow(admitted, 1_000)) expect(windowTotal).toBeLessThanOrEqual(limit)
       }),
@@ -53,10 +59,15 @@ describe('the sliding window approximation bound', () => {
 
   it('reaches the bound on adversarial traffic: 19 of limit 10 in 54 s of a 60 s window', async () => {
     // Ten at the very end of one window, then a request every 100 ms through the next.
-    const arrivals: Arrival[] = [...Array.from({ length: 10 }, () => ({ atMs: 59_999, cost: 1 })), ...Array.from({ length: 600 }, (_, i) => ({ atMs: 60_000 + i * 100, cost: 1 }))]
+    const arrivals: Arrival[] = [
+      ...Array.from({ length: 10 }, () => ({ atMs: 59_999, cost: 1 })),
+      ...Array.from({ length: 600 }, (_, i) => ({ atMs: 60_000 + i * 100, cost: 1 })),
+    ]
     const policy: RateLimitPolicy = { algorithm: 'sliding-window', limit: 10, window: 60_000 }
     for (const admitted of [await admittedOnMemory(policy, arrivals), await admittedOnRedis(policy, arrivals)]) {
-      expect(admitted.filter((a) => a.atMs >= 60_000).map((a) => a.atMs)).toEqual([66_000, 72_000, 78_000, 84_000, 90_000, 96_000, 102_000, 108_000, 114_000])
+      expect(admitted.filter((a) => a.atMs >= 60_000).map((a) => a.atMs)).toEqual([
+        66_000, 72_000, 78_000, 84_000, 90_000, 96_000, 102_000, 108_000, 114_000,
+      ])
       const inSpan = admitted.filter((a) => a.atMs >= 59_999 && a.atMs <= 114_000).length
       expect(inSpan).toBe(19)
       // The bound for d = 54_001 ms: 10 * (1 + 54_001 / 60_000) = 19.0002.
@@ -76,7 +87,11 @@ describe('the sliding window approximation bound', () => {
 
   it('is far below the fixed window, which admits about 2 * limit within 2 ms across a boundary', async () => {
     // One request opens the window at 0; nine more at its end; ten just after it.
-    const arrivals: Arrival[] = [{ atMs: 0, cost: 1 }, ...Array.from({ length: 9 }, () => ({ atMs: 59_999, cost: 1 })), ...Array.from({ length: 10 }, () => ({ atMs: 60_000, cost: 1 }))]
+    const arrivals: Arrival[] = [
+      { atMs: 0, cost: 1 },
+      ...Array.from({ length: 9 }, () => ({ atMs: 59_999, cost: 1 })),
+      ...Array.from({ length: 10 }, () => ({ atMs: 60_000, cost: 1 })),
+    ]
     const fixed = await admittedOnMemory({ algorithm: 'fixed-window', limit: 10, window: 60_000 }, arrivals)
     const sliding = await admittedOnMemory({ algorithm: 'sliding-window', limit: 10, window: 60_000 }, arrivals)
     expect(fixed.filter((a) => a.atMs >= 59_999)).toHaveLength(19)
@@ -88,11 +103,17 @@ describe('the sliding log', () => {
   it('never admits more than limit units in any window', async () => {
     const traffic = fc.record({
       limit: fc.integer({ min: 1, max: 8 }),
-      arrivals: fc.array(fc.record({ atMs: fc.integer({ min: 0, max: 4_000 }), cost: fc.integer({ min: 1, max: 3 }) }), { minLength: 1, maxLength: 80 }),
+      arrivals: fc.array(fc.record({ atMs: fc.integer({ min: 0, max: 4_000 }), cost: fc.integer({ min: 1, max: 3 }) }), {
+        minLength: 1,
+        maxLength: 80,
+      }),
     })
     await fc.assert(
       fc.asyncProperty(traffic, async ({ limit, arrivals }) => {
-        const admitted = await admittedOnMemory({ algorithm: 'sliding-log', limit, window: 1_000 }, arrivals.filter((a) => a.cost <= limit))
+        const admitted = await admittedOnMemory(
+          { algorithm: 'sliding-log', limit, window: 1_000 },
+          arrivals.filter((a) => a.cost <= limit),
+        )
         for (const [i, first] of admitted.entries()) {
           const inWindow = admitted.slice(i).filter((a) => a.atMs - first.atMs < 1_000)
           expect(inWindow.reduce((sum, a) => sum + a.cost, 0)).toBeLessThanOrEqual(limit)
@@ -147,7 +168,9 @@ async function admittedOnMemory(policy: RateLimitPolicy, arrivals: Arrival[]): P
 async function admittedOnRedis(policy: RateLimitPolicy, arrivals: Arrival[]): Promise<Arrival[]> {
   const algorithm = algorithmFor(resolvePolicy('p', policy))
   await redis.script('LOAD', algorithm.script.lua)
-  return admitted(policy, arrivals, async (_, keys, args) => parseRateLimitReply((await redis.evalsha(algorithm.script.sha1, keys.length, ...keys, ...args)) as never))
+  return admitted(policy, arrivals, async (_, keys, args) =>
+    parseRateLimitReply((await redis.evalsha(algorithm.script.sha1, keys.length, ...keys, ...args)) as never),
+  )
 }
 
 type Run = (algorithm: RateLimitAlgorithm, keys: string[], args: string[]) => Promise<RateLimitReply>

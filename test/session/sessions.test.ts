@@ -91,7 +91,10 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('sessions on $na
 
     const listed = await kit.sessions.list('u')
     expect(listed.map((session) => session.data)).toEqual([{ device: 'laptop' }, { device: 'phone' }])
-    expect(listed.map((session) => session.handle)).toEqual([(await kit.sessions.get(second))?.handle, (await kit.sessions.get(first))?.handle])
+    expect(listed.map((session) => session.handle)).toEqual([
+      (await kit.sessions.get(second))?.handle,
+      (await kit.sessions.get(first))?.handle,
+    ])
     expect(JSON.stringify(listed)).not.toContain(first.split('.')[1])
   })
 
@@ -170,7 +173,14 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('sessions on $na
     const kit = make()
     const token = await kit.sessions.create('u', {})
     const [tag] = token.split('.') as [string]
-    for (const forged of ['', 'garbage', `${tag}.${'A'.repeat(43)}`, `${token}x`, token.toUpperCase(), `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`]) {
+    for (const forged of [
+      '',
+      'garbage',
+      `${tag}.${'A'.repeat(43)}`,
+      `${token}x`,
+      token.toUpperCase(),
+      `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`,
+    ]) {
       expect(await kit.sessions.get(forged)).toBeNull()
       expect(await kit.sessions.touch(forged)).toBeNull()
       expect(await kit.sessions.destroy(forged)).toBe(false)
@@ -231,7 +241,14 @@ describe.each(targets('memory', 'redis', 'cluster', 'upstash'))('sessions on $na
   })
 
   it('refuses bad options and bad user ids with ValidationError', async () => {
-    for (const options of [{ maxPerUser: 0 }, { maxPerUser: 1001 }, { maxPerUser: 1.5 }, { ttl: '-1s' }, { absoluteTtl: '11y' }, { ttl: 0 }]) {
+    for (const options of [
+      { maxPerUser: 0 },
+      { maxPerUser: 1001 },
+      { maxPerUser: 1.5 },
+      { ttl: '-1s' },
+      { absoluteTtl: '11y' },
+      { ttl: 0 },
+    ]) {
       expect(() => resolveSessionOptions(options)).toThrow(ValidationError)
     }
     const kit = make()

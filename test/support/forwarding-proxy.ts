@@ -20,7 +20,13 @@ export async function startForwardingProxy(target: string): Promise<ForwardingPr
     const written = incoming.headers['x-forwarded-for']
     const forwardedFor = written === undefined ? seen : `${Array.isArray(written) ? written.join(', ') : written}, ${seen}`
     const forwarded = request(
-      { host: upstream.hostname, port: upstream.port, method: incoming.method, path: incoming.url, headers: { ...incoming.headers, 'x-forwarded-for': forwardedFor } },
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: incoming.method,
+        path: incoming.url,
+        headers: { ...incoming.headers, 'x-forwarded-for': forwardedFor },
+      },
       (answer) => {
         outgoing.writeHead(answer.statusCode ?? 502, answer.headers)
         answer.pipe(outgoing)

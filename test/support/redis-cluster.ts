@@ -57,14 +57,32 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
         await startRedisProcess({
           port,
           dir,
-          args: ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', nodeTimeout],
+          args: [
+            '--cluster-enabled',
+            'yes',
+            '--cluster-config-file',
+            join(dir, `nodes-${port}.conf`),
+            '--cluster-node-timeout',
+            nodeTimeout,
+          ],
         }),
       )
     }
     const addresses = processes.map((node) => `${node.host}:${node.port}`)
-    await run(REDIS_CLI, ['--cluster', 'create', ...addresses, '--cluster-replicas', String(replicas), '--cluster-yes'], { timeout: 30_000 })
-    await waitUntil(async () => (await Promise.all(processes.map((node) => clusterStateOk(node.port)))).every(Boolean), 'cluster_state:ok on every node', 20_000)
-    if (replicas > 0) await waitUntil(async () => (await replicasInSync(processes[0] as RedisProcess)) >= masters * replicas, 'every replica linked to its master', 20_000)
+    await run(REDIS_CLI, ['--cluster', 'create', ...addresses, '--cluster-replicas', String(replicas), '--cluster-yes'], {
+      timeout: 30_000,
+    })
+    await waitUntil(
+      async () => (await Promise.all(processes.map((node) => clusterStateOk(node.port)))).every(Boolean),
+      'cluster_state:ok on every node',
+      20_000,
+    )
+    if (replicas > 0)
+      await waitUntil(
+        async () => (await replicasInSync(processes[0] as RedisProcess)) >= masters * replicas,
+        'every replica linked to its master',
+        20_000,
+      )
     return { nodes: processes.map(({ host, port }) => ({ host, port })), processes, stop }
   } catch (error) {
     await stop()

@@ -47,14 +47,22 @@ export async function startRedisProcess(options: RedisProcessOptions = {}): Prom
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'cachekit-redis-')))
   const pidfile = join(dir, `redis-${port}.pid`)
   const args = [
-    '--port', String(port),
-    '--bind', HOST,
-    '--save', '',
-    '--appendonly', 'no',
-    '--daemonize', 'yes',
-    '--pidfile', pidfile,
-    '--dir', dir,
-    '--logfile', join(dir, `redis-${port}.log`),
+    '--port',
+    String(port),
+    '--bind',
+    HOST,
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--daemonize',
+    'yes',
+    '--pidfile',
+    pidfile,
+    '--dir',
+    dir,
+    '--logfile',
+    join(dir, `redis-${port}.log`),
     ...(options.args ?? []),
   ]
   const processHandle: RedisProcess = {

@@ -71,7 +71,21 @@ type Encoding = 'base64' | 'utf8'
 type Command = [string, ...string[]]
 
 /** Commands that need a connection of their own (or change it); Upstash refuses them on `/` too. */
-const REFUSED = new Set(['subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe', 'monitor', 'select', 'multi', 'exec', 'discard', 'watch', 'unwatch', 'quit', 'reset'])
+const REFUSED = new Set([
+  'subscribe',
+  'psubscribe',
+  'unsubscribe',
+  'punsubscribe',
+  'monitor',
+  'select',
+  'multi',
+  'exec',
+  'discard',
+  'watch',
+  'unwatch',
+  'quit',
+  'reset',
+])
 const OK = Buffer.from('OK')
 
 /** Starts a server on a free loopback port. */
@@ -222,15 +236,19 @@ async function streamMessages(res: ServerResponse, redis: Redis, kind: 'subscrib
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' })
   sendEvent(res, `${kind},${target},${String(count)}`)
   subscriber.on('message', (channel: string, message: string) => sendEvent(res, `message,${channel},${message}`))
-  subscriber.on('pmessage', (pattern: string, channel: string, message: string) => sendEvent(res, `pmessage,${pattern},${channel},${message}`))
+  subscriber.on('pmessage', (pattern: string, channel: string, message: string) =>
+    sendEvent(res, `pmessage,${pattern},${channel},${message}`),
+  )
 }
 
 /** SSE framing: a payload with line breaks becomes several `data:` lines of one event. */
 function sendEvent(res: ServerResponse, payload: string): void {
-  res.write(`${payload
-    .split(/\r\n|\r|\n/)
-    .map((line) => `data: ${line}\n`)
-    .join('')}\n`)
+  res.write(
+    `${payload
+      .split(/\r\n|\r|\n/)
+      .map((line) => `data: ${line}\n`)
+      .join('')}\n`,
+  )
 }
 
 /** Arguments arrive as JSON strings, numbers or booleans; Redis receives their text. */
@@ -259,7 +277,8 @@ function encode(reply: unknown, encoding: Encoding, topLevel: boolean): unknown 
   if (Array.isArray(reply)) return reply.map((item) => encode(item, encoding, false))
   if (reply instanceof Error) return encode(reply.message, encoding, false)
   // ioredis turns HGETALL into an object even for callBuffer; Upstash returns the flat array.
-  if (typeof reply === 'object') return Object.entries(reply).flatMap(([field, value]) => [encode(field, encoding, false), encode(value, encoding, false)])
+  if (typeof reply === 'object')
+    return Object.entries(reply).flatMap(([field, value]) => [encode(field, encoding, false), encode(value, encoding, false)])
   return encode(String(reply), encoding, topLevel)
 }
 

@@ -94,7 +94,12 @@ export function useKit<
   })
 
   const make = (overrides: CachekitOptions<unknown, RateLimitPolicies, CascadeMap, Builders> = {}) => {
-    const kit = createCachekit({ ...kitOptions, ...overrides, prefix: overrides.prefix ?? nextPrefix(), driver: overrides.driver ?? storeDriver() } as CachekitOptions)
+    const kit = createCachekit({
+      ...kitOptions,
+      ...overrides,
+      prefix: overrides.prefix ?? nextPrefix(),
+      driver: overrides.driver ?? storeDriver(),
+    } as CachekitOptions)
     scope().push(kit)
     return kit
   }

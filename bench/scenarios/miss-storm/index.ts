@@ -38,15 +38,44 @@ export const missStorm: Scenario = {
     const local = await measureLocal(context, rounds, keyCount, items)
     const distributed = await measureProcesses(context, rounds, keyCount)
     const groups: GroupResult[] = [
-      { id: 'storm-1', title: `One process, ${REQUESTS.toLocaleString('en')} calls`, description: 'Client CPU is per call.', columns: [...COLUMNS, { metric: 'cpuUsPerOp', label: 'client CPU/call', format: 'cpu' }], chart: CHART, rows: local },
-      { id: `storm-${PROCESSES}`, title: `${PROCESSES} processes × ${REQUESTS / PROCESSES} calls`, description: 'Wall is the slowest process from its start signal; p99 over all calls of all processes.', columns: COLUMNS, chart: CHART, rows: distributed },
+      {
+        id: 'storm-1',
+        title: `One process, ${REQUESTS.toLocaleString('en')} calls`,
+        description: 'Client CPU is per call.',
+        columns: [...COLUMNS, { metric: 'cpuUsPerOp', label: 'client CPU/call', format: 'cpu' }],
+        chart: CHART,
+        rows: local,
+      },
+      {
+        id: `storm-${PROCESSES}`,
+        title: `${PROCESSES} processes × ${REQUESTS / PROCESSES} calls`,
+        description: 'Wall is the slowest process from its start signal; p99 over all calls of all processes.',
+        columns: COLUMNS,
+        chart: CHART,
+        rows: distributed,
+      },
     ]
     const one = row(local, 'cachekit')
     const many = row(distributed, 'cachekit')
     const targets: TargetResult[] = [
-      { description: 'one process: cachekit loader calls for 100 keys (max over rounds)', target: '100', measured: String(one?.metrics.loaderCallsMax), met: one?.metrics.loaderCallsMax === STORM_KEYS },
-      { description: 'one process: cachekit wall time on Redis (median)', target: '≤ 30 ms', measured: `${one?.metrics.wallMs?.toFixed(1)} ms`, met: (one?.metrics.wallMs ?? Infinity) <= 30 },
-      { description: `${PROCESSES} processes: cachekit loader calls for 100 keys (max over rounds)`, target: '100', measured: String(many?.metrics.loaderCallsMax), met: many?.metrics.loaderCallsMax === STORM_KEYS },
+      {
+        description: 'one process: cachekit loader calls for 100 keys (max over rounds)',
+        target: '100',
+        measured: String(one?.metrics.loaderCallsMax),
+        met: one?.metrics.loaderCallsMax === STORM_KEYS,
+      },
+      {
+        description: 'one process: cachekit wall time on Redis (median)',
+        target: '≤ 30 ms',
+        measured: `${one?.metrics.wallMs?.toFixed(1)} ms`,
+        met: (one?.metrics.wallMs ?? Infinity) <= 30,
+      },
+      {
+        description: `${PROCESSES} processes: cachekit loader calls for 100 keys (max over rounds)`,
+        target: '100',
+        measured: String(many?.metrics.loaderCallsMax),
+        met: many?.metrics.loaderCallsMax === STORM_KEYS,
+      },
     ]
     return { groups, targets, notes: [] }
   },
@@ -59,7 +88,12 @@ interface Tally {
   cpuUs: number
 }
 
-async function measureLocal(context: BenchContext, rounds: number, keyCount: number, items: ReturnType<typeof stormItems>): Promise<RowResult[]> {
+async function measureLocal(
+  context: BenchContext,
+  rounds: number,
+  keyCount: number,
+  items: ReturnType<typeof stormItems>,
+): Promise<RowResult[]> {
   context.log('  one process')
   const subjects = await stormSubjects(context.redis, prefixes(context, 'local'), keyCount)
   try {
@@ -80,7 +114,9 @@ async function measureLocal(context: BenchContext, rounds: number, keyCount: num
         tally.p99s.push(p99(outcome.latencies))
         tally.cpuUs += cpu.user + cpu.system
       }
-      context.log(`    round ${round + 1}/${rounds}: ${subjects.map((s, i) => `${s.id} ${tallies[i]!.outcomes.at(-1)!.loaderCalls} loads ${tallies[i]!.outcomes.at(-1)!.wallMs.toFixed(0)} ms`).join(', ')}`)
+      context.log(
+        `    round ${round + 1}/${rounds}: ${subjects.map((s, i) => `${s.id} ${tallies[i]!.outcomes.at(-1)!.loaderCalls} loads ${tallies[i]!.outcomes.at(-1)!.wallMs.toFixed(0)} ms`).join(', ')}`,
+      )
     }
     return subjects.map((subject, index) => toRow(subject, tallies[index]!, rounds))
   } finally {
@@ -91,7 +127,9 @@ async function measureLocal(context: BenchContext, rounds: number, keyCount: num
 async function measureProcesses(context: BenchContext, rounds: number, keyCount: number): Promise<RowResult[]> {
   context.log(`  ${PROCESSES} processes`)
   const shared = prefixes(context, 'procs')
-  const children = Array.from({ length: PROCESSES }, () => fork(WORKER, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }))
+  const children = Array.from({ length: PROCESSES }, () =>
+    fork(WORKER, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+  )
   try {
     await Promise.all(children.map((child) => next(child, 'started')))
     await everyone(children, { type: 'init', redis: context.redis, prefixes: shared, keyCount }, 'ready')
@@ -108,20 +146,34 @@ async function measureProcesses(context: BenchContext, rounds: number, keyCount:
         if (round < 0) continue
         addCalls(tally.calls, calls)
         const latencies = results.flatMap((result) => result.latencies)
-        tally.outcomes.push({ loaderCalls: results.reduce((sum, r) => sum + r.loaderCalls, 0), wallMs: Math.max(...results.map((r) => r.wallMs)), latencies })
+        tally.outcomes.push({
+          loaderCalls: results.reduce((sum, r) => sum + r.loaderCalls, 0),
+          wallMs: Math.max(...results.map((r) => r.wallMs)),
+          latencies,
+        })
         tally.p99s.push(p99(latencies))
       }
-      if (round >= 0) context.log(`    round ${round + 1}/${rounds}: ${ids.map((id, i) => `${id} ${tallies[i]!.outcomes.at(-1)!.loaderCalls} loads ${tallies[i]!.outcomes.at(-1)!.wallMs.toFixed(0)} ms`).join(', ')}`)
+      if (round >= 0)
+        context.log(
+          `    round ${round + 1}/${rounds}: ${ids.map((id, i) => `${id} ${tallies[i]!.outcomes.at(-1)!.loaderCalls} loads ${tallies[i]!.outcomes.at(-1)!.wallMs.toFixed(0)} ms`).join(', ')}`,
+        )
     }
     const labels = await stormLabels()
     return ids.map((id, index) => toRow({ ...labels[id]!, id }, tallies[index]!, rounds, false))
   } finally {
     for (const child of children) if (child.connected) child.send({ type: 'close' })
-    await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : undefined)))
+    await Promise.all(
+      children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : undefined)),
+    )
   }
 }
 
-function toRow(subject: { id: string; label: string; library: string; kind: RowResult['kind'] }, tally: Tally, rounds: number, withCpu = true): RowResult {
+function toRow(
+  subject: { id: string; label: string; library: string; kind: RowResult['kind'] },
+  tally: Tally,
+  rounds: number,
+  withCpu = true,
+): RowResult {
   const requests = REQUESTS * rounds
   const loads = tally.outcomes.map((outcome) => outcome.loaderCalls)
   const commands = perOperation(tally.calls, requests)

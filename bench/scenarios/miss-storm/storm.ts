@@ -43,8 +43,19 @@ export async function runStorm(subject: CacheSubject, base: number, requests: nu
 }
 
 /** The storm's subjects, each in its Redis configuration, under the given prefixes (shared by every process). */
-export async function stormSubjects(redis: SubjectConfig['redis'], prefixes: Record<string, string>, keyCount: number): Promise<CacheSubject[]> {
-  const config = (id: string): SubjectConfig => ({ mode: 'redis', redis, prefix: prefixes[id] as string, keyCount, l1MaxEntries: keyCount, ttlMs: 3_600_000 })
+export async function stormSubjects(
+  redis: SubjectConfig['redis'],
+  prefixes: Record<string, string>,
+  keyCount: number,
+): Promise<CacheSubject[]> {
+  const config = (id: string): SubjectConfig => ({
+    mode: 'redis',
+    redis,
+    prefix: prefixes[id] as string,
+    keyCount,
+    l1MaxEntries: keyCount,
+    ttlMs: 3_600_000,
+  })
   return [
     await naiveCacheAside(config('naive')),
     await cachekitSubject(config('cachekit')),

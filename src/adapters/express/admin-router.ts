@@ -32,7 +32,8 @@ export interface AdminRouterOptions extends Omit<AdminHandlerOptions, 'authorize
  * app.use('/admin/cache', adminRouter(kit, { authorize: (req) => req.get('authorization') === `Bearer ${process.env.ADMIN_TOKEN}` }))
  */
 export function adminRouter(kit: AdminKit, options: AdminRouterOptions): Router {
-  if (typeof options?.authorize !== 'function') throw new ValidationError('adminRouter: authorize is required (who may see and invalidate the cache?)')
+  if (typeof options?.authorize !== 'function')
+    throw new ValidationError('adminRouter: authorize is required (who may see and invalidate the cache?)')
   const { authorize, ...handlerOptions } = options
   const authorized = new WeakSet<globalThis.Request>()
   // One handler for every mount path: it sees the path below the mount (req.url), so a
@@ -92,7 +93,9 @@ function bodyStream(req: Request): ReadableStream<Uint8Array> {
         req.pause() // before the 'data' listener, which would otherwise start the flow
         const onData = (chunk: Buffer | string) => {
           req.pause()
-          controller.enqueue(typeof chunk === 'string' ? new TextEncoder().encode(chunk) : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))
+          controller.enqueue(
+            typeof chunk === 'string' ? new TextEncoder().encode(chunk) : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength),
+          )
         }
         const onEnd = () => {
           release()

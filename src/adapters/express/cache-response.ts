@@ -4,7 +4,16 @@
  * `kit.cache.getOrSet` does the caching (single flight, grace, storage, failure policy).
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import { etagMatches, isTextual, replayableHeaders, uncacheableReason, unkeyedVary, weakEtag, type CachedResponse, type CacheStatus } from '../shared/cached-response.js'
+import {
+  etagMatches,
+  isTextual,
+  replayableHeaders,
+  uncacheableReason,
+  unkeyedVary,
+  weakEtag,
+  type CachedResponse,
+  type CacheStatus,
+} from '../shared/cached-response.js'
 import { declaredTooLarge, warnResponseTooLarge } from '../shared/oversized-response.js'
 import {
   resolveResponseCacheOptions,
@@ -48,7 +57,14 @@ export function cacheResponse(kit: ResponseCacheKit, options: CacheResponseOptio
 }
 
 /** Answers one GET whose key is known: from the cache, or by running the route once. */
-function serve(kit: ResponseCacheKit, settings: ResolvedResponseCacheOptions<Request>, entry: ResponseCacheRequest, req: Request, res: Response, next: NextFunction): void {
+function serve(
+  kit: ResponseCacheKit,
+  settings: ResolvedResponseCacheOptions<Request>,
+  entry: ResponseCacheRequest,
+  req: Request,
+  res: Response,
+  next: NextFunction,
+): void {
   // An earlier middleware (CORS's `Vary: Origin`) made every response vary on a header
   // the key does not hold: no stored response may answer, and none may be stored.
   const preset = res.getHeader('vary')
@@ -63,7 +79,9 @@ function serve(kit: ResponseCacheKit, settings: ResolvedResponseCacheOptions<Req
     .getOrSet<CachedResponse | undefined>(
       entry.key,
       async () => {
-        own = await captureRoute(req, res, next, settings, entry.route, () => warnResponseTooLarge(kit, settings, entry.route, settings.maxBodyBytes))
+        own = await captureRoute(req, res, next, settings, entry.route, () =>
+          warnResponseTooLarge(kit, settings, entry.route, settings.maxBodyBytes),
+        )
         return own.snapshot
       },
       // The refresh runs the route of a live request, so it is never detached from one:
@@ -75,7 +93,8 @@ function serve(kit: ResponseCacheKit, settings: ResolvedResponseCacheOptions<Req
         // Too large to store: the route is already writing to the client, whatever the cache holds.
         if (own?.passedThrough) return
         if (stored !== undefined && stored === own?.snapshot) return send(res, stored, 'MISS', ifNoneMatch, settings.vary, false)
-        if (stored !== undefined) return send(res, stored, Date.now() < stored.freshUntil ? 'HIT' : 'STALE', ifNoneMatch, settings.vary, own !== undefined)
+        if (stored !== undefined)
+          return send(res, stored, Date.now() < stored.freshUntil ? 'HIT' : 'STALE', ifNoneMatch, settings.vary, own !== undefined)
         if (own !== undefined) return own.send()
         // Another request of this key got an uncacheable response: run the route for this one.
         next()
@@ -111,7 +130,14 @@ interface Captured {
  * `Content-Length` over it) is let go: what was held is written out, the real
  * write/end are back for the rest, and the capture resolves at once with nothing to store.
  */
-function captureRoute(req: Request, res: Response, next: NextFunction, settings: ResolvedResponseCacheOptions<Request>, route: string, tooLarge: () => void): Promise<Captured> {
+function captureRoute(
+  req: Request,
+  res: Response,
+  next: NextFunction,
+  settings: ResolvedResponseCacheOptions<Request>,
+  route: string,
+  tooLarge: () => void,
+): Promise<Captured> {
   return new Promise((resolve) => {
     const realWrite = res.write
     const realEnd = res.end
@@ -119,9 +145,13 @@ function captureRoute(req: Request, res: Response, next: NextFunction, settings:
     let size = 0
     /** Holds a chunk; false once the body is over the cap. */
     const hold = (chunk: unknown, encoding: unknown): boolean => {
-      if (size === 0 && declaredTooLarge(res.getHeader('content-length') as string | number | undefined, settings.maxBodyBytes)) size = settings.maxBodyBytes + 1
+      if (size === 0 && declaredTooLarge(res.getHeader('content-length') as string | number | undefined, settings.maxBodyBytes))
+        size = settings.maxBodyBytes + 1
       if (chunk !== undefined && chunk !== null && typeof chunk !== 'function') {
-        const bytes = typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8') : (chunk as Uint8Array)
+        const bytes =
+          typeof chunk === 'string'
+            ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8')
+            : (chunk as Uint8Array)
         chunks.push(bytes)
         size += bytes.byteLength
       }

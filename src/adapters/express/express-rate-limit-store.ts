@@ -47,7 +47,8 @@ const BATCH = 500
  */
 export function expressRateLimitStore(kit: RateLimitStoreKit, options: ExpressRateLimitStoreOptions = {}): CachekitRateLimitStore {
   const prefix = options.prefix ?? 'default'
-  if (typeof prefix !== 'string' || prefix.length === 0) throw new ValidationError('expressRateLimitStore: prefix must be a non-empty string')
+  if (typeof prefix !== 'string' || prefix.length === 0)
+    throw new ValidationError('expressRateLimitStore: prefix must be a non-empty string')
   const base = `${kit.namespace.prefix}__erl:${escapeParam(prefix, 'prefix')}:`
   const keyOf = (clientKey: string): string => base + escapeParam(clientKey, 'client key')
   let windowMs = 60_000

@@ -5,6 +5,11 @@ export { clientIp } from './client-ip.js'
 export { ipKey, type IpKeyOptions } from '../../ratelimit/client-ip.js'
 export type { RateLimitKeyResult } from '../shared/rate-limit-key.js'
 export { adminRouter, type AdminRouterOptions } from './admin-router.js'
-export { expressRateLimitStore, type CachekitRateLimitStore, type ExpressRateLimitStoreOptions, type RateLimitStoreKit } from './express-rate-limit-store.js'
+export {
+  expressRateLimitStore,
+  type CachekitRateLimitStore,
+  type ExpressRateLimitStoreOptions,
+  type RateLimitStoreKit,
+} from './express-rate-limit-store.js'
 export type { CachedResponse, CacheStatus } from '../shared/cached-response.js'
 export type { RateLimitedBody, RateLimitHeaderStyle } from '../shared/rate-limit-http.js'

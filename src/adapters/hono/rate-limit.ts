@@ -10,7 +10,9 @@ import type { RateLimitCheckOptions } from '../shared/rate-limit-check.js'
  * Options of {@link rateLimit}: `key`, `cost` and `ip` receive Hono's `Context`. Without
  * `key` the client is counted by IP, which takes `ip` or `trustedHops`.
  */
-export interface RateLimitOptions<Kit extends AnyCachekit = AnyCachekit> extends RateLimitCheckOptions<Context, Kit>, FetchClientOptions<Context> {
+export interface RateLimitOptions<Kit extends AnyCachekit = AnyCachekit>
+  extends RateLimitCheckOptions<Context, Kit>,
+    FetchClientOptions<Context> {
   /**
    * Answers a refused request instead of the default 429 JSON response.
    * @default a 429 with `{ error, policy, retryAfter }`, the rate-limit headers and `Retry-After`

@@ -66,16 +66,25 @@ const SCAN_COUNT = 500
  * const keyv = new Keyv({ store: keyvStore(kit, { prefix: 'keyv' }), namespace: 'users' })
  */
 export function keyvStore(source: Driver | KeyvStoreKit, options: KeyvStoreOptions = {}): CachekitKeyvStore {
-  const { driver, close } = 'driver' in source && 'namespace' in source ? { driver: source.driver, close: () => source.close() } : { driver: source as Driver, close: () => (source as Driver).close() }
+  const { driver, close } =
+    'driver' in source && 'namespace' in source
+      ? { driver: source.driver, close: () => source.close() }
+      : { driver: source as Driver, close: () => (source as Driver).close() }
   const kitPrefix = 'namespace' in source ? source.namespace.prefix : ''
-  if (options.prefix !== undefined && (typeof options.prefix !== 'string' || options.prefix.length === 0 || /[*?[\]\\{}]/.test(options.prefix))) {
-    throw new ValidationError(`keyvStore: prefix must be a non-empty string without glob characters or braces, got ${JSON.stringify(options.prefix)}`)
+  if (
+    options.prefix !== undefined &&
+    (typeof options.prefix !== 'string' || options.prefix.length === 0 || /[*?[\]\\{}]/.test(options.prefix))
+  ) {
+    throw new ValidationError(
+      `keyvStore: prefix must be a non-empty string without glob characters or braces, got ${JSON.stringify(options.prefix)}`,
+    )
   }
   const base = kitPrefix + (options.prefix === undefined ? '' : `${options.prefix}:`)
   const events = new Emitter<KeyvEvents>()
   const full = (key: string): string => base + encodeKey(key)
   // The SCAN pattern of everything under `scope` (a Keyv namespace may hold glob characters).
-  const scan = (namespace: string | undefined) => driver.scan(`${escapeGlob(base + (namespace ? `${encodeKey(namespace)}:` : ''))}*`, { count: SCAN_COUNT })
+  const scan = (namespace: string | undefined) =>
+    driver.scan(`${escapeGlob(base + (namespace ? `${encodeKey(namespace)}:` : ''))}*`, { count: SCAN_COUNT })
   const ours = (key: string): boolean => key.startsWith(base) && !hasReservedSegment(key.slice(base.length))
   const store = {
     opts: { dialect: 'redis' as const, url: '' },
@@ -116,7 +125,10 @@ export function keyvStore(source: Driver | KeyvStoreKit, options: KeyvStoreOptio
       return Promise.all(keys.map((key) => store.has(key)))
     },
     async clear(): Promise<void> {
-      if (base === '' && !store.namespace) throw new ValidationError('keyvStore: clear() without a Keyv namespace, a prefix or a kit namespace would delete every key of the database')
+      if (base === '' && !store.namespace)
+        throw new ValidationError(
+          'keyvStore: clear() without a Keyv namespace, a prefix or a kit namespace would delete every key of the database',
+        )
       for await (const page of scan(store.namespace)) {
         const batch = page.filter(ours)
         if (batch.length > 0) await driver.del(batch)

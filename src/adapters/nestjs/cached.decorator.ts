@@ -55,7 +55,9 @@ export function Cached<Args extends unknown[] = any[]>(options: CachedOptions<Ar
       const kit = this[KIT_PROPERTY]
       if (kit === undefined) {
         return Promise.reject(
-          new ValidationError(`@Cached ${String(propertyKey)}: no kit was injected. Is ${target.constructor.name} a provider of a module that sees CachekitModule?`),
+          new ValidationError(
+            `@Cached ${String(propertyKey)}: no kit was injected. Is ${target.constructor.name} a provider of a module that sees CachekitModule?`,
+          ),
         )
       }
       const computed = typeof tags === 'function' ? tags(...args) : tags
@@ -74,7 +76,11 @@ export function Cached<Args extends unknown[] = any[]>(options: CachedOptions<Ar
 
 /** Keeps what decorators applied before this one recorded on the method (route metadata). */
 function copyMetadata(from: object, to: object): void {
-  const reflect = Reflect as unknown as { getMetadataKeys?: (target: object) => unknown[]; getMetadata(key: unknown, target: object): unknown; defineMetadata(key: unknown, value: unknown, target: object): void }
+  const reflect = Reflect as unknown as {
+    getMetadataKeys?: (target: object) => unknown[]
+    getMetadata(key: unknown, target: object): unknown
+    defineMetadata(key: unknown, value: unknown, target: object): void
+  }
   if (typeof reflect.getMetadataKeys !== 'function') return
   for (const metadataKey of reflect.getMetadataKeys(from)) reflect.defineMetadata(metadataKey, reflect.getMetadata(metadataKey, from), to)
 }

@@ -5,7 +5,16 @@
  * in a segment no URL can spell, and refuses a request that carries credentials but names
  * no user.
  */
-import { applyDecorators, Inject, Injectable, SetMetadata, UseInterceptors, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common'
+import {
+  applyDecorators,
+  Inject,
+  Injectable,
+  SetMetadata,
+  UseInterceptors,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common'
 import { Reflector } from '@nestjs/core'
 import { from, lastValueFrom, type Observable } from 'rxjs'
 import { parseDuration, type Duration } from '../../core/duration.js'
@@ -148,12 +157,19 @@ export class CachekitInterceptor implements NestInterceptor {
     const http = context.switchToHttp()
     const request = http.getRequest<HttpRequest>()
     if (request.method !== 'GET') return next.handle()
-    const route = this.reflector.getAllAndOverride<RouteSettings | undefined>(CACHE_RESPONSE, [context.getHandler(), context.getClass()]) ?? UNDECORATED
+    const route =
+      this.reflector.getAllAndOverride<RouteSettings | undefined>(CACHE_RESPONSE, [context.getHandler(), context.getClass()]) ?? UNDECORATED
     // The handler stands for the route: a controller-wide decorator still warns per method.
     return from(this.serve(request, http.getResponse<HttpResponse>(), route, context.getHandler(), next))
   }
 
-  private async serve(request: HttpRequest, response: HttpResponse, route: RouteSettings, handler: object, next: CallHandler): Promise<unknown> {
+  private async serve(
+    request: HttpRequest,
+    response: HttpResponse,
+    route: RouteSettings,
+    handler: object,
+    next: CallHandler,
+  ): Promise<unknown> {
     const run = () => lastValueFrom(next.handle(), { defaultValue: undefined })
     const ttlMs = parseDuration(route.ttl ?? this.moduleOptions.http?.ttl ?? DEFAULT_TTL, 'ttl')
     const base = route.key?.(request) ?? request.originalUrl ?? request.url
@@ -219,8 +235,10 @@ export class CachekitInterceptor implements NestInterceptor {
 function routeSettings(options: CacheResponseOptions, decorated: boolean): RouteSettings {
   if (typeof options !== 'object' || options === null) throw new ValidationError('CacheResponse: options must be an object')
   if (options.ttl !== undefined) parseDuration(options.ttl, 'ttl')
-  if (options.key !== undefined && typeof options.key !== 'function') throw new ValidationError('CacheResponse: key must be a function of the request')
-  if (options.shared !== undefined && typeof options.shared !== 'boolean') throw new ValidationError('CacheResponse: shared must be a boolean')
+  if (options.key !== undefined && typeof options.key !== 'function')
+    throw new ValidationError('CacheResponse: key must be a function of the request')
+  if (options.shared !== undefined && typeof options.shared !== 'boolean')
+    throw new ValidationError('CacheResponse: shared must be a boolean')
   return Object.freeze({
     maxBodyBytes: options.maxBodyBytes === undefined ? undefined : resolveMaxBodyBytes(options.maxBodyBytes, 'CacheResponse'),
     ttl: options.ttl,

@@ -3,7 +3,17 @@
  * `429 Too Many Requests` (an `HttpException`, so exception filters see it) with
  * `Retry-After` and the IETF rate-limit headers.
  */
-import { applyDecorators, HttpException, HttpStatus, Inject, Injectable, SetMetadata, UseGuards, type CanActivate, type ExecutionContext } from '@nestjs/common'
+import {
+  applyDecorators,
+  HttpException,
+  HttpStatus,
+  Inject,
+  Injectable,
+  SetMetadata,
+  UseGuards,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common'
 import { Reflector } from '@nestjs/core'
 import { ValidationError } from '../../core/errors/index.js'
 import type { AnyCachekit } from '../shared/any-kit.js'
@@ -60,8 +70,10 @@ const RATE_LIMIT = Symbol.for('cachekit.nestjs.rate-limit')
  * @Post('login') @RateLimit('login', { key: (req) => req.user?.id }) login() { ... }
  */
 export function RateLimit(policy: string, options: RateLimitOptions = {}): MethodDecorator & ClassDecorator {
-  if (typeof policy !== 'string' || policy.length === 0) throw new ValidationError('@RateLimit: policy must be the name of a rate-limit policy')
-  if (options.headers !== undefined && !isHeaderStyle(options.headers)) throw new ValidationError(`@RateLimit: headers must be 'ietf', 'draft-6' or false`)
+  if (typeof policy !== 'string' || policy.length === 0)
+    throw new ValidationError('@RateLimit: policy must be the name of a rate-limit policy')
+  if (options.headers !== undefined && !isHeaderStyle(options.headers))
+    throw new ValidationError(`@RateLimit: headers must be 'ietf', 'draft-6' or false`)
   checkKeyOptions(options, '@RateLimit')
   return applyDecorators(SetMetadata(RATE_LIMIT, { ...options, policy } satisfies RateLimitMetadata), UseGuards(CachekitRateLimitGuard))
 }
@@ -86,7 +98,8 @@ export class CachekitRateLimitGuard implements CanActivate {
     if (identifier === undefined) return true
     const result = await limiter.limit(identifier, { cost: metadata.cost ?? RATE_LIMIT_MIDDLEWARE_DEFAULTS.cost })
     const response = http.getResponse<HeaderSink>()
-    for (const [name, value] of rateLimitHeaderFields(result, limiter.policy, metadata.headers ?? RATE_LIMIT_MIDDLEWARE_DEFAULTS.headers)) response.setHeader(name, value)
+    for (const [name, value] of rateLimitHeaderFields(result, limiter.policy, metadata.headers ?? RATE_LIMIT_MIDDLEWARE_DEFAULTS.headers))
+      response.setHeader(name, value)
     if (result.allowed) return true
     throw new HttpException(rateLimitedBody(result, limiter.policy), HttpStatus.TOO_MANY_REQUESTS)
   }

@@ -60,7 +60,8 @@ export function cached<Args extends readonly unknown[], Value>(
 ): (...args: Args) => Promise<Value> {
   if (typeof fn !== 'function') throw new ValidationError('cached: fn must be a function')
   const { key, tags, tagsOf } = options
-  if (typeof key !== 'function' && (typeof key !== 'string' || key.length === 0)) throw new ValidationError('cached: key must be a non-empty string or a function of the arguments')
+  if (typeof key !== 'function' && (typeof key !== 'string' || key.length === 0))
+    throw new ValidationError('cached: key must be a non-empty string or a function of the arguments')
   const ttlMs = options.ttl === undefined ? undefined : parseDuration(options.ttl, 'ttl')
   const graceMs = options.grace === undefined ? undefined : parseDuration(options.grace, 'grace')
   return async function cachedFunction(...args: Args): Promise<Value> {
@@ -69,7 +70,8 @@ export function cached<Args extends readonly unknown[], Value>(
     const callOptions: CacheCallOptions<Value> = {}
     if (ttlMs !== undefined) callOptions.ttl = ttlMs
     if (graceMs !== undefined) callOptions.grace = graceMs
-    if (fixedTags !== undefined || tagsOf !== undefined) callOptions.tags = (value: Value) => [...(fixedTags ?? []), ...(tagsOf?.(value) ?? [])]
+    if (fixedTags !== undefined || tagsOf !== undefined)
+      callOptions.tags = (value: Value) => [...(fixedTags ?? []), ...(tagsOf?.(value) ?? [])]
     return kit.cache.getOrSet<Value>(cacheKey, () => fn(...args), callOptions)
   }
 }
@@ -87,6 +89,7 @@ function argumentSegment(arg: unknown): string {
   if (arg === undefined) return '%undefined'
   if (arg === null) return '%null'
   const json = JSON.stringify(arg)
-  if (json === undefined) throw new ValidationError(`cached: cannot build a key from an argument of type ${typeof arg}; pass a key function`)
+  if (json === undefined)
+    throw new ValidationError(`cached: cannot build a key from an argument of type ${typeof arg}; pass a key function`)
   return `%json${escapeParam(json, 'argument')}`
 }

@@ -30,7 +30,11 @@ export interface InvalidateTagsKit {
  * @example
  * await invalidateTags(kit, ['videos'], { revalidateTag: (tag) => revalidateTag(tag, 'max') })
  */
-export async function invalidateTags(kit: InvalidateTagsKit, tags: readonly string[], options: InvalidateTagsOptions = {}): Promise<TagInvalidationReport> {
+export async function invalidateTags(
+  kit: InvalidateTagsKit,
+  tags: readonly string[],
+  options: InvalidateTagsOptions = {},
+): Promise<TagInvalidationReport> {
   const { revalidateTag, ...tagOptions } = options
   const report = await kit.cache.invalidateTags(tags, tagOptions)
   if (revalidateTag) for (const tag of report.tags) await revalidateTag(tag)

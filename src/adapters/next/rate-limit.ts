@@ -12,7 +12,9 @@ import type { RateLimitCheckOptions } from '../shared/rate-limit-check.js'
  * Options of {@link rateLimit}: `key`, `cost` and `ip` receive the request. Without `key`
  * the client is counted by IP, which takes `trustedHops` or `ip`.
  */
-export interface RateLimitOptions<R extends Request = Request, Kit extends AnyCachekit = AnyCachekit> extends RateLimitCheckOptions<R, Kit>, FetchClientOptions<R> {
+export interface RateLimitOptions<R extends Request = Request, Kit extends AnyCachekit = AnyCachekit>
+  extends RateLimitCheckOptions<R, Kit>,
+    FetchClientOptions<R> {
   /**
    * Answers a refused request instead of the default 429 JSON response (add the headers
    * you want from `result`).
@@ -22,7 +24,10 @@ export interface RateLimitOptions<R extends Request = Request, Kit extends AnyCa
 }
 
 /** What {@link rateLimit} returns: call it with the request, and what to answer when it is allowed. */
-export type NextRateLimit<R extends Request = Request> = (request: R, onAllowed?: () => Response | Promise<Response>) => Promise<Response | undefined>
+export type NextRateLimit<R extends Request = Request> = (
+  request: R,
+  onAllowed?: () => Response | Promise<Response>,
+) => Promise<Response | undefined>
 
 /**
  * Counts each request under `policy`. A refused request gets a 429 (or `onLimited`'s

@@ -79,8 +79,12 @@ export function unkeyedVaryWarner(): (route: string, unkeyed: readonly string[])
   return (route, unkeyed) => {
     if (warned) return
     warned = true
-    const fix = unkeyed.includes('*') ? 'a response that varies on everything (`Vary: *`) is never cached' : `add ${unkeyed.map((name) => JSON.stringify(name)).join(', ')} to the route's \`vary\` option to cache one response per value`
-    console.warn(`cachekit response cache: responses for ${JSON.stringify(route)} say Vary: ${unkeyed.join(', ')}, which the cache does not key by, so they are not stored; ${fix}.`)
+    const fix = unkeyed.includes('*')
+      ? 'a response that varies on everything (`Vary: *`) is never cached'
+      : `add ${unkeyed.map((name) => JSON.stringify(name)).join(', ')} to the route's \`vary\` option to cache one response per value`
+    console.warn(
+      `cachekit response cache: responses for ${JSON.stringify(route)} say Vary: ${unkeyed.join(', ')}, which the cache does not key by, so they are not stored; ${fix}.`,
+    )
   }
 }
 

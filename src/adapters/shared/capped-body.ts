@@ -8,7 +8,9 @@
 import { concatBytes } from '../../core/bytes.js'
 
 /** What {@link readUpTo} found: the whole body, or a body too large to hold. */
-export type CappedBody = { readonly complete: true; readonly bytes: Uint8Array<ArrayBuffer> } | { readonly complete: false; readonly body: ReadableStream<Uint8Array> }
+export type CappedBody =
+  | { readonly complete: true; readonly bytes: Uint8Array<ArrayBuffer> }
+  | { readonly complete: false; readonly body: ReadableStream<Uint8Array> }
 
 /** Reads `body` while it stays within `maxBytes`. The original stream must not be read elsewhere. */
 export async function readUpTo(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<CappedBody> {

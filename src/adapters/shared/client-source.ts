@@ -37,7 +37,10 @@ export const nodeRequestClient: ClientSource<NodeRequestLike> = {
   forwardedFor: (req) => headerText(req.headers['x-forwarded-for']),
   inspect(req, address, report) {
     if (address === undefined) {
-      report('CLIENT_IP_UNDEFINED', 'req.ip is undefined (a closed socket, or a server that does not set it): such requests have no client IP to be counted by')
+      report(
+        'CLIENT_IP_UNDEFINED',
+        'req.ip is undefined (a closed socket, or a server that does not set it): such requests have no client IP to be counted by',
+      )
     }
     const trust = typeof req.app?.get === 'function' ? req.app.get('trust proxy') : undefined
     if (trust === true) {
@@ -80,7 +83,8 @@ export interface FetchClientOptions<Input> {
 export function fetchClient<Input>(headersOf: (input: Input) => Headers, options: FetchClientOptions<Input>): ClientSource<Input> {
   const trustedHops = options.trustedHops ?? CLIENT_IP_DEFAULTS.trustedHops
   const { ip } = options
-  const address = (input: Input): string | undefined => clientIpFromHeaders(headersOf(input).get('x-forwarded-for'), trustedHops, () => ip?.(input) ?? undefined)
+  const address = (input: Input): string | undefined =>
+    clientIpFromHeaders(headersOf(input).get('x-forwarded-for'), trustedHops, () => ip?.(input) ?? undefined)
   return {
     name: 'the client IP',
     address,
@@ -93,7 +97,10 @@ export function fetchClient<Input>(headersOf: (input: Input) => Headers, options
         )
       }
       if (clientAddress === undefined) {
-        report('CLIENT_IP_UNDEFINED', `no client IP for this request: ${trustedHops === 0 ? 'the ip option gave none' : 'no X-Forwarded-For, and the ip option gave none'}`)
+        report(
+          'CLIENT_IP_UNDEFINED',
+          `no client IP for this request: ${trustedHops === 0 ? 'the ip option gave none' : 'no X-Forwarded-For, and the ip option gave none'}`,
+        )
       }
     },
   }
@@ -105,7 +112,11 @@ export function fetchClient<Input>(headersOf: (input: Input) => Headers, options
  * `trustedHops`-th entry from the right, the leftmost when there are fewer, the peer when
  * there are none). `undefined` when that is not an IP address.
  */
-export function clientIpFromHeaders(forwardedFor: string | null | undefined, trustedHops: number, peer: () => string | undefined): string | undefined {
+export function clientIpFromHeaders(
+  forwardedFor: string | null | undefined,
+  trustedHops: number,
+  peer: () => string | undefined,
+): string | undefined {
   const entries = trustedHops > 0 && typeof forwardedFor === 'string' ? forwardedEntries(forwardedFor) : []
   if (entries.length === 0) return normalizedIp(peer())
   return normalizedIp(entries[Math.max(0, entries.length - trustedHops)])

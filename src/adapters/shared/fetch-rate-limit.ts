@@ -21,7 +21,7 @@ export function fetchRateLimitCheck<Input, Kit extends AnyCachekit>(
   if (problem !== undefined) throw new ValidationError(`rateLimit: ${problem}`)
   if (options?.key === undefined && options?.ip === undefined && !options?.trustedHops) {
     throw new ValidationError(
-      'rateLimit: without key, the client is counted by IP: pass ip (the platform\'s peer address) or trustedHops (the number of proxies that append to X-Forwarded-For), or a key',
+      "rateLimit: without key, the client is counted by IP: pass ip (the platform's peer address) or trustedHops (the number of proxies that append to X-Forwarded-For), or a key",
     )
   }
   return rateLimitCheck(kit, options, fetchClient(headersOf, options ?? {}))

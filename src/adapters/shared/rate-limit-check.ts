@@ -56,10 +56,15 @@ export interface RateLimitCheck<Input> {
  * client's address (the default key).
  * @throws {ValidationError} for an unknown policy, a bad key option or a bad header style.
  */
-export function rateLimitCheck<Input, Kit extends AnyCachekit>(kit: Kit, options: RateLimitCheckOptions<Input, Kit>, client: ClientSource<Input>): RateLimitCheck<Input> {
+export function rateLimitCheck<Input, Kit extends AnyCachekit>(
+  kit: Kit,
+  options: RateLimitCheckOptions<Input, Kit>,
+  client: ClientSource<Input>,
+): RateLimitCheck<Input> {
   if (options === null || typeof options !== 'object') throw new ValidationError('rateLimit: options must be an object with a policy')
   const style = options.headers ?? RATE_LIMIT_MIDDLEWARE_DEFAULTS.headers
-  if (!isHeaderStyle(style)) throw new ValidationError(`rateLimit: headers must be 'ietf', 'draft-6' or false, got ${JSON.stringify(style)}`)
+  if (!isHeaderStyle(style))
+    throw new ValidationError(`rateLimit: headers must be 'ietf', 'draft-6' or false, got ${JSON.stringify(style)}`)
   const limiter = kit.rateLimits.limiter(options.policy)
   const who = rateLimitKey(kit, limiter.policy.name, options, client, 'rateLimit')
   const { cost } = options
@@ -68,7 +73,9 @@ export function rateLimitCheck<Input, Kit extends AnyCachekit>(kit: Kit, options
     async check(input) {
       const identifier = await who.identify(input)
       if (identifier === undefined) return undefined
-      const result = await limiter.limit(identifier, { cost: typeof cost === 'function' ? cost(input) : (cost ?? RATE_LIMIT_MIDDLEWARE_DEFAULTS.cost) })
+      const result = await limiter.limit(identifier, {
+        cost: typeof cost === 'function' ? cost(input) : (cost ?? RATE_LIMIT_MIDDLEWARE_DEFAULTS.cost),
+      })
       return { result, fields: rateLimitHeaderFields(result, limiter.policy, style) }
     },
     refusal(result, fields) {

@@ -24,7 +24,12 @@ export interface RateLimitedBody {
 }
 
 /** The header fields for one answer, as [name, value] pairs. */
-export function rateLimitHeaderFields(result: RateLimitResult, policy: ResolvedRateLimitPolicy, style: RateLimitHeaderStyle, nowMs = Date.now()): [string, string][] {
+export function rateLimitHeaderFields(
+  result: RateLimitResult,
+  policy: ResolvedRateLimitPolicy,
+  style: RateLimitHeaderStyle,
+  nowMs = Date.now(),
+): [string, string][] {
   const fields: [string, string][] = []
   if (style === 'draft-6') {
     for (const [name, value] of Object.entries(rateLimitHeaders(result, policy, nowMs))) fields.push([name, value])

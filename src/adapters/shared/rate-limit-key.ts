@@ -8,7 +8,15 @@
 import { ValidationError } from '../../core/errors/index.js'
 import type { RateLimitIdentifier } from '../../ratelimit/keys.js'
 import type { AnyCachekit } from './any-kit.js'
-import { forwardedEntries, ipKey, ipv6SubnetProblem, isIpv6Address, looksLikeIpKey, normalizedIp, type IpKeyOptions } from '../../ratelimit/client-ip.js'
+import {
+  forwardedEntries,
+  ipKey,
+  ipv6SubnetProblem,
+  isIpv6Address,
+  looksLikeIpKey,
+  normalizedIp,
+  type IpKeyOptions,
+} from '../../ratelimit/client-ip.js'
 import type { ClientSource, ReportWarning } from './client-source.js'
 import { alreadyWarned, warnOnce } from './warn-once.js'
 
@@ -71,7 +79,9 @@ export function rateLimitKey<Input>(
   const report: ReportWarning = (code, message) => warnOnce(kit, limiterScope, { code, message, policy })
   const missing = (why: string): undefined => {
     if (onMissingKey === 'allow') return undefined
-    throw new ValidationError(`${where} (policy "${policy}"): ${why}, so the request cannot be counted; return an identifier, or set onMissingKey: 'allow' to let such requests through uncounted`)
+    throw new ValidationError(
+      `${where} (policy "${policy}"): ${why}, so the request cannot be counted; return an identifier, or set onMissingKey: 'allow' to let such requests through uncounted`,
+    )
   }
 
   return {
@@ -85,7 +95,8 @@ export function rateLimitKey<Input>(
         return ipKey(address, { ipv6Subnet }) ?? missing(`${client.name} is ${address === undefined ? 'undefined' : 'not an IP address'}`)
       }
       const identifier = await key(input)
-      if (identifier === undefined || identifier === null || identifier === '') return missing(`the key function returned ${identifier === '' ? "''" : String(identifier)}`)
+      if (identifier === undefined || identifier === null || identifier === '')
+        return missing(`the key function returned ${identifier === '' ? "''" : String(identifier)}`)
       // A key that is an IP address depends on the trust settings too, and may be one of the usual mistakes.
       if (typeof identifier === 'string' && looksLikeIpKey(identifier)) {
         const address = client.address(input)
@@ -122,15 +133,23 @@ function inspectIpIdentifier<Input>(
   report: ReportWarning,
 ): void {
   if (ipv6Subnet !== false && !alreadyWarned(scope, 'UNGROUPED_IPV6_KEY') && isIpv6Address(identifier)) {
-    report('UNGROUPED_IPV6_KEY', 'the key function returned a single IPv6 address: one client holds a whole /56 or more and can rotate through them; return ipKey(ip) to count IPv6 clients by subnet')
+    report(
+      'UNGROUPED_IPV6_KEY',
+      'the key function returned a single IPv6 address: one client holds a whole /56 or more and can rotate through them; return ipKey(ip) to count IPv6 clients by subnet',
+    )
   }
   if (alreadyWarned(scope, 'FORGEABLE_KEY')) return
   const forwardedFor = client.forwardedFor(input)
   if (forwardedFor === undefined) return
   const trusted = normalizedIp(address)
   if (trusted !== undefined && (identifier === trusted || identifier === ipKey(trusted, { ipv6Subnet }))) return
-  const written = forwardedFor.trim() === identifier || forwardedEntries(forwardedFor).some((entry) => entry === identifier || ipKey(entry, { ipv6Subnet }) === identifier)
+  const written =
+    forwardedFor.trim() === identifier ||
+    forwardedEntries(forwardedFor).some((entry) => entry === identifier || ipKey(entry, { ipv6Subnet }) === identifier)
   if (written) {
-    report('FORGEABLE_KEY', `the key function returned an X-Forwarded-For address that no trusted proxy wrote: any client can send a new one with each request; count by ${client.name} instead`)
+    report(
+      'FORGEABLE_KEY',
+      `the key function returned an X-Forwarded-For address that no trusted proxy wrote: any client can send a new one with each request; count by ${client.name} instead`,
+    )
   }
 }

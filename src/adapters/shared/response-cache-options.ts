@@ -114,7 +114,10 @@ export interface ResponseCacheAdapterDefaults<Request> {
   readonly naming: string
 }
 
-const NOBODY: ResponseCacheAdapterDefaults<unknown> = Object.freeze({ user: () => undefined, naming: 'return its id from the `user` option' })
+const NOBODY: ResponseCacheAdapterDefaults<unknown> = Object.freeze({
+  user: () => undefined,
+  naming: 'return its id from the `user` option',
+})
 
 /**
  * Checks the options once, when the middleware is created.
@@ -125,14 +128,18 @@ export function resolveResponseCacheOptions<Request>(
   defaults: ResponseCacheAdapterDefaults<Request> = NOBODY,
 ): ResolvedResponseCacheOptions<Request> {
   if (typeof options !== 'object' || options === null) throw new ValidationError('response cache options must be an object')
-  if (typeof options.key !== 'function') throw new ValidationError('response cache: `key` must be a function of the request that returns the cache key')
+  if (typeof options.key !== 'function')
+    throw new ValidationError('response cache: `key` must be a function of the request that returns the cache key')
   if (options.ttl === undefined) throw new ValidationError('response cache: `ttl` is required')
   const ttlMs = parseDuration(options.ttl, 'ttl')
   const graceMs = options.grace === undefined ? RESPONSE_CACHE_DEFAULTS.graceMs : parseDuration(options.grace, 'grace')
   const tags = options.tags
-  if (tags !== undefined && typeof tags !== 'function' && !Array.isArray(tags)) throw new ValidationError('response cache: `tags` must be an array of strings or a function')
-  if (options.user !== undefined && typeof options.user !== 'function') throw new ValidationError('response cache: `user` must be a function of the request')
-  if (options.shared !== undefined && typeof options.shared !== 'boolean') throw new ValidationError('response cache: `shared` must be a boolean')
+  if (tags !== undefined && typeof tags !== 'function' && !Array.isArray(tags))
+    throw new ValidationError('response cache: `tags` must be an array of strings or a function')
+  if (options.user !== undefined && typeof options.user !== 'function')
+    throw new ValidationError('response cache: `user` must be a function of the request')
+  if (options.shared !== undefined && typeof options.shared !== 'boolean')
+    throw new ValidationError('response cache: `shared` must be a boolean')
   return Object.freeze({
     key: options.key,
     ttlMs,
@@ -155,7 +162,9 @@ export function resolveResponseCacheOptions<Request>(
 export function resolveMaxBodyBytes(value: unknown, where: string): number {
   if (value === undefined) return RESPONSE_CACHE_DEFAULTS.maxBodyBytes
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new ValidationError(`${where}: \`maxBodyBytes\` must be a positive integer (bytes), got ${typeof value === 'number' ? String(value) : typeof value}`)
+    throw new ValidationError(
+      `${where}: \`maxBodyBytes\` must be a positive integer (bytes), got ${typeof value === 'number' ? String(value) : typeof value}`,
+    )
   }
   return value
 }
@@ -173,9 +182,13 @@ export function resolveVary(vary: readonly string[] | undefined): readonly strin
   if (vary === undefined) return RESPONSE_CACHE_DEFAULTS.vary
   if (!Array.isArray(vary)) throw new ValidationError('response cache: `vary` must be an array of request header names')
   const names = vary.map((name: unknown) => {
-    if (typeof name !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || name === '*') throw new ValidationError(`response cache: vary names request headers, got ${JSON.stringify(name)}`)
+    if (typeof name !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || name === '*')
+      throw new ValidationError(`response cache: vary names request headers, got ${JSON.stringify(name)}`)
     const lower = name.toLowerCase()
-    if (CREDENTIAL_HEADERS.has(lower)) throw new ValidationError(`response cache: vary ${JSON.stringify(name)} would write credentials into key names; name who asks with \`user\` instead`)
+    if (CREDENTIAL_HEADERS.has(lower))
+      throw new ValidationError(
+        `response cache: vary ${JSON.stringify(name)} would write credentials into key names; name who asks with \`user\` instead`,
+      )
     return lower
   })
   return Object.freeze([...new Set(names)].sort())
@@ -202,7 +215,8 @@ export async function responseCacheRequest<Request>(
   header: (name: string) => string | null | undefined,
 ): Promise<ResponseCacheRequest> {
   const route = settings.key(request)
-  if (typeof route !== 'string' || route.length === 0) throw new ValidationError(`response cache: \`key\` must return a non-empty string, got ${JSON.stringify(route)}`)
+  if (typeof route !== 'string' || route.length === 0)
+    throw new ValidationError(`response cache: \`key\` must return a non-empty string, got ${JSON.stringify(route)}`)
   const who = settings.shared ? undefined : await settings.user(request)
   const scope: ResponseScope | undefined = resolveScope({ shared: settings.shared, who, credentials: hasCredentials(header) })
   if (scope === undefined) throw unscopedRequestError(route, settings.naming)

@@ -48,7 +48,8 @@ export interface ResponseKeyParts {
  */
 export function responseKey({ space, base, scope, varied }: ResponseKeyParts): string {
   let key = `${space}:${segment(base, 'response cache key')}:${scopeSegments(scope)}`
-  for (const [name, value] of varied) key += `:${segment(name, 'vary header name')}${value === undefined ? '' : `=${value === '' ? '' : escapeParam(value, `${name} header`)}`}`
+  for (const [name, value] of varied)
+    key += `:${segment(name, 'vary header name')}${value === undefined ? '' : `=${value === '' ? '' : escapeParam(value, `${name} header`)}`}`
   return key
 }
 

@@ -58,7 +58,9 @@ function userId(who: unknown): string | undefined {
   if (typeof who === 'string') return who
   if ((typeof who === 'number' && Number.isFinite(who)) || typeof who === 'bigint') return String(who)
   // String(someObject) is '[object Object]' for every user: one entry for all of them.
-  throw new ValidationError(`response cache: \`user\` must return a string or number id, undefined for nobody found or null for signed out; got ${describe(who)}`)
+  throw new ValidationError(
+    `response cache: \`user\` must return a string or number id, undefined for nobody found or null for signed out; got ${describe(who)}`,
+  )
 }
 
 function describe(value: unknown): string {

@@ -4,7 +4,16 @@
  * (single flight, grace, storage, failure policy) is the kit's.
  */
 import { base64ToBytes, bytesToBase64 } from './base64.js'
-import { etagMatches, isTextual, replayableHeaders, uncacheableReason, unkeyedVary, weakEtag, type CachedResponse, type CacheStatus } from './cached-response.js'
+import {
+  etagMatches,
+  isTextual,
+  replayableHeaders,
+  uncacheableReason,
+  unkeyedVary,
+  weakEtag,
+  type CachedResponse,
+  type CacheStatus,
+} from './cached-response.js'
 import { readUpTo } from './capped-body.js'
 import { declaredTooLarge, warnResponseTooLarge } from './oversized-response.js'
 import { responseCacheRequest, type ResolvedResponseCacheOptions, type ResponseCacheKit } from './response-cache-options.js'
@@ -57,7 +66,12 @@ interface Produced {
   readonly tooLarge: boolean
 }
 
-async function capture<Request>(kit: ResponseCacheKit, response: Response, settings: ResolvedResponseCacheOptions<Request>, route: string): Promise<Produced> {
+async function capture<Request>(
+  kit: ResponseCacheKit,
+  response: Response,
+  settings: ResolvedResponseCacheOptions<Request>,
+  route: string,
+): Promise<Produced> {
   const headers: [string, string][] = []
   response.headers.forEach((value, name) => headers.push([name, value]))
   if (uncacheableReason(response.status, headers) !== undefined) return { response, snapshot: undefined, tooLarge: false }

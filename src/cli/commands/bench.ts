@@ -28,7 +28,12 @@ export async function bench(context: CommandContext): Promise<number> {
     if (context.json) context.printJson({ target: context.connection.target, ops, concurrency, size, results: rows })
     else {
       context.print(`${context.connection.target}: ${ops} keys of ${size} bytes, ${concurrency} calls in flight\n`)
-      context.print(table(['operation', 'calls', 'ops/sec', 'p50', 'p99'], rows.map((row) => [row.op, row.calls, Math.round(row.opsPerSec), ms(row.p50Ms), ms(row.p99Ms)])))
+      context.print(
+        table(
+          ['operation', 'calls', 'ops/sec', 'p50', 'p99'],
+          rows.map((row) => [row.op, row.calls, Math.round(row.opsPerSec), ms(row.p50Ms), ms(row.p99Ms)]),
+        ),
+      )
     }
     return EXIT.ok
   } finally {
@@ -73,7 +78,12 @@ async function sequential(keys: readonly string[], call: (key: string) => Promis
 function figures(durations: number[], elapsedMs: number): Figures {
   const sorted = [...durations].sort((a, b) => a - b)
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0
-  return { calls: durations.length, opsPerSec: elapsedMs === 0 ? 0 : (durations.length * 1000) / elapsedMs, p50Ms: at(0.5), p99Ms: at(0.99) }
+  return {
+    calls: durations.length,
+    opsPerSec: elapsedMs === 0 ? 0 : (durations.length * 1000) / elapsedMs,
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+  }
 }
 
 function ms(value: number): string {

@@ -44,17 +44,23 @@ export async function demo(io: CliIo): Promise<number> {
     await fill(kit, budget * 0.82)
     const warn = await kit.guard.check()
     const skipped = await kit.cache.set(keys.report({ report: 'weekly' }), { rows: [] })
-    io.out(`guard     memory at ${pct(warn.usage?.ratio)} of a ${formatBytes(budget)} budget: ${warn.state}; a low-priority write was ${skipped ? 'stored' : 'skipped'}`)
+    io.out(
+      `guard     memory at ${pct(warn.usage?.ratio)} of a ${formatBytes(budget)} budget: ${warn.state}; a low-priority write was ${skipped ? 'stored' : 'skipped'}`,
+    )
     await fill(kit, budget * 0.93)
     const critical = await kit.guard.check()
-    io.out(`guard     memory at ${pct(critical.usage?.ratio)}: ${critical.state}; evicted ${critical.eviction?.total ?? 0} low-priority keys (analytics), kept users and boards`)
+    io.out(
+      `guard     memory at ${pct(critical.usage?.ratio)}: ${critical.state}; evicted ${critical.eviction?.total ?? 0} low-priority keys (analytics), kept users and boards`,
+    )
     const after = await kit.guard.check()
     io.out(`guard     memory at ${pct(after.usage?.ratio)} after eviction: ${after.state}`)
 
     const health = await kit.monitor.health()
     io.out(`health    ${health.status}${health.issues.length > 0 ? `: ${health.issues.map((issue) => issue.message).join('; ')}` : ''}`)
     const stats = kit.cache.stats()
-    io.out(`stats     user: ${stats.user?.hits} hit, ${stats.user?.misses} miss; board: ${stats.board?.loads} load for ${(stats.board?.hits ?? 0) + (stats.board?.misses ?? 0)} reads`)
+    io.out(
+      `stats     user: ${stats.user?.hits} hit, ${stats.user?.misses} miss; board: ${stats.board?.loads} load for ${(stats.board?.hits ?? 0) + (stats.board?.misses ?? 0)} reads`,
+    )
     io.out('next      npx cachekit health --url redis://localhost:6379')
     return 0
   } finally {

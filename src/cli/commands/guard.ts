@@ -35,7 +35,11 @@ export async function guard(context: CommandContext): Promise<number> {
       ]),
     )
     if (report.error) context.print(`\nerror: ${report.error}`)
-    context.print(warnings.length === 0 ? '\nno configuration warnings' : `\nwarnings:\n${warnings.map((warning) => `  ${warning.check}: ${warning.message}`).join('\n')}`)
+    context.print(
+      warnings.length === 0
+        ? '\nno configuration warnings'
+        : `\nwarnings:\n${warnings.map((warning) => `  ${warning.check}: ${warning.message}`).join('\n')}`,
+    )
   }
   if (report.usage === null) return EXIT.failure
   return report.state === 'ok' ? EXIT.ok : report.state === 'warn' ? EXIT.warning : EXIT.failure

@@ -13,12 +13,21 @@ export async function health(context: CommandContext): Promise<number> {
         ['target', context.connection.target],
         ['server', report.driver.server ?? '-'],
         ['ping', report.driver.pingMs === null ? 'no answer' : millis(report.driver.pingMs)],
-        ['memory', memory ? `${formatBytes(memory.usedBytes)} of ${memory.limitBytes === null ? 'no limit' : `${formatBytes(memory.limitBytes)} (${percent(memory.ratio)}, ${memory.limitSource})`}` : '-'],
+        [
+          'memory',
+          memory
+            ? `${formatBytes(memory.usedBytes)} of ${memory.limitBytes === null ? 'no limit' : `${formatBytes(memory.limitBytes)} (${percent(memory.ratio)}, ${memory.limitSource})`}`
+            : '-',
+        ],
         ['policy', memory?.policy ?? '-'],
         ['circuit', report.circuit],
       ]),
     )
-    context.print(report.issues.length === 0 ? '\nno issues' : `\nissues:\n${report.issues.map((issue) => `  ${issue.severity.padEnd(8)} ${issue.check.padEnd(10)} ${issue.message}`).join('\n')}`)
+    context.print(
+      report.issues.length === 0
+        ? '\nno issues'
+        : `\nissues:\n${report.issues.map((issue) => `  ${issue.severity.padEnd(8)} ${issue.check.padEnd(10)} ${issue.message}`).join('\n')}`,
+    )
   }
   return report.status === 'healthy' ? EXIT.ok : report.status === 'degraded' ? EXIT.warning : EXIT.failure
 }

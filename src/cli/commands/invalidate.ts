@@ -10,8 +10,15 @@ export async function invalidate(context: CommandContext): Promise<number> {
   const value = stringOption(context.args, kind) as string
   const cache = context.kit.cache
   const result =
-    kind === 'key' ? { deleted: await cache.delete(value, { onError: 'throw' }) } : kind === 'tag' ? await cache.invalidateTags([value]) : await cache.invalidatePattern(value)
+    kind === 'key'
+      ? { deleted: await cache.delete(value, { onError: 'throw' }) }
+      : kind === 'tag'
+        ? await cache.invalidateTags([value])
+        : await cache.invalidatePattern(value)
   if (context.json) context.printJson({ kind, value, result })
-  else context.print(`invalidated ${kind} ${JSON.stringify(value)} in namespace ${JSON.stringify(context.kit.namespace.prefix)}: ${JSON.stringify(result)}`)
+  else
+    context.print(
+      `invalidated ${kind} ${JSON.stringify(value)} in namespace ${JSON.stringify(context.kit.namespace.prefix)}: ${JSON.stringify(result)}`,
+    )
   return EXIT.ok
 }

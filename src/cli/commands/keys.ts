@@ -14,7 +14,9 @@ export async function keys(context: CommandContext): Promise<number> {
     return EXIT.ok
   }
   const prefix = context.kit.namespace.prefix || '(no prefix)'
-  context.print(`${report.scanned} keys under ${prefix}${report.complete ? '' : ' (scan stopped at --max-scan)'}, ${report.sampled} sampled\n`)
+  context.print(
+    `${report.scanned} keys under ${prefix}${report.complete ? '' : ' (scan stopped at --max-scan)'}, ${report.sampled} sampled\n`,
+  )
   context.print(
     table(
       ['family', 'keys', 'sampled', 'avg size', 'est. memory', 'no TTL', 'avg TTL'],

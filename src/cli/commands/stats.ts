@@ -16,7 +16,12 @@ export async function stats(context: CommandContext): Promise<number> {
     facts([
       ['target', context.connection.target],
       ['server', `redis ${server.version ?? '?'} (${server.mode}, ${server.nodes.length} node${server.nodes.length === 1 ? '' : 's'})`],
-      ['memory', metrics.memory ? `${formatBytes(metrics.memory.usedBytes)}${metrics.memory.limitBytes === null ? ', no limit' : ` of ${formatBytes(metrics.memory.limitBytes)} (${percent(metrics.memory.ratio)})`}` : '-'],
+      [
+        'memory',
+        metrics.memory
+          ? `${formatBytes(metrics.memory.usedBytes)}${metrics.memory.limitBytes === null ? ', no limit' : ` of ${formatBytes(metrics.memory.limitBytes)} (${percent(metrics.memory.ratio)})`}`
+          : '-',
+      ],
       ['policy', metrics.memory?.policy ?? '-'],
       ['hit rate', `${percent(totals.hitRate)} (${totals.keyspaceHits} hits, ${totals.keyspaceMisses} misses, all clients)`],
       ['ops/sec', totals.opsPerSec],
@@ -31,7 +36,13 @@ export async function stats(context: CommandContext): Promise<number> {
     context.print(
       `\n${table(
         ['node', 'used', 'max', 'keys', 'ops/sec'],
-        server.nodes.map((node) => [node.node ?? '-', formatBytes(node.memory.usedBytes), node.memory.maxBytes === 0 ? '-' : formatBytes(node.memory.maxBytes), Object.values(node.keyspace).reduce((sum, db) => sum + db.keys, 0), node.stats.opsPerSec]),
+        server.nodes.map((node) => [
+          node.node ?? '-',
+          formatBytes(node.memory.usedBytes),
+          node.memory.maxBytes === 0 ? '-' : formatBytes(node.memory.maxBytes),
+          Object.values(node.keyspace).reduce((sum, db) => sum + db.keys, 0),
+          node.stats.opsPerSec,
+        ]),
       )}`,
     )
   }

@@ -19,6 +19,6 @@ export class CommandError extends DriverError {
 
   constructor(message: string, options: CommandErrorOptions = {}) {
     super(message, options)
-    this.reply = options.reply ?? (/^[A-Z]+(?= )/.exec(message)?.[0] ?? 'ERR')
+    this.reply = options.reply ?? /^[A-Z]+(?= )/.exec(message)?.[0] ?? 'ERR'
   }
 }

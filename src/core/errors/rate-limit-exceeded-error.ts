@@ -33,7 +33,10 @@ export class RateLimitExceededError extends CachekitError {
   readonly blocked: boolean
 
   constructor(policy: string, details: RateLimitExceededDetails, options?: CachekitErrorOptions) {
-    super(`rate limit "${policy}" exceeded${details.blocked ? ' (blocked)' : ''}; retry in ${Math.ceil(details.retryAfterMs / 1000)} s`, options)
+    super(
+      `rate limit "${policy}" exceeded${details.blocked ? ' (blocked)' : ''}; retry in ${Math.ceil(details.retryAfterMs / 1000)} s`,
+      options,
+    )
     this.policy = policy
     this.limit = details.limit
     this.remaining = details.remaining

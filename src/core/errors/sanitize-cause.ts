@@ -53,7 +53,8 @@ export function sanitizeCause(cause: unknown, redact: RedactText = (text) => tex
       const nested = sanitizeCause(source[field], redact, depth + 1)
       if (nested !== undefined) copy[field] = nested
     }
-    if (Array.isArray(source.previousErrors)) copy.previousErrors = source.previousErrors.map((error) => sanitizeCause(error, redact, depth + 1))
+    if (Array.isArray(source.previousErrors))
+      copy.previousErrors = source.previousErrors.map((error) => sanitizeCause(error, redact, depth + 1))
   }
   return copy
 }

@@ -28,12 +28,19 @@ export function toDriverError(error: unknown, command: string, redact: Redact, l
   if (CachekitError.is(error)) return error
   const message = redact(error instanceof Error ? error.message : String(error))
   if (isReplyError(error)) {
-    return new CommandError(message, { driver: DRIVER_NAME, reply: /^[A-Z][A-Z_-]*/.exec(message)?.[0] ?? 'ERR', cause: sanitizeCause(error, redact) })
+    return new CommandError(message, {
+      driver: DRIVER_NAME,
+      reply: /^[A-Z][A-Z_-]*/.exec(message)?.[0] ?? 'ERR',
+      cause: sanitizeCause(error, redact),
+    })
   }
   const name = error instanceof Error ? error.name : ''
   const detail = name === 'MaxRetriesPerRequestError' ? 'the connection to Redis was lost' : message
   const last = lastConnectionError instanceof Error ? `; last connection error: ${redact(lastConnectionError.message)}` : ''
-  return new DriverError(`${DRIVER_NAME}: ${command} failed: ${detail}${last}`, { driver: DRIVER_NAME, cause: sanitizeCause(error, redact) })
+  return new DriverError(`${DRIVER_NAME}: ${command} failed: ${detail}${last}`, {
+    driver: DRIVER_NAME,
+    cause: sanitizeCause(error, redact),
+  })
 }
 
 /**
@@ -43,7 +50,10 @@ export function toDriverError(error: unknown, command: string, redact: Redact, l
  */
 export function topologyError(command: string, error: unknown, redact: Redact): DriverError {
   const message = redact(error instanceof Error ? error.message : String(error))
-  return new DriverError(`${DRIVER_NAME}: ${command} failed: the cluster kept redirecting it (${message})`, { driver: DRIVER_NAME, cause: sanitizeCause(error, redact) })
+  return new DriverError(`${DRIVER_NAME}: ${command} failed: the cluster kept redirecting it (${message})`, {
+    driver: DRIVER_NAME,
+    cause: sanitizeCause(error, redact),
+  })
 }
 
 /** The error for a call refused because the connection is known to be down. */

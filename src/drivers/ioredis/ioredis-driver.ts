@@ -3,7 +3,17 @@ import { Deadlines } from '../../core/deadline.js'
 import { CrossSlotError, DriverClosedError, DriverTimeoutError, ValidationError } from '../../core/errors/index.js'
 import { assertScriptKeys, evalWithFallback, type Script, type ScoredMember, type ScriptTransport } from '../../core/script.js'
 import { groupBySlot, hashSlot, sameSlot } from '../../core/slot.js'
-import type { Driver, DriverCapabilities, MessageHandler, ScanOptions, SetOptions, SubscribeOptions, Unsubscribe, ZRangeByScoreOptions, ZRangeOptions } from '../driver.js'
+import type {
+  Driver,
+  DriverCapabilities,
+  MessageHandler,
+  ScanOptions,
+  SetOptions,
+  SubscribeOptions,
+  Unsubscribe,
+  ZRangeByScoreOptions,
+  ZRangeOptions,
+} from '../driver.js'
 import * as check from '../validate.js'
 import { openConnection, type Caller, type Client, type Connection } from './connect.js'
 import { connectionDownError, createRedactor, DRIVER_NAME, toDriverError, topologyError, type Redact } from './errors.js'
@@ -103,7 +113,11 @@ class IoredisDriver implements Driver {
     if (options?.nx) args.push('NX')
     if (options?.xx) args.push('XX')
     if (options?.keepTtl) args.push('KEEPTTL')
-    return this.run('set', () => this.client.call('set', ...args), (written) => written !== null && written !== undefined)
+    return this.run(
+      'set',
+      () => this.client.call('set', ...args),
+      (written) => written !== null && written !== undefined,
+    )
   }
 
   async del(keys: readonly string[]): Promise<number> {
@@ -302,7 +316,9 @@ class IoredisDriver implements Driver {
     check.assertBound(max, 'max')
     check.assertRangeLimit(options)
     // With REV, Redis takes the bounds high first; the contract keeps min and max as named.
-    const args: Array<string | number> = options?.rev ? [key, formatScore(max), formatScore(min), 'BYSCORE', 'REV'] : [key, formatScore(min), formatScore(max), 'BYSCORE']
+    const args: Array<string | number> = options?.rev
+      ? [key, formatScore(max), formatScore(min), 'BYSCORE', 'REV']
+      : [key, formatScore(min), formatScore(max), 'BYSCORE']
     if (options?.offset !== undefined || options?.count !== undefined) args.push('LIMIT', options.offset ?? 0, options.count ?? -1)
     args.push('WITHSCORES')
     return this.run('zrangeByScore', () => this.client.call('zrange', ...args), reply.toScoredMembers)
@@ -314,7 +330,11 @@ class IoredisDriver implements Driver {
     check.assertArgs(args)
     assertScriptKeys(script, keys)
     if (this.connection.isCluster && !sameSlot(keys)) throw new CrossSlotError(`eval ${script.name}`, keys)
-    return this.run(`eval ${script.name}`, () => evalWithFallback(this.scripts, script, keys, args), (raw) => script.parse(reply.toScriptReply(raw)))
+    return this.run(
+      `eval ${script.name}`,
+      () => evalWithFallback(this.scripts, script, keys, args),
+      (raw) => script.parse(reply.toScriptReply(raw)),
+    )
   }
 
   async *scan(match: string, options: ScanOptions = {}): AsyncIterable<string[]> {
@@ -366,14 +386,22 @@ class IoredisDriver implements Driver {
     const args = section === undefined ? [] : [section]
     if (!this.connection.isCluster) return this.run('info', () => this.client.call('info', ...args), reply.toText)
     const masters = await this.masters()
-    const texts = await this.run('info', () => Promise.all(masters.map((node) => asCaller(node).call('info', ...args))), (replies) => (replies as unknown[]).map(reply.toText))
+    const texts = await this.run(
+      'info',
+      () => Promise.all(masters.map((node) => asCaller(node).call('info', ...args))),
+      (replies) => (replies as unknown[]).map(reply.toText),
+    )
     return masters.map((node, i) => `# Node ${nodeKey(node)}\r\n${texts[i] ?? ''}`).join('\r\n')
   }
 
   async ping(): Promise<number> {
     this.open('ping')
     const startedMs = performance.now()
-    await this.run('ping', () => this.client.call('ping'), () => undefined)
+    await this.run(
+      'ping',
+      () => this.client.call('ping'),
+      () => undefined,
+    )
     return performance.now() - startedMs
   }
 
@@ -416,7 +444,11 @@ class IoredisDriver implements Driver {
     if (DOWN_STATUSES.has(status)) throw connectionDownError(command, status, this.redact, this.lastConnectionError)
     try {
       const pending = this.connection.isCluster ? this.followingRedirects(command, start) : start()
-      const raw = await this.deadlines.run(pending, this.timeoutMs, () => new DriverTimeoutError(command, this.timeoutMs, { driver: DRIVER_NAME }))
+      const raw = await this.deadlines.run(
+        pending,
+        this.timeoutMs,
+        () => new DriverTimeoutError(command, this.timeoutMs, { driver: DRIVER_NAME }),
+      )
       return parse(raw)
     } catch (error) {
       throw toDriverError(error, command, this.redact, this.lastConnectionError)
@@ -456,9 +488,18 @@ class IoredisDriver implements Driver {
    * A multi-key command, split per slot on a cluster (Redis refuses CROSSSLOT otherwise).
    * The parts run concurrently under one deadline; auto-pipelining batches them per node.
    */
-  private perSlot<P, T>(command: string, keys: readonly string[], parsePart: (raw: unknown) => P, combine: (parts: Array<[number[], P]>) => T): Promise<T> {
+  private perSlot<P, T>(
+    command: string,
+    keys: readonly string[],
+    parsePart: (raw: unknown) => P,
+    combine: (parts: Array<[number[], P]>) => T,
+  ): Promise<T> {
     if (!this.connection.isCluster || sameSlot(keys)) {
-      return this.run(command, () => this.client.call(command, ...keys), (raw) => combine([[keys.map((_, i) => i), parsePart(raw)]]))
+      return this.run(
+        command,
+        () => this.client.call(command, ...keys),
+        (raw) => combine([[keys.map((_, i) => i), parsePart(raw)]]),
+      )
     }
     const groups = [...groupBySlot(keys).values()]
     return this.run(
@@ -498,9 +539,15 @@ class IoredisDriver implements Driver {
   private async masters(): Promise<Redis[]> {
     const cluster = this.connection.client as Cluster
     // Any routed command waits for the slot map; until then nodes() may be empty.
-    if (cluster.status !== 'ready') await this.run('cluster', () => this.client.call('ping'), () => undefined)
+    if (cluster.status !== 'ready')
+      await this.run(
+        'cluster',
+        () => this.client.call('ping'),
+        () => undefined,
+      )
     const masters = cluster.nodes('master')
-    if (masters.length === 0) throw toDriverError(new Error('the cluster has no reachable master'), 'cluster', this.redact, this.lastConnectionError)
+    if (masters.length === 0)
+      throw toDriverError(new Error('the cluster has no reachable master'), 'cluster', this.redact, this.lastConnectionError)
     return masters
   }
 

@@ -171,7 +171,8 @@ function checkClient(client: unknown): Redis | Cluster {
 }
 
 function checkNodes(nodes: unknown): Array<{ host: string; port: number } | string> {
-  if (!Array.isArray(nodes) || nodes.length === 0) failOption('ioredisDriver: cluster must be a non-empty array of { host, port } or "host:port"')
+  if (!Array.isArray(nodes) || nodes.length === 0)
+    failOption('ioredisDriver: cluster must be a non-empty array of { host, port } or "host:port"')
   return nodes.map((node: unknown, index) => {
     if (typeof node === 'string') {
       if (!/^\S+:\d{1,5}$/.test(node)) failOption(`ioredisDriver: cluster[${index}] must look like "host:port"`)
@@ -196,7 +197,9 @@ function assertSupported(options: (RedisOptions & ClusterOptions) | undefined, w
     failOption(`ioredisDriver: ${where} uses keyPrefix, which cachekit cannot honour in scans; use createCachekit({ prefix }) instead`)
   }
   if (options.stringNumbers) {
-    failOption(`ioredisDriver: ${where} uses stringNumbers: true; pass a client without it (e.g. client.duplicate({ stringNumbers: false }))`)
+    failOption(
+      `ioredisDriver: ${where} uses stringNumbers: true; pass a client without it (e.g. client.duplicate({ stringNumbers: false }))`,
+    )
   }
 }
 

@@ -56,7 +56,11 @@ export class Subscriptions {
     const connection = this.connect()
     let entry = this.channels.get(channel)
     if (!entry) {
-      const active = this.run('subscribe', () => caller(connection).call('subscribe', channel), () => undefined)
+      const active = this.run(
+        'subscribe',
+        () => caller(connection).call('subscribe', channel),
+        () => undefined,
+      )
       entry = { handlers: new Set(), active }
       this.channels.set(channel, entry)
     }
@@ -120,7 +124,11 @@ export class Subscriptions {
     this.heartbeat = heartbeat
     // The heartbeat channel rides on the same connection as every other channel: a beat
     // that comes back proves the connection delivers, and it resubscribes all together.
-    this.run('subscribe', () => caller(connection).call('subscribe', this.heartbeatChannel), () => undefined).then(
+    this.run(
+      'subscribe',
+      () => caller(connection).call('subscribe', this.heartbeatChannel),
+      () => undefined,
+    ).then(
       () => {
         if (this.heartbeat === heartbeat) heartbeat.start()
       },
@@ -136,7 +144,12 @@ export class Subscriptions {
     this.heartbeat = undefined
     heartbeat.stop()
     const connection = this.connection
-    if (connection) void this.run('unsubscribe', () => caller(connection).call('unsubscribe', this.heartbeatChannel), () => undefined).catch(() => undefined)
+    if (connection)
+      void this.run(
+        'unsubscribe',
+        () => caller(connection).call('unsubscribe', this.heartbeatChannel),
+        () => undefined,
+      ).catch(() => undefined)
   }
 
   private setStatus(status: SubscriptionStatus): void {
@@ -186,7 +199,11 @@ export class Subscriptions {
     const connection = this.connection
     if (!connection) return
     // Messages for a channel without handlers are dropped, so a failed UNSUBSCRIBE only costs traffic.
-    await this.run('unsubscribe', () => caller(connection).call('unsubscribe', channel), () => undefined).catch(() => undefined)
+    await this.run(
+      'unsubscribe',
+      () => caller(connection).call('unsubscribe', channel),
+      () => undefined,
+    ).catch(() => undefined)
   }
 }
 

@@ -33,7 +33,15 @@ function signed(byte: number | undefined): number {
   return byte > 127 ? byte - 256 : byte
 }
 
-function match(p: Uint8Array, pi: number, pLength: number, s: Uint8Array, si: number, sLength: number, state: { skipLonger: boolean }): boolean {
+function match(
+  p: Uint8Array,
+  pi: number,
+  pLength: number,
+  s: Uint8Array,
+  si: number,
+  sLength: number,
+  state: { skipLonger: boolean },
+): boolean {
   while (pi < pLength && si < sLength) {
     switch (p[pi]) {
       case STAR: {

@@ -1,7 +1,17 @@
 import { DriverClosedError } from '../../core/errors/index.js'
 import { unref } from '../../core/deadline.js'
 import { assertScriptKeys, type Script } from '../../core/script.js'
-import type { Driver, DriverCapabilities, MessageHandler, ScanOptions, SetOptions, SubscribeOptions, Unsubscribe, ZRangeByScoreOptions, ZRangeOptions } from '../driver.js'
+import type {
+  Driver,
+  DriverCapabilities,
+  MessageHandler,
+  ScanOptions,
+  SetOptions,
+  SubscribeOptions,
+  Unsubscribe,
+  ZRangeByScoreOptions,
+  ZRangeOptions,
+} from '../driver.js'
 import type { ScoredMember } from '../../core/script.js'
 import * as check from '../validate.js'
 import { compileGlob } from './glob.js'
@@ -59,7 +69,8 @@ class MemoryDriver implements Driver {
   constructor(options: MemoryDriverOptions) {
     validateBounds(options)
     this.store = new MemoryStore({ maxEntries: options.maxEntries, maxBytes: options.maxBytes })
-    this.onHandlerError = options.onHandlerError ?? ((error, channel) => console.error(`cachekit memory driver: subscriber of ${channel} threw`, error))
+    this.onHandlerError =
+      options.onHandlerError ?? ((error, channel) => console.error(`cachekit memory driver: subscriber of ${channel} threw`, error))
     const sweepIntervalMs = options.sweepIntervalMs ?? 1000
     this.sweepTimer = setInterval(() => this.store.sweep(), sweepIntervalMs)
     unref(this.sweepTimer)

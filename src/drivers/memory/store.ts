@@ -217,7 +217,9 @@ export class MemoryStore implements ScriptContext {
     const entry = this.read(key, 'hash')
     const result: Record<string, string> = {}
     // defineProperty, not assignment: a field named `__proto__` must stay a field.
-    if (entry) for (const [field, value] of entry.value as Map<string, string>) Object.defineProperty(result, field, { value, enumerable: true, writable: true, configurable: true })
+    if (entry)
+      for (const [field, value] of entry.value as Map<string, string>)
+        Object.defineProperty(result, field, { value, enumerable: true, writable: true, configurable: true })
     return result
   }
 

@@ -40,7 +40,10 @@ export function toDriverError(error: unknown, context: FailureContext): Cachekit
   }
   // fetch failures (refused, reset, DNS) say little at the top; the cause names the reason.
   const cause = error instanceof Error && error.cause instanceof Error ? `: ${redact(error.cause.message, context.secrets)}` : ''
-  return new DriverError(`${DRIVER}: ${command} failed: ${message}${cause}`, { driver: DRIVER, cause: sanitizeCause(error, (text) => redact(text, context.secrets)) })
+  return new DriverError(`${DRIVER}: ${command} failed: ${message}${cause}`, {
+    driver: DRIVER,
+    cause: sanitizeCause(error, (text) => redact(text, context.secrets)),
+  })
 }
 
 /** The server's own error text, without the client's prefixes and its quote of the command. */

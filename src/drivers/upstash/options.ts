@@ -64,12 +64,15 @@ export function resolveOptions(options: UpstashDriverOptions): ResolvedUpstashOp
   if (!(Number.isSafeInteger(commandTimeoutMs) && commandTimeoutMs > 0)) {
     failOption(`upstashDriver: commandTimeoutMs must be a positive integer, got ${String(commandTimeoutMs)}`)
   }
-  if (options.onHandlerError !== undefined && typeof options.onHandlerError !== 'function') failOption('upstashDriver: onHandlerError must be a function')
+  if (options.onHandlerError !== undefined && typeof options.onHandlerError !== 'function')
+    failOption('upstashDriver: onHandlerError must be a function')
   const onHandlerError =
-    options.onHandlerError ?? ((error: unknown, channel: string) => console.error(`cachekit upstash driver: subscriber of ${channel} threw`, error))
+    options.onHandlerError ??
+    ((error: unknown, channel: string) => console.error(`cachekit upstash driver: subscriber of ${channel} threw`, error))
 
   if (options.client !== undefined) {
-    if (options.url !== undefined || options.token !== undefined) failOption('upstashDriver: pass either { client } or { url, token }, not both')
+    if (options.url !== undefined || options.token !== undefined)
+      failOption('upstashDriver: pass either { client } or { url, token }, not both')
     assertUsableClient(options.client)
     return { redis: options.client, commandTimeoutMs, onHandlerError, secrets: [] }
   }
@@ -90,8 +93,18 @@ export function resolveOptions(options: UpstashDriverOptions): ResolvedUpstashOp
 }
 
 function assertUsableClient(client: unknown): asserts client is Redis {
-  const candidate = client as { get?: unknown; evalsha?: unknown; subscribe?: unknown; opts?: { automaticDeserialization?: boolean } } | null
-  if (typeof candidate !== 'object' || candidate === null || typeof candidate.get !== 'function' || typeof candidate.evalsha !== 'function') {
+  const candidate = client as {
+    get?: unknown
+    evalsha?: unknown
+    subscribe?: unknown
+    opts?: { automaticDeserialization?: boolean }
+  } | null
+  if (
+    typeof candidate !== 'object' ||
+    candidate === null ||
+    typeof candidate.get !== 'function' ||
+    typeof candidate.evalsha !== 'function'
+  ) {
     failOption('upstashDriver: client must be a Redis instance from @upstash/redis')
   }
   if (candidate.opts?.automaticDeserialization !== false) {

@@ -100,5 +100,7 @@ export function asScriptReply(reply: unknown, command: string): ScriptReply {
 
 function unexpected(reply: unknown, command: string): DriverError {
   const shape = reply === null ? 'null' : Array.isArray(reply) ? 'an array' : typeof reply
-  return new DriverError(`${DRIVER}: ${command} returned an unexpected reply (${shape}); is automatic deserialization off?`, { driver: DRIVER })
+  return new DriverError(`${DRIVER}: ${command} returned an unexpected reply (${shape}); is automatic deserialization off?`, {
+    driver: DRIVER,
+  })
 }

@@ -105,7 +105,12 @@ export function openSubscription(
  * One stream. `ready` settles with the server's `subscribe` event (or the failure before
  * it); `onEnd` runs once when a confirmed stream ends for any reason but `abort()`.
  */
-function openStream(endpoint: Endpoint, channel: string, onMessage: (message: string) => void, onEnd: () => void): { ready: Promise<void>; abort(): void } {
+function openStream(
+  endpoint: Endpoint,
+  channel: string,
+  onMessage: (message: string) => void,
+  onEnd: () => void,
+): { ready: Promise<void>; abort(): void } {
   const controller = new AbortController()
   let confirm!: () => void
   let refuse!: (error: unknown) => void
@@ -163,12 +168,18 @@ function openStream(endpoint: Endpoint, channel: string, onMessage: (message: st
 /** The client's endpoint and headers, when its HTTP client exposes them. */
 function endpointOf(redis: Redis): Endpoint | undefined {
   const http = (redis as unknown as { client?: { baseUrl?: unknown; headers?: unknown } }).client
-  if (typeof http?.baseUrl !== 'string' || http.baseUrl === '' || typeof http.headers !== 'object' || http.headers === null) return undefined
+  if (typeof http?.baseUrl !== 'string' || http.baseUrl === '' || typeof http.headers !== 'object' || http.headers === null)
+    return undefined
   return { baseUrl: http.baseUrl, headers: http.headers as Record<string, string> }
 }
 
 /** The client's own Subscriber: delivers, but cannot say when its stream ended. */
-function clientSubscription(redis: Redis, channel: string, handler: MessageHandler, onHandlerError: (error: unknown, channel: string) => void): Subscription {
+function clientSubscription(
+  redis: Redis,
+  channel: string,
+  handler: MessageHandler,
+  onHandlerError: (error: unknown, channel: string) => void,
+): Subscription {
   const subscriber = redis.subscribe<string>(encodeURIComponent(channel))
   const prefix = `${channel},`
   let active = true

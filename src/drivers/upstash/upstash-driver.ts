@@ -2,7 +2,17 @@ import type { Redis, SetCommandOptions } from '@upstash/redis'
 import { Deadlines } from '../../core/deadline.js'
 import { DriverClosedError, DriverTimeoutError } from '../../core/errors/index.js'
 import { assertScriptKeys, evalWithFallback, type ScoredMember, type Script, type ScriptTransport } from '../../core/script.js'
-import type { Driver, DriverCapabilities, MessageHandler, ScanOptions, SetOptions, SubscribeOptions, Unsubscribe, ZRangeByScoreOptions, ZRangeOptions } from '../driver.js'
+import type {
+  Driver,
+  DriverCapabilities,
+  MessageHandler,
+  ScanOptions,
+  SetOptions,
+  SubscribeOptions,
+  Unsubscribe,
+  ZRangeByScoreOptions,
+  ZRangeOptions,
+} from '../driver.js'
 import * as check from '../validate.js'
 import { toDriverError } from './errors.js'
 import { resolveOptions, type UpstashDriverOptions } from './options.js'
@@ -275,7 +285,9 @@ class UpstashDriver implements Driver {
     const limit = limited ? { offset: options?.offset ?? 0, count: options?.count ?? -1 } : {}
     // With REV, ZRANGE BYSCORE takes the high bound first.
     const [from, to] = rev ? [scoreBound(max), scoreBound(min)] : [scoreBound(min), scoreBound(max)]
-    const flat = await this.call('zrangeByScore', () => this.redis.zrange(key, from, to, { byScore: true, rev, withScores: true, ...limit }))
+    const flat = await this.call('zrangeByScore', () =>
+      this.redis.zrange(key, from, to, { byScore: true, rev, withScores: true, ...limit }),
+    )
     return reply.asScoredMembers(flat, 'zrangeByScore')
   }
 

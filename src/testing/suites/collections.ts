@@ -94,8 +94,18 @@ export function collectionsSuite(ctx: SuiteContext): void {
   describe('sorted sets', () => {
     it('adds members, updates scores and counts only new members', async () => {
       const key = ctx.key('z')
-      expect(await ctx.driver().zadd(key, [{ member: 'a', score: 1 }, { member: 'b', score: 2 }])).toBe(2)
-      expect(await ctx.driver().zadd(key, [{ member: 'a', score: 3 }, { member: 'c', score: 0 }])).toBe(1)
+      expect(
+        await ctx.driver().zadd(key, [
+          { member: 'a', score: 1 },
+          { member: 'b', score: 2 },
+        ]),
+      ).toBe(2)
+      expect(
+        await ctx.driver().zadd(key, [
+          { member: 'a', score: 3 },
+          { member: 'c', score: 0 },
+        ]),
+      ).toBe(1)
       expect(await ctx.driver().zscore(key, 'a')).toBe(3)
       expect(await ctx.driver().zscore(key, 'zz')).toBeNull()
       expect(await ctx.driver().zcard(key)).toBe(3)
@@ -105,13 +115,19 @@ export function collectionsSuite(ctx: SuiteContext): void {
     it('orders ties by member bytes, as Redis does', async () => {
       const key = ctx.key('z')
       const members = ['b', 'a', 'B', 'é', 'z', '10', '9', '\uffff', '😀']
-      await ctx.driver().zadd(key, members.map((member) => ({ member, score: 1 })))
+      await ctx.driver().zadd(
+        key,
+        members.map((member) => ({ member, score: 1 })),
+      )
       expect(await ctx.driver().zrange(key, 0, -1)).toEqual(['10', '9', 'B', 'a', 'b', 'z', 'é', '\uffff', '😀'])
     })
 
     it('ranges by rank with negative indexes, reversed and with scores', async () => {
       const key = ctx.key('z')
-      await ctx.driver().zadd(key, [1, 2, 3, 4, 5].map((n) => ({ member: `m${n}`, score: n * 1.5 })))
+      await ctx.driver().zadd(
+        key,
+        [1, 2, 3, 4, 5].map((n) => ({ member: `m${n}`, score: n * 1.5 })),
+      )
       expect(await ctx.driver().zrange(key, 1, 2)).toEqual(['m2', 'm3'])
       expect(await ctx.driver().zrange(key, -2, -1)).toEqual(['m4', 'm5'])
       expect(await ctx.driver().zrange(key, 0, 1, { rev: true })).toEqual(['m5', 'm4'])
@@ -127,7 +143,10 @@ export function collectionsSuite(ctx: SuiteContext): void {
 
     it('ranges by score with inclusive and infinite bounds, offset, count and reverse', async () => {
       const key = ctx.key('z')
-      await ctx.driver().zadd(key, [1, 2, 3, 4, 5].map((n) => ({ member: `m${n}`, score: n })))
+      await ctx.driver().zadd(
+        key,
+        [1, 2, 3, 4, 5].map((n) => ({ member: `m${n}`, score: n })),
+      )
       expect((await ctx.driver().zrangeByScore(key, 2, 4)).map((e) => e.member)).toEqual(['m2', 'm3', 'm4'])
       expect((await ctx.driver().zrangeByScore(key, Number.NEGATIVE_INFINITY, 2)).map((e) => e.member)).toEqual(['m1', 'm2'])
       expect(await ctx.driver().zrangeByScore(key, 4, Number.POSITIVE_INFINITY)).toEqual([
@@ -141,7 +160,11 @@ export function collectionsSuite(ctx: SuiteContext): void {
 
     it('ranks members forwards and backwards', async () => {
       const key = ctx.key('z')
-      await ctx.driver().zadd(key, [{ member: 'a', score: 10 }, { member: 'b', score: 20 }, { member: 'c', score: 30 }])
+      await ctx.driver().zadd(key, [
+        { member: 'a', score: 10 },
+        { member: 'b', score: 20 },
+        { member: 'c', score: 30 },
+      ])
       expect(await ctx.driver().zrank(key, 'a')).toBe(0)
       expect(await ctx.driver().zrank(key, 'a', { rev: true })).toBe(2)
       expect(await ctx.driver().zrank(key, 'zz')).toBeNull()
@@ -149,8 +172,12 @@ export function collectionsSuite(ctx: SuiteContext): void {
 
     it('keeps fractional and negative scores exactly', async () => {
       const key = ctx.key('z')
+      // biome-ignore lint/correctness/noPrecisionLoss: a literal with more digits than a double keeps, as a user may write it
       const scores = [0.1 + 0.2, -1e-7, 123456789.987654321, 2 ** 52 + 0.5, -0]
-      await ctx.driver().zadd(key, scores.map((score, i) => ({ member: `m${i}`, score })))
+      await ctx.driver().zadd(
+        key,
+        scores.map((score, i) => ({ member: `m${i}`, score })),
+      )
       for (const [i, score] of scores.entries()) expect(await ctx.driver().zscore(key, `m${i}`)).toBe(score === 0 ? 0 : score)
     })
 

@@ -26,7 +26,11 @@ export function faultsSuite(ctx: SuiteContext, faults: FaultInjection): void {
     it('rejects with DriverTimeoutError within the timeout while the server hangs', async () => {
       await faults.hang()
       const started = Date.now()
-      const results = await Promise.allSettled([driver.get(ctx.key('a')), driver.set(ctx.key('b'), 'v'), driver.eval(incrWithTtl, [ctx.key('n')], ['1', '1000'])])
+      const results = await Promise.allSettled([
+        driver.get(ctx.key('a')),
+        driver.set(ctx.key('b'), 'v'),
+        driver.eval(incrWithTtl, [ctx.key('n')], ['1', '1000']),
+      ])
       const elapsed = Date.now() - started
       for (const result of results) {
         expect(result.status).toBe('rejected')

@@ -75,10 +75,13 @@ export function lifecycleSuite(ctx: SuiteContext): void {
         ['set', (d) => d.set(ctx.key('k'), 'v')],
         ['ping', (d) => d.ping()],
         ['publish', (d) => d.publish(ctx.key('c'), 'm')],
-        ['scan', async (d) => {
-          for await (const batch of d.scan('*')) return batch
-          return []
-        }],
+        [
+          'scan',
+          async (d) => {
+            for await (const batch of d.scan('*')) return batch
+            return []
+          },
+        ],
       ]
       for (const [, call] of calls) await expect(call(driver)).rejects.toBeInstanceOf(DriverClosedError)
       // Closing one driver leaves the others working.

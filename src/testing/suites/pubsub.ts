@@ -52,7 +52,9 @@ export function pubsubSuite(ctx: SuiteContext): void {
       await expect(ctx.driver().subscribe('', () => undefined)).rejects.toBeInstanceOf(ValidationError)
       await expect(ctx.driver().subscribe(ctx.key('c'), 'nope' as never)).rejects.toBeInstanceOf(ValidationError)
       await expect(ctx.driver().publish(ctx.key('c'), 42 as never)).rejects.toBeInstanceOf(ValidationError)
-      await expect(ctx.driver().subscribe(ctx.key('c'), () => undefined, { onStatus: 'nope' } as never)).rejects.toBeInstanceOf(ValidationError)
+      await expect(ctx.driver().subscribe(ctx.key('c'), () => undefined, { onStatus: 'nope' } as never)).rejects.toBeInstanceOf(
+        ValidationError,
+      )
       await expect(ctx.driver().subscribe(ctx.key('c'), () => undefined, 'nope' as never)).rejects.toBeInstanceOf(ValidationError)
     })
 
@@ -60,7 +62,9 @@ export function pubsubSuite(ctx: SuiteContext): void {
       const channel = ctx.key('status')
       const statuses: string[] = []
       const received: string[] = []
-      const unsubscribe = await ctx.driver().subscribe(channel, (message) => received.push(message), { onStatus: (status) => statuses.push(status) })
+      const unsubscribe = await ctx
+        .driver()
+        .subscribe(channel, (message) => received.push(message), { onStatus: (status) => statuses.push(status) })
       await ctx.driver().publish(channel, 'hello')
       await waitFor(() => received.length === 1, 'the message')
       await unsubscribe()

@@ -19,7 +19,10 @@ export function scanSuite(ctx: SuiteContext): void {
       const names = ['a*b', 'a?b', 'axb', 'ayb', 'a[b', 'a\\b', 'abb', 'a]b', 'aéb']
       await Promise.all(names.map((name) => ctx.driver().set(base + name, 'v')))
       const found = async (pattern: string) =>
-        (await collect(ctx.driver(), base.replace(/[*?[\]\\]/g, '\\$&') + pattern)).flat().map((key) => key.slice(base.length)).sort()
+        (await collect(ctx.driver(), base.replace(/[*?[\]\\]/g, '\\$&') + pattern))
+          .flat()
+          .map((key) => key.slice(base.length))
+          .sort()
       expect(await found('a\\*b')).toEqual(['a*b'])
       expect(await found('a\\?b')).toEqual(['a?b'])
       expect(await found('a?b')).toEqual(['a*b', 'a?b', 'a[b', 'a\\b', 'a]b', 'abb', 'axb', 'ayb'])

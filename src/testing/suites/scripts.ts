@@ -22,7 +22,10 @@ export function scriptsSuite(ctx: SuiteContext): void {
       const [hash, set, zset] = [ctx.key('h'), ctx.key('s'), ctx.key('z')]
       await ctx.driver().hset(hash, { f: 'value' })
       await ctx.driver().sadd(set, ['a', 'b'])
-      await ctx.driver().zadd(zset, [{ member: 'low', score: 0.1 }, { member: 'high', score: 9 }])
+      await ctx.driver().zadd(zset, [
+        { member: 'low', score: 0.1 },
+        { member: 'high', score: 9 },
+      ])
       expect(await ctx.driver().eval(readTypesScript, [hash, set, zset], [])).toEqual(['value', 2, 'low', '0.10000000000000001'])
       expect(await ctx.driver().eval(readTypesScript, [ctx.key('h2'), ctx.key('s2'), ctx.key('z2')], [])).toEqual([null, 0, null, null])
     })

@@ -46,7 +46,11 @@ function makeKit(options: { commandTimeoutMs?: number; onError?: 'throw' } = {})
   const kit = createCachekit({
     prefix: uniquePrefix('cf'),
     ...(options.onError ? { onError: options.onError } : {}),
-    driver: ioredisDriver({ cluster: cluster.nodes.slice(0, 3), commandTimeoutMs: options.commandTimeoutMs ?? 300, onHandlerError: () => undefined }),
+    driver: ioredisDriver({
+      cluster: cluster.nodes.slice(0, 3),
+      commandTimeoutMs: options.commandTimeoutMs ?? 300,
+      onHandlerError: () => undefined,
+    }),
     rateLimits: { api: { algorithm: 'fixed-window', limit: 200, window: '1h' } },
   })
   kits.push(kit)
@@ -109,7 +113,10 @@ async function namesBy(owner: string, count: number): Promise<{ on: string[]; of
   const on: string[] = []
   const off: string[] = []
   for (let i = 0; on.length < count || off.length < count; i++) {
-    if (i > 100_000) throw new Error(`no slot of ${owner} among 100,000 names (slot owners: ${[...new Set(admin.slots.map((nodes) => nodes?.[0]))].join(', ')})`)
+    if (i > 100_000)
+      throw new Error(
+        `no slot of ${owner} among 100,000 names (slot owners: ${[...new Set(admin.slots.map((nodes) => nodes?.[0]))].join(', ')})`,
+      )
     const name = `r${i}`
     const here = admin.slots[hashSlot(name)]?.[0] === owner
     if (here && on.length < count) on.push(name)
@@ -215,7 +222,9 @@ function load(kit: ReturnType<typeof makeKit>, resources: readonly string[]) {
 
 function expectFencesIncrease(fences: Map<string, number[]>): void {
   for (const [resource, seen] of fences) {
-    for (let i = 1; i < seen.length; i++) if (!((seen[i] as number) > (seen[i - 1] as number))) throw new Error(`fencing token of ${resource} went from ${seen[i - 1]} to ${seen[i]}`)
+    for (let i = 1; i < seen.length; i++)
+      if (!((seen[i] as number) > (seen[i - 1] as number)))
+        throw new Error(`fencing token of ${resource} went from ${seen[i - 1]} to ${seen[i]}`)
   }
 }
 

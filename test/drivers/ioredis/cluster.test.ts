@@ -84,7 +84,9 @@ describe('ioredis driver on a Redis Cluster', () => {
 
     const owner = admin.slots[hashSlot(tag)]?.[0]
     for (const node of admin.nodes('master')) {
-      const clients = ((await node.call('client', 'list')) as string).split('\n').filter((line) => line.includes(` name=${connectionName} `))
+      const clients = ((await node.call('client', 'list')) as string)
+        .split('\n')
+        .filter((line) => line.includes(` name=${connectionName} `))
       const scanned = clients.some((line) => / cmd=scan /.test(line))
       expect(scanned).toBe(`${node.options.host}:${node.options.port}` === owner)
     }
@@ -94,7 +96,10 @@ describe('ioredis driver on a Redis Cluster', () => {
 
   it('refuses a script over several slots with CrossSlotError before sending it', async () => {
     const keys = spreadKeys(testPrefix('cross'), 4)
-    const error = await driver.eval(setAllScript, keys, ['v']).then(() => undefined, (reason: unknown) => reason)
+    const error = await driver.eval(setAllScript, keys, ['v']).then(
+      () => undefined,
+      (reason: unknown) => reason,
+    )
     expect(error).toBeInstanceOf(CrossSlotError)
     expect((error as CrossSlotError).keys).toEqual(keys)
     expect(await driver.exists(keys)).toBe(0)

@@ -35,7 +35,11 @@ afterAll(async () => {
   expect(unhandled).toEqual([])
 })
 
-const outcome = (promise: Promise<unknown>) => promise.then(() => undefined, (reason: unknown) => reason)
+const outcome = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  )
 
 describe('ioredis driver through network faults', () => {
   it('bounds every call by commandTimeoutMs while the server hangs, however many are waiting', async () => {
@@ -46,9 +50,11 @@ describe('ioredis driver through network faults', () => {
       outcome(driver.mget(['a', 'b'])),
       outcome(driver.set('a', 'v')),
       outcome(driver.eval(incrWithTtl, ['n'], ['1', '1000'])),
-      outcome((async () => {
-        for await (const batch of driver.scan('*')) return batch
-      })()),
+      outcome(
+        (async () => {
+          for await (const batch of driver.scan('*')) return batch
+        })(),
+      ),
       ...Array.from({ length: 200 }, () => outcome(driver.incrBy('n', 1))),
     ])
     const elapsed = Date.now() - started
@@ -79,7 +85,10 @@ describe('ioredis driver through network faults', () => {
     await outage.cut()
     const inFlight = outcome(driver.get('a'))
     // The driver notices the cut.
-    await vi.waitFor(async () => expect(await outcome(driver.get('a'))).not.toBeInstanceOf(DriverTimeoutError), { timeout: 2_000, interval: 20 })
+    await vi.waitFor(async () => expect(await outcome(driver.get('a'))).not.toBeInstanceOf(DriverTimeoutError), {
+      timeout: 2_000,
+      interval: 20,
+    })
     const started = Date.now()
     const error = await outcome(driver.get('a'))
     expect(Date.now() - started).toBeLessThan(100)

@@ -10,7 +10,16 @@ describe('ioredis reply normalisation', () => {
     const fromArray = reply.toHash(['a', '1', '__proto__', 'p'])
     expect(Object.getPrototypeOf(fromArray)).toBe(Object.prototype)
     expect(Object.entries(fromArray)).toEqual(Object.entries(expected))
-    expect(Object.entries(reply.toHash(new Map([['a', '1'], ['__proto__', 'p']])))).toEqual(Object.entries(expected))
+    expect(
+      Object.entries(
+        reply.toHash(
+          new Map([
+            ['a', '1'],
+            ['__proto__', 'p'],
+          ]),
+        ),
+      ),
+    ).toEqual(Object.entries(expected))
     expect(reply.toHash({ a: '1' })).toEqual({ a: '1' })
     expect(reply.toHash(null)).toEqual({})
     expect(() => reply.toHash(['odd'])).toThrow(/unexpected reply/)
@@ -23,7 +32,13 @@ describe('ioredis reply normalisation', () => {
       { member: 'c', score: Number.NEGATIVE_INFINITY },
     ]
     expect(reply.toScoredMembers(['a', '1.5', 'b', 'inf', 'c', '-inf'])).toEqual(expected)
-    expect(reply.toScoredMembers([['a', 1.5], ['b', Number.POSITIVE_INFINITY], ['c', Number.NEGATIVE_INFINITY]])).toEqual(expected)
+    expect(
+      reply.toScoredMembers([
+        ['a', 1.5],
+        ['b', Number.POSITIVE_INFINITY],
+        ['c', Number.NEGATIVE_INFINITY],
+      ]),
+    ).toEqual(expected)
     expect(reply.toScoredMembers([])).toEqual([])
   })
 

@@ -32,7 +32,10 @@ describe('ioredis driver across a Redis restart', () => {
     await driver.subscribe('restart:chan', (message) => received.push(message))
 
     await outage.stopServer()
-    const whileDown = await driver.get('restart:n').then(() => undefined, (reason: unknown) => reason)
+    const whileDown = await driver.get('restart:n').then(
+      () => undefined,
+      (reason: unknown) => reason,
+    )
     expect(whileDown).toBeInstanceOf(DriverError)
     await outage.startServer()
 

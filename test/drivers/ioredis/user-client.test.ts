@@ -53,7 +53,7 @@ describe('ioredis driver with a client the user owns', () => {
     await driver.close()
   })
 
-  it('hands a throwing handler\'s error to onHandlerError and keeps delivering, even if that throws too', async () => {
+  it("hands a throwing handler's error to onHandlerError and keeps delivering, even if that throws too", async () => {
     const reported: Array<[unknown, string]> = []
     const driver = ioredisDriver({
       client: userClient(),
@@ -99,7 +99,11 @@ describe('ioredis driver with a client the user owns', () => {
           { member: 'big', score: 1e308 },
         ])
 
-        expect(Object.entries(await driver.hgetall(hash)).sort()).toEqual([['', 'empty'], ['__proto__', 'p'], ['a', '1']])
+        expect(Object.entries(await driver.hgetall(hash)).sort()).toEqual([
+          ['', 'empty'],
+          ['__proto__', 'p'],
+          ['a', '1'],
+        ])
         expect((await driver.smembers(set)).sort()).toEqual(['x', 'y'])
         expect(await driver.sismember(set, 'x')).toBe(true)
         expect(await driver.zincrBy(zset, 'big', 1e308)).toBe(Number.POSITIVE_INFINITY)

@@ -76,7 +76,10 @@ describe('memory driver: bounds', () => {
     await driver.set('victim', 'v')
     let added = 0
     while (added < 1_000 && (await driver.get('victim')) !== null) {
-      await driver.sadd('big', Array.from({ length: 10 }, (_, i) => `member-${added + i}`))
+      await driver.sadd(
+        'big',
+        Array.from({ length: 10 }, (_, i) => `member-${added + i}`),
+      )
       added += 10
     }
     expect(await driver.get('victim')).toBeNull()
@@ -117,7 +120,8 @@ describe('memory driver: accounting', () => {
   })
 
   it('lets an idle process exit without close(): the sweep timer does not hold it open', () => {
-    const script = "import('./src/drivers/memory/index.ts').then(async (m) => { const d = m.memoryDriver(); await d.set('k', 'v', { ttlMs: 60000 }); console.log('created') })"
+    const script =
+      "import('./src/drivers/memory/index.ts').then(async (m) => { const d = m.memoryDriver(); await d.set('k', 'v', { ttlMs: 60000 }); console.log('created') })"
     const child = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: process.cwd(), encoding: 'utf8', timeout: 15_000 })
     expect(child.signal).toBeNull()
     expect(child.status).toBe(0)

@@ -204,10 +204,19 @@ describe('errors', () => {
 describe('hashes', () => {
   it('reads a field named __proto__ back as a field, not a prototype', async () => {
     const k = key('proto')
-    await driver.hset(k, Object.fromEntries([['__proto__', 'x'], ['a', 'b']]))
+    await driver.hset(
+      k,
+      Object.fromEntries([
+        ['__proto__', 'x'],
+        ['a', 'b'],
+      ]),
+    )
     const fields = await driver.hgetall(k)
     expect(Object.getPrototypeOf(fields)).toBe(Object.prototype)
-    expect(Object.entries(fields).sort()).toEqual([['__proto__', 'x'], ['a', 'b']])
+    expect(Object.entries(fields).sort()).toEqual([
+      ['__proto__', 'x'],
+      ['a', 'b'],
+    ])
   })
 })
 

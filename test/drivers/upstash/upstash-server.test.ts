@@ -20,7 +20,11 @@ afterAll(async () => {
 /** A key of its own for each call site, so tests never see each other's data. */
 const key = (name: string): string => `ck:server-test:${++prefix}:${name}`
 
-async function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: unknown; headers: Headers }> {
+async function post(
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: unknown; headers: Headers }> {
   const response = await fetch(`${server.url}${path}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json', ...headers },
@@ -81,7 +85,10 @@ describe('single commands', () => {
     const k = key('string')
     await post('/', ['set', k, 'v'])
     expect(await post('/', ['hget', k, 'f'])).toMatchObject({ status: 400, json: { error: expect.stringMatching(/^WRONGTYPE /) } })
-    expect(await post('/', ['evalsha', 'f'.repeat(40), 0])).toMatchObject({ status: 400, json: { error: expect.stringMatching(/^NOSCRIPT /) } })
+    expect(await post('/', ['evalsha', 'f'.repeat(40), 0])).toMatchObject({
+      status: 400,
+      json: { error: expect.stringMatching(/^NOSCRIPT /) },
+    })
   })
 
   it('refuses malformed bodies and connection-state commands', async () => {
@@ -107,14 +114,32 @@ describe('single commands', () => {
 describe('pipelines and transactions', () => {
   it('answers a pipeline with one result or error entry per command, in order', async () => {
     const k = key('pipe')
-    const { status, json } = await post('/pipeline', [['set', k, 'text'], ['incr', k], ['get', k], ['exists', k]], { 'upstash-encoding': 'base64' })
+    const { status, json } = await post(
+      '/pipeline',
+      [
+        ['set', k, 'text'],
+        ['incr', k],
+        ['get', k],
+        ['exists', k],
+      ],
+      { 'upstash-encoding': 'base64' },
+    )
     expect(status).toBe(200)
-    expect(json).toEqual([{ result: 'OK' }, { error: 'ERR value is not an integer or out of range' }, { result: b64('text') }, { result: 1 }])
+    expect(json).toEqual([
+      { result: 'OK' },
+      { error: 'ERR value is not an integer or out of range' },
+      { result: b64('text') },
+      { result: 1 },
+    ])
   })
 
   it('runs /multi-exec atomically, reporting per-command errors', async () => {
     const k = key('multi')
-    const { json } = await post('/multi-exec', [['set', k, '1'], ['incrby', k, 5], ['hget', k, 'f']])
+    const { json } = await post('/multi-exec', [
+      ['set', k, '1'],
+      ['incrby', k, 5],
+      ['hget', k, 'f'],
+    ])
     expect(json).toEqual([{ result: 'OK' }, { result: 6 }, { error: expect.stringMatching(/^WRONGTYPE /) }])
   })
 
